@@ -1,0 +1,109 @@
+//! Uketsuke's encrypted local store.
+//!
+//! - [`db`]: create / open / verify / doctor / reset the SQLCipher file; key in the OS
+//!   credential store ([`keystore`]).
+//! - [`migrate`]: numbered migrations from `migrations/local/`.
+//! - [`Store`]: every read and write the venue does. Each write runs in one
+//!   transaction that also appends an outbox event and an access-log entry.
+//!
+//! Time is passed in (`now`), never read from the clock here.
+
+pub mod audit;
+pub mod catalog;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod keystore;
+pub mod migrate;
+pub mod ops;
+pub mod reception;
+pub mod residents;
+pub mod views;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rusqlite::Connection;
+
+pub use db::{DataDir, DoctorReport, ResetReport, StoreMeta, RESET_CONFIRMATION};
+pub use error::{Result, StoreError};
+pub use keystore::Keystore;
+
+/// Venues are in Japan: business dates ("today", fiscal years) are in JST.
+pub fn jst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("valid offset")
+}
+
+pub fn business_date(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&jst()).date_naive()
+}
+
+/// Who does something, for events and the access log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub staff_id: String,
+    pub department: String,
+}
+
+/// An open, verified, migrated store.
+pub struct Store {
+    conn: Connection,
+    meta: StoreMeta,
+    terminal_id: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("store_id", &self.meta.store_id).finish()
+    }
+}
+
+impl Store {
+    /// Open an existing store (the CLI's read commands): never creates one.
+    pub fn open_existing(dir: &DataDir, keystore: &Keystore) -> Result<Store> {
+        let (conn, meta) = db::open_existing(dir, keystore)?;
+        Store::from_parts(conn, meta)
+    }
+
+    /// Open the store, creating it on first start. `created` tells the caller to seed it.
+    pub fn open_or_create(dir: &DataDir, keystore: &Keystore, now: DateTime<Utc>) -> Result<(Store, bool)> {
+        let (conn, meta, created) = db::open_or_create(dir, keystore, now)?;
+        Ok((Store::from_parts(conn, meta)?, created))
+    }
+
+    fn from_parts(conn: Connection, meta: StoreMeta) -> Result<Store> {
+        let terminal_id = ensure_terminal_id(&conn)?;
+        Ok(Store { conn, meta, terminal_id })
+    }
+
+    pub fn meta(&self) -> &StoreMeta {
+        &self.meta
+    }
+
+    /// This terminal's id (a UUIDv7 made at first start; enrollment replaces it later).
+    pub fn terminal_id(&self) -> &str {
+        &self.terminal_id
+    }
+
+    /// For modules in this crate and for benchmarks that drive the same code on a
+    /// plain connection. Not for ad-hoc SQL from callers.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// Make (once) and return this terminal's id, kept in the `meta` table.
+pub fn ensure_terminal_id(conn: &Connection) -> Result<String> {
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('terminal_id', ?1)",
+        [uuid::Uuid::now_v7().to_string()],
+    )?;
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = 'terminal_id'", [], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;
