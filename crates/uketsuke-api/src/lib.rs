@@ -1,1 +1,19 @@
+//! The API surface of the terminal: what the window's Tauri commands and the CLI call.
+//!
+//! - [`App`] owns the store (or the reason it could not be opened), the logged-in
+//!   staff member and an injectable [`Clock`].
+//! - Every operation checks, here in Rust, that someone is logged in and that their
+//!   [`Role`](uketsuke_core::Role) allows the [`Action`].
+//! - Every failure is an [`ApiError`] `{code, message, details}`; the window maps
+//!   `code` to Japanese or English text and never matches on messages.
 
+pub mod app;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod permissions;
+
+pub use app::{App, AppStatus, StoreState};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::ApiError;
+pub use permissions::Action;

@@ -199,3 +199,11 @@ pub fn staff_actor(conn: &Connection, staff_id: &str) -> Result<(Actor, StaffVie
         StaffView { staff_id: staff_id.to_owned(), name, department, role },
     ))
 }
+
+pub fn list_venues(conn: &Connection) -> Result<Vec<Venue>> {
+    let mut stmt = conn.prepare_cached("SELECT venue_id, name, address FROM venues ORDER BY venue_id")?;
+    let rows = stmt
+        .query_map([], |r| Ok(Venue { venue_id: r.get(0)?, name: r.get(1)?, address: r.get(2)? }))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
