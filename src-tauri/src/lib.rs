@@ -1,1 +1,68 @@
+//! The Tauri shell. It opens the window and hands every command to `uketsuke_api::App`;
+//! decisions (who is logged in, what their role allows, what data leaves Rust) are
+//! made there, not here.
 
+mod commands;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tauri::{Manager, Runtime};
+use uketsuke_api::app::DemoOptions;
+use uketsuke_api::{App, SystemClock};
+use uketsuke_store::{keystore, DataDir, Keystore};
+
+/// Register the commands on a builder (tests pass a mock builder).
+pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_status,
+        commands::reset_local_cache,
+        commands::list_staff,
+        commands::select_staff,
+        commands::sign_out,
+        commands::list_sessions,
+        commands::lookup_voucher,
+        commands::search_residents,
+        commands::resident_card,
+        commands::check_in,
+        commands::correct_visit,
+        commands::cancel_visit,
+        commands::register_walk_in,
+        commands::list_visits,
+        commands::session_counts,
+    ])
+}
+
+fn demo_options() -> DemoOptions {
+    let mut o = DemoOptions::default();
+    if let Some(n) = std::env::var("UKETSUKE_DEMO_RESIDENTS").ok().and_then(|v| v.parse().ok()) {
+        o.residents = n;
+    }
+    o
+}
+
+/// `$UKETSUKE_DATA_DIR`, else the platform's app data directory.
+fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
+    std::env::var_os("UKETSUKE_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| app.path().app_data_dir().expect("an app data directory"))
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("UKETSUKE_LOG").unwrap_or_else(|_| "info".into()))
+        .init();
+    app_builder(tauri::Builder::default())
+        .setup(|app| {
+            let dir = DataDir::new(data_dir(app));
+            let clock = Arc::new(SystemClock);
+            let state = match keystore::use_os_credential_store() {
+                Ok(()) => App::start(dir, Keystore::default(), clock, demo_options()),
+                Err(e) => App::unavailable(dir, Keystore::default(), clock, e.into()),
+            };
+            app.manage(state);
+            Ok(())
+        })
+        .run(tauri::generate_context!("../tauri.conf.json"))
+        .expect("error while running Uketsuke");
+}

@@ -84,6 +84,22 @@ impl App {
         App { data_dir, keystore, clock, demo, inner: Mutex::new(Inner { slot, staff: None }) }
     }
 
+    /// Attach to an existing store only (the CLI's read commands): never creates or seeds.
+    pub fn attach(data_dir: DataDir, keystore: Keystore, clock: Arc<dyn Clock>) -> App {
+        let slot = match Store::open_existing(&data_dir, &keystore) {
+            Ok(s) => Slot::Open(Box::new(s)),
+            Err(e) => Slot::Failed(e.into()),
+        };
+        let demo = DemoOptions { residents: 0, ..DemoOptions::default() };
+        App { data_dir, keystore, clock, demo, inner: Mutex::new(Inner { slot, staff: None }) }
+    }
+
+    /// An app whose store could not even be attempted (e.g. no OS credential store).
+    pub fn unavailable(data_dir: DataDir, keystore: Keystore, clock: Arc<dyn Clock>, error: ApiError) -> App {
+        let demo = DemoOptions::default();
+        App { data_dir, keystore, clock, demo, inner: Mutex::new(Inner { slot: Slot::Failed(error), staff: None }) }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock must not brick the window.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())

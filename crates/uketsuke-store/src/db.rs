@@ -155,6 +155,9 @@ fn apply_pragmas(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Keep decrypted pages in memory (64 MiB): SQLCipher decrypts a page on every
+    // read from the OS cache, so a small page cache costs most of the encryption overhead.
+    conn.pragma_update(None, "cache_size", -65_536)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }

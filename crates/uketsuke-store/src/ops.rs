@@ -105,7 +105,7 @@ impl Store {
             Some(s) => Some(wareki::parse_date(s)?),
             None => None,
         };
-        let hits = residents::search_kana(&self.conn, kana, birth, SEARCH_LIMIT)?;
+        let hits = residents::search_kana_summaries(&self.conn, kana, birth, SEARCH_LIMIT, business_date(now))?;
         let ids: Vec<&str> = hits.iter().map(|r| r.resident_id.as_str()).collect();
         audit::append(
             &self.conn,
@@ -117,7 +117,7 @@ impl Store {
             ops::SEARCH_KANA,
             &format!("hits={} ids={}", hits.len(), ids.join(",")),
         )?;
-        residents::summaries(&self.conn, &hits, business_date(now))
+        Ok(hits)
     }
 
     pub fn resident_card(

@@ -168,6 +168,40 @@ pub fn summaries(conn: &Connection, residents: &[Resident], today: NaiveDate) ->
     residents.iter().map(|r| Ok(summarize(r, voucher_for(conn, &r.resident_id)?, today))).collect()
 }
 
+/// A kana search with each hit's current voucher, in one query.
+pub fn search_kana_summaries(
+    conn: &Connection,
+    kana_input: &str,
+    birth_date: Option<NaiveDate>,
+    limit: u32,
+    today: NaiveDate,
+) -> Result<Vec<ResidentSummary>> {
+    let key = kana::query_key(kana_input)?;
+    let upper = prefix_upper_bound(&key);
+    let voucher = "(SELECT v.voucher_no FROM vouchers v WHERE v.resident_id = r.resident_id \
+                   ORDER BY v.fiscal_year DESC, v.voucher_no LIMIT 1)";
+    let map = |row: &Row<'_>| Ok((resident_from_row(row)?, row.get::<_, Option<String>>(11)?));
+    let rows: Vec<(Resident, Option<String>)> = match birth_date {
+        Some(d) => conn
+            .prepare_cached(&format!(
+                "SELECT {RESIDENT_COLUMNS}, {voucher} FROM residents r INDEXED BY residents_by_birth_kana
+                 WHERE r.birth_date = ?1 AND r.kana_key >= ?2 AND r.kana_key < ?3
+                 ORDER BY r.kana_key, r.resident_id LIMIT ?4"
+            ))?
+            .query_map(params![d.to_string(), key, upper, limit], map)?
+            .collect::<Result<Vec<_>, _>>()?,
+        None => conn
+            .prepare_cached(&format!(
+                "SELECT {RESIDENT_COLUMNS}, {voucher} FROM residents r INDEXED BY residents_by_kana
+                 WHERE r.kana_key >= ?1 AND r.kana_key < ?2
+                 ORDER BY r.kana_key, r.resident_id LIMIT ?3"
+            ))?
+            .query_map(params![key, upper, limit], map)?
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(rows.into_iter().map(|(r, v)| summarize(&r, v, today)).collect())
+}
+
 pub fn history_for(conn: &Connection, resident_id: &str) -> Result<Vec<ScreeningRecord>> {
     let mut stmt = conn.prepare_cached(
         "SELECT resident_id, programme_code, fiscal_year FROM screening_history WHERE resident_id = ?1",

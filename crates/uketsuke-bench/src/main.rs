@@ -1,0 +1,288 @@
+//! Uketsuke benchmarks. Each prints one JSON object on stdout.
+//!
+//! `reception`: voucher lookup, kana search and check-in on a store of N demo residents,
+//! on the real SQLCipher file and — same code, same workload, same run — on a plain
+//! SQLite file, to measure what encryption costs. Every measured operation includes
+//! the access-log write (and for check-in the outbox event) the app performs, with
+//! `synchronous = FULL` (durable commits).
+//!
+//! The key is kept in keyring-core's in-memory store here: the benchmark measures the
+//! database, not the OS credential store (which is touched once per open).
+
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use clap::{Parser, Subcommand};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rusqlite::Connection;
+use serde::Serialize;
+use uketsuke_core::{CopayCategory, IdentityMethod, ScreeningStatus};
+use uketsuke_demo::DemoConfig;
+use uketsuke_store::audit::{self, ops, REASON_RECEPTION};
+use uketsuke_store::reception::{self, CheckInRequest, CopayInput, ScreeningInput};
+use uketsuke_store::{catalog, migrate, residents, Actor, DataDir, Keystore, Store};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Reception workload on N residents.
+    Reception {
+        #[arg(long, default_value_t = 300_000)]
+        residents: usize,
+        /// Operations measured per kind.
+        #[arg(long, default_value_t = 2_000)]
+        ops: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 1, 0, 0).unwrap()
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+#[derive(Debug, Serialize, Clone, Copy)]
+struct Stats {
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    mean_ms: f64,
+}
+
+fn stats(mut v: Vec<f64>) -> Stats {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let pick = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    Stats {
+        p50_ms: pick(0.50),
+        p99_ms: pick(0.99),
+        max_ms: *v.last().unwrap(),
+        mean_ms: v.iter().sum::<f64>() / v.len() as f64,
+    }
+}
+
+fn timed(mut f: impl FnMut()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+struct Workload {
+    vouchers: Vec<String>,
+    kana_queries: Vec<(String, Option<String>)>,
+    checkins: Vec<CheckInRequest>,
+}
+
+fn workload(cfg: &DemoConfig, sessions: &[(String, Vec<String>)], n: usize, seed: u64) -> Workload {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut picks: Vec<usize> = (0..cfg.residents).collect();
+    picks.shuffle(&mut rng);
+    let sample: Vec<_> = picks.iter().take(n).map(|i| uketsuke_demo::resident(cfg, *i)).collect();
+    let vouchers = sample.iter().map(|d| d.voucher.voucher_no.clone()).collect();
+    let kana_queries = sample
+        .iter()
+        .map(|d| {
+            let kana: String =
+                d.resident.name_kana.chars().filter(|c| *c != '\u{3000}').take(rng.random_range(2..=4)).collect();
+            let birth = rng.random_bool(0.5).then(|| d.resident.birth_date.to_string());
+            (kana, birth)
+        })
+        .collect();
+    let checkins = sample
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let (session_id, programmes) = &sessions[i % sessions.len()];
+            CheckInRequest {
+                session_id: session_id.clone(),
+                resident_id: d.resident.resident_id.clone(),
+                identity_method: IdentityMethod::VoucherOnly,
+                copay: CopayInput { category: CopayCategory::Standard, proof: String::new(), amount_yen: 500 },
+                screenings: vec![ScreeningInput {
+                    programme_code: programmes[i % programmes.len()].clone(),
+                    status: ScreeningStatus::Received,
+                    stop_reason: None,
+                    override_reason: Some("bench".into()),
+                }],
+            }
+        })
+        .collect();
+    Workload { vouchers, kana_queries, checkins }
+}
+
+fn load(conn: &mut Connection, cfg: &DemoConfig) {
+    let cat = uketsuke_demo::catalog(cfg);
+    let tx = conn.transaction().unwrap();
+    for s in &cat.staff {
+        catalog::upsert_staff(&tx, s).unwrap();
+    }
+    for p in &cat.programmes {
+        catalog::upsert_programme(&tx, p).unwrap();
+    }
+    for v in &cat.venues {
+        catalog::upsert_venue(&tx, v).unwrap();
+    }
+    for s in &cat.sessions {
+        catalog::upsert_session(&tx, s).unwrap();
+    }
+    tx.commit().unwrap();
+    let mut it = uketsuke_demo::residents(cfg).peekable();
+    while it.peek().is_some() {
+        let tx = conn.transaction().unwrap();
+        for d in it.by_ref().take(10_000) {
+            residents::upsert_resident(&tx, &d.resident).unwrap();
+            residents::upsert_voucher(&tx, &d.voucher).unwrap();
+            for h in &d.history {
+                residents::insert_history(&tx, h).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").unwrap();
+}
+
+#[derive(Serialize)]
+struct Side {
+    voucher_lookup: Stats,
+    kana_search: Stats,
+    checkin: Stats,
+    load_seconds: f64,
+}
+
+/// The same calls `Store` makes, on any connection.
+fn run_side(conn: &mut Connection, w: &Workload, terminal: &str) -> (Stats, Stats, Stats) {
+    let actor = Actor { staff_id: "S0001".into(), department: "bench".into() };
+    let mut t = now();
+    let mut lookups = Vec::with_capacity(w.vouchers.len());
+    for v in &w.vouchers {
+        lookups.push(timed(|| {
+            let r = residents::find_by_voucher(conn, v).unwrap();
+            audit::append(
+                conn,
+                &actor,
+                terminal,
+                t,
+                REASON_RECEPTION,
+                Some(&r.resident_id),
+                ops::SEARCH_VOUCHER,
+                "hit",
+            )
+            .unwrap();
+            residents::summaries(conn, std::slice::from_ref(&r), today()).unwrap();
+        }));
+    }
+    let mut searches = Vec::with_capacity(w.kana_queries.len());
+    for (k, b) in &w.kana_queries {
+        searches.push(timed(|| {
+            let birth = b.as_deref().map(|s| s.parse::<NaiveDate>().unwrap());
+            let hits = residents::search_kana_summaries(conn, k, birth, 50, today()).unwrap();
+            assert!(!hits.is_empty(), "query {k} found nobody");
+            audit::append(conn, &actor, terminal, t, REASON_RECEPTION, None, ops::SEARCH_KANA, &search_detail(&hits))
+                .unwrap();
+        }));
+    }
+    let mut checkins = Vec::with_capacity(w.checkins.len());
+    for req in &w.checkins {
+        t += Duration::milliseconds(10);
+        checkins.push(timed(|| {
+            reception::check_in(conn, &actor, terminal, t, req).unwrap();
+        }));
+    }
+    (stats(lookups), stats(searches), stats(checkins))
+}
+
+/// The access-log detail `Store::search_kana` writes (hit count and ids).
+fn search_detail(hits: &[uketsuke_store::views::ResidentSummary]) -> String {
+    let ids: Vec<&str> = hits.iter().map(|h| h.resident_id.as_str()).collect();
+    format!("hits={} ids={}", hits.len(), ids.join(","))
+}
+
+fn pragmas(conn: &Connection) {
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "synchronous", "FULL").unwrap();
+    conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+    conn.pragma_update(None, "secure_delete", "ON").unwrap();
+    conn.pragma_update(None, "temp_store", "MEMORY").unwrap();
+    conn.pragma_update(None, "cache_size", -65_536).unwrap();
+}
+
+fn reception_bench(n: usize, ops_n: usize, seed: u64) -> serde_json::Value {
+    let cfg = DemoConfig { seed: 2026, residents: n, today: today() };
+    let cat = uketsuke_demo::catalog(&cfg);
+    let sessions: Vec<(String, Vec<String>)> = cat
+        .sessions
+        .iter()
+        .filter(|s| s.date == today())
+        .map(|s| (s.session_id.clone(), s.programmes.clone()))
+        .collect();
+    let w = workload(&cfg, &sessions, ops_n.min(n), seed);
+
+    // Encrypted: the real store path (create, key, verify, migrate).
+    keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+    let enc_dir = tempfile::tempdir_in(std::env::current_dir().unwrap()).unwrap();
+    let t = Instant::now();
+    let (mut store, _) =
+        Store::open_or_create(&DataDir::new(enc_dir.path()), &Keystore::new("uketsuke-bench"), now()).unwrap();
+    let terminal = store.terminal_id().to_owned();
+    let enc = store.connection_mut();
+    load(enc, &cfg);
+    let enc_load = t.elapsed().as_secs_f64();
+
+    let plain_dir = tempfile::tempdir_in(std::env::current_dir().unwrap()).unwrap();
+    let t = Instant::now();
+    let mut plain = Connection::open(plain_dir.path().join("plain.db")).unwrap();
+    pragmas(&plain);
+    migrate::migrate(&mut plain).unwrap();
+    load(&mut plain, &cfg);
+    let plain_load = t.elapsed().as_secs_f64();
+
+    // Same workload, same code, one after the other.
+    let (e_v, e_k, e_c) = run_side(enc, &w, &terminal);
+    let (p_v, p_k, p_c) = run_side(&mut plain, &w, &terminal);
+    let total = |s: &Stats, n: usize| s.mean_ms * n as f64;
+    serde_json::json!({
+        "benchmark": "reception",
+        "residents": n,
+        "ops_per_kind": w.vouchers.len(),
+        "voucher_lookup_p99_ms": e_v.p99_ms,
+        "kana_search_p99_ms": e_k.p99_ms,
+        "checkin_p99_ms": e_c.p99_ms,
+        "sqlcipher_over_plain_ratio": total(&e_c, w.checkins.len()) / total(&p_c, w.checkins.len()),
+        "sqlcipher_over_plain_ratio_lookup": e_v.mean_ms / p_v.mean_ms,
+        "sqlcipher_over_plain_ratio_search": e_k.mean_ms / p_k.mean_ms,
+        "sqlcipher": Side { voucher_lookup: e_v, kana_search: e_k, checkin: e_c, load_seconds: enc_load },
+        "plain": Side { voucher_lookup: p_v, kana_search: p_k, checkin: p_c, load_seconds: plain_load },
+        "machine": machine(),
+    })
+}
+
+fn machine() -> serde_json::Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    serde_json::json!({
+        "cpu": cpu,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "os": std::env::consts::OS,
+    })
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let out = match cli.command {
+        Cmd::Reception { residents, ops, seed } => reception_bench(residents, ops, seed),
+    };
+    println!("{}", serde_json::to_string(&out).unwrap());
+}
