@@ -41,10 +41,18 @@ fn demo_options() -> DemoOptions {
     o
 }
 
-/// `$UKETSUKE_DATA_DIR`, else the platform's app data directory.
+/// `--data-dir DIR` (support staff, tests), else `$UKETSUKE_DATA_DIR`, else the
+/// platform's app data directory. Other arguments are ignored.
 fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
-    std::env::var_os("UKETSUKE_DATA_DIR")
-        .map(PathBuf::from)
+    let args: Vec<String> = std::env::args().collect();
+    let from_args = args
+        .iter()
+        .position(|a| a == "--data-dir")
+        .and_then(|i| args.get(i + 1))
+        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--data-dir=").map(|_| a)))
+        .map(|a| PathBuf::from(a.strip_prefix("--data-dir=").unwrap_or(a)));
+    from_args
+        .or_else(|| std::env::var_os("UKETSUKE_DATA_DIR").map(PathBuf::from))
         .unwrap_or_else(|| app.path().app_data_dir().expect("an app data directory"))
 }
 

@@ -1,1 +1,199 @@
+//! Harness for the end-to-end tests. scripts/test.sh provides the environment: a
+//! private D-Bus session with an unlocked gnome-keyring (the real Secret Service),
+//! an Xvfb display, tauri-driver on 127.0.0.1:4444, and the paths of the built
+//! binaries in `UKETSUKE_APP` / `UKETSUKE_CLI`.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use uketsuke_core::{eligibility, Programme, Session};
+use uketsuke_demo::{DemoConfig, DemoResident};
+
+pub const DEMO_RESIDENTS: usize = 400;
+
+fn env_path(name: &str) -> PathBuf {
+    PathBuf::from(std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/test.sh")))
+}
+
+/// A data directory with a demo store made by `uketsuke-cli demo` (same seed as the app).
+pub struct Venue {
+    pub dir: tempfile::TempDir,
+    pub cfg: DemoConfig,
+}
+
+impl Venue {
+    pub fn new() -> Venue {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env_path("UKETSUKE_CLI"))
+            .args(["demo", "--residents", &DEMO_RESIDENTS.to_string(), "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "uketsuke-cli demo failed: {}", String::from_utf8_lossy(&out.stderr));
+        let today = uketsuke_demo_today();
+        Venue { dir, cfg: DemoConfig { seed: uketsuke_api::demo::DEFAULT_SEED, residents: DEMO_RESIDENTS, today } }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The session the window selects by default: the first one today, in list order.
+    pub fn default_session(&self) -> (Session, Vec<Programme>) {
+        let cat = uketsuke_demo::catalog(&self.cfg);
+        let venue_name = |id: &str| cat.venues.iter().find(|v| v.venue_id == id).unwrap().name.clone();
+        let mut today: Vec<Session> = cat.sessions.iter().filter(|s| s.date == self.cfg.today).cloned().collect();
+        today.sort_by(|a, b| {
+            (a.start_time.clone(), venue_name(&a.venue_id)).cmp(&(b.start_time.clone(), venue_name(&b.venue_id)))
+        });
+        let s = today.into_iter().next().expect("a demo session today");
+        let programmes = cat.programmes.into_iter().filter(|p| s.programmes.contains(&p.code)).collect();
+        (s, programmes)
+    }
+
+    /// Standard-copay residents eligible, without warnings, for at least one programme
+    /// of the default session.
+    pub fn eligible_residents(&self) -> Vec<DemoResident> {
+        let (s, programmes) = self.default_session();
+        uketsuke_demo::residents(&self.cfg)
+            .filter(|d| !d.resident.dv_support && d.resident.copay_category == uketsuke_core::CopayCategory::Standard)
+            .filter(|d| programmes.iter().any(|p| eligibility::check(&d.resident, p, s.date, &d.history).is_eligible()))
+            .collect()
+    }
+}
+
+impl Default for Venue {
+    fn default() -> Self {
+        Venue::new()
+    }
+}
+
+/// The business date the app and the CLI use (JST).
+pub fn uketsuke_demo_today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+}
+
+/// One app window, driven through WebDriver.
+pub struct Window {
+    pub client: Client,
+}
+
+impl Window {
+    pub async fn open(venue: &Venue) -> Window {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({
+                "application": env_path("UKETSUKE_APP"),
+                "args": ["--data-dir", venue.path()],
+            }),
+        );
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect("http://127.0.0.1:4444")
+            .await
+            .expect("tauri-driver on 127.0.0.1:4444 (run scripts/test.sh)");
+        Window { client }
+    }
+
+    pub async fn wait(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Wait until `css`'s text satisfies `pred`; returns the text.
+    pub async fn wait_text(&self, css: &str, pred: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..200 {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(t) = el.text().await {
+                    if pred(t.trim()) {
+                        return t.trim().to_owned();
+                    }
+                    last = t;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never matched; last text: {last:?}");
+    }
+
+    /// Choose the first reception staff member in the demo staff picker.
+    pub async fn log_in_as_reception(&self) {
+        let first = self.wait("[data-staff-role=\"reception\"]").await;
+        first.click().await.unwrap();
+        self.wait("#search-input").await;
+    }
+
+    pub async fn type_in(&self, css: &str, text: &str) {
+        let el = self.wait(css).await;
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("UKETSUKE_E2E_ARTIFACTS") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+}
+
+/// Run `body` in a window on `venue`'s store. The WebDriver session is closed whatever
+/// happens (one app per session); a failing body leaves a screenshot `failed-<name>.png`.
+pub async fn in_window<F, Fut>(name: &str, venue: &Venue, body: F)
+where
+    F: FnOnce(Window) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let w = Window::open(venue).await;
+    let client = w.client.clone();
+    let outcome = tokio::spawn(body(w)).await;
+    if outcome.is_err() {
+        let shot = Window { client: client.clone() };
+        shot.screenshot(&format!("failed-{name}")).await;
+    }
+    client.close().await.ok();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Full-width katakana → half-width (the way a legacy keyboard setting types it).
+/// Test-only: the app itself never converts stored names.
+pub fn to_half_width_katakana(s: &str) -> String {
+    const PLAIN: &str = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンァィゥェォッャュョー";
+    const HALF: &str = "ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝｧｨｩｪｫｯｬｭｮｰ";
+    const VOICED: &str = "ガギグゲゴザジズゼゾダヂヅデドバビブベボ";
+    const VOICED_BASE: &str = "カキクケコサシスセソタチツテトハヒフヘホ";
+    const SEMI: &str = "パピプペポ";
+    let plain: Vec<char> = PLAIN.chars().collect();
+    let half: Vec<char> = HALF.chars().collect();
+    let half_of = |c: char| plain.iter().position(|p| *p == c).map(|i| half[i]);
+    let mut out = String::new();
+    for c in s.chars() {
+        if let Some(h) = half_of(c) {
+            out.push(h);
+        } else if let Some(i) = VOICED.chars().position(|v| v == c) {
+            out.push(half_of(VOICED_BASE.chars().nth(i).unwrap()).unwrap());
+            out.push('ﾞ');
+        } else if let Some(i) = SEMI.chars().position(|v| v == c) {
+            out.push(half_of("ハヒフヘホ".chars().nth(i).unwrap()).unwrap());
+            out.push('ﾟ');
+        } else if c == '\u{3000}' {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

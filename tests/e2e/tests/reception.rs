@@ -1,0 +1,75 @@
+//! A venue's morning, through the real window: the app binary, its SQLCipher store and
+//! the real Secret Service, driven like staff drive it (keyboard, a scanner's digits + Enter).
+
+use fantoccini::key::Key;
+use uketsuke_core::wareki;
+use uketsuke_e2e::{in_window, to_half_width_katakana, Venue};
+
+fn enter() -> String {
+    char::from(Key::Enter).to_string()
+}
+
+#[tokio::test]
+async fn scanning_a_voucher_and_checking_in_raises_the_count() {
+    let venue = Venue::new();
+    let resident = venue.eligible_residents().into_iter().next().expect("an eligible demo resident");
+    in_window("scan", &venue, |w| async move {
+        w.log_in_as_reception().await;
+        assert_eq!(w.wait_text("#count-total", |t| !t.is_empty()).await, "0");
+
+        // A barcode scanner types the digits and Enter.
+        w.type_in("#search-input", &format!("{}{}", resident.voucher.voucher_no, enter())).await;
+        w.wait("#resident-card").await;
+        w.wait_text("#resident-card", |t| t.contains(&resident.resident.name_kana)).await;
+        w.screenshot("reception-card").await;
+
+        w.wait("#checkin-submit").await.click().await.unwrap();
+        w.wait_text("#last-reception-no", |t| t.contains('1')).await;
+        assert_eq!(w.wait_text("#count-total", |t| t == "1").await, "1");
+        w.wait(&format!(".visit-row[data-resident-id=\"{}\"]", resident.resident.resident_id)).await;
+        // The search box has focus again, ready for the next scan.
+        let active = w.client.active_element().await.unwrap();
+        assert_eq!(active.attr("id").await.unwrap().as_deref(), Some("search-input"));
+        w.screenshot("reception-after-checkin").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn half_width_kana_and_a_wareki_birth_date_find_the_resident() {
+    let venue = Venue::new();
+    let resident = venue.eligible_residents().into_iter().nth(3).expect("an eligible demo resident");
+    let family: String = resident.resident.name_kana.split('\u{3000}').next().unwrap().to_owned();
+    let half = to_half_width_katakana(&family);
+    assert_ne!(half, family, "the query must really be half-width");
+    in_window("kana", &venue, |w| async move {
+        w.log_in_as_reception().await;
+        w.type_in("#birth-input", &wareki::to_jis_x0301(resident.resident.birth_date)).await;
+        w.type_in("#search-input", &format!("{half}{}", enter())).await;
+        let row = format!(".result-row[data-resident-id=\"{}\"]", resident.resident.resident_id);
+        w.wait(&row).await;
+        w.screenshot("kana-search").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cancelling_a_check_in_lowers_the_count_and_keeps_the_row_marked() {
+    let venue = Venue::new();
+    let resident = venue.eligible_residents().into_iter().nth(1).expect("an eligible demo resident");
+    in_window("cancel", &venue, |w| async move {
+        w.log_in_as_reception().await;
+        w.type_in("#search-input", &format!("{}{}", resident.voucher.voucher_no, enter())).await;
+        w.wait("#checkin-submit").await.click().await.unwrap();
+        w.wait_text("#count-total", |t| t == "1").await;
+
+        let row = format!(".visit-row[data-resident-id=\"{}\"]", resident.resident.resident_id);
+        w.wait(&format!("{row} .cancel-visit")).await.click().await.unwrap();
+        w.type_in("#cancel-reason", "二重受付のため").await;
+        w.wait("#cancel-confirm").await.click().await.unwrap();
+        assert_eq!(w.wait_text("#count-total", |t| t == "0").await, "0");
+        w.wait_text(&row, |t| t.contains("二重受付のため")).await;
+        w.screenshot("after-cancel").await;
+    })
+    .await;
+}

@@ -1,0 +1,796 @@
+// The window: which screen to show (store failed / staff picker / reception), the
+// reception screen's state, and the keyboard rules. The search box gets focus back
+// after every action, so the next scan always lands in it.
+
+import type { Api } from "./api";
+import type { Action } from "./generated/Action";
+import type { ApiError } from "./generated/ApiError";
+import type { AppStatus } from "./generated/AppStatus";
+import type { IdentityMethod } from "./generated/IdentityMethod";
+import type { ResidentCard } from "./generated/ResidentCard";
+import type { ResidentSummary } from "./generated/ResidentSummary";
+import type { SessionCounts } from "./generated/SessionCounts";
+import type { SessionView } from "./generated/SessionView";
+import type { VisitView } from "./generated/VisitView";
+import { clientError, toApiError } from "./errors";
+import { clear, h, ht, isEditable, localize, relocalize, trAttr } from "./dom";
+import { num, programmeLabel } from "./format";
+import { initLang, onLangChange, t, toggleLang } from "./i18n";
+import { classifyInput } from "./search";
+import { renderCard, type CardView } from "./views/card";
+import { fillCounts } from "./views/counts";
+import { openCancelDialog, openCorrectionDialog, type DialogHandle } from "./views/dialogs";
+import { createErrorBanner } from "./views/errorBanner";
+import { defaultSession, renderHeaderMain, type HeaderView } from "./views/header";
+import { createResults, type ResultsView } from "./views/results";
+import { renderStaffPicker } from "./views/staffPicker";
+import { renderStoreFailed } from "./views/startup";
+import { fillVisitList } from "./views/visitList";
+import { openWalkInDialog } from "./views/walkIn";
+
+export interface AppOptions {
+  storage?: Pick<Storage, "getItem" | "setItem"> | null;
+}
+
+export interface AppHandle {
+  /** Resolves once every call the window started has settled (for tests). */
+  idle(): Promise<void>;
+  destroy(): void;
+}
+
+type OpenedVia = "voucher" | "search" | "walkin";
+
+/** The same voucher number again within this time is the same scan (IME commit + Enter). */
+const VOUCHER_REPEAT_MS = 800;
+type NoticeKey = "cancel.done" | "correct.done";
+
+/** Which walk-in field a Rust error is about. */
+function walkInField(err: ApiError): string | undefined {
+  if (err.details.field) return err.details.field;
+  if (["INVALID_DATE", "DATE_OUTSIDE_ERA", "BIRTH_DATE_OUT_OF_RANGE"].includes(err.code)) return "birth_date";
+  if (["INVALID_KANA_QUERY", "EMPTY_KANA_QUERY"].includes(err.code)) return "name_kana";
+  return undefined;
+}
+
+interface MainView {
+  root: HTMLElement;
+  header: HeaderView;
+  searchInput: HTMLInputElement | null;
+  birthInput: HTMLInputElement | null;
+  results: ResultsView | null;
+  cardSlot: HTMLElement;
+  lastBox: HTMLElement;
+  setLast(visit: VisitView): void;
+  notice: HTMLElement;
+  setNotice(key: NoticeKey | null, no?: number): void;
+  counts: HTMLElement | null;
+  visitList: HTMLElement | null;
+}
+
+export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): AppHandle {
+  initLang(opts.storage ?? null);
+
+  // --- state --------------------------------------------------------------------------
+  let status: AppStatus | null = null;
+  let allowed = new Set<Action>();
+  let sessions: SessionView[] | null = null;
+  let sessionId: string | null = null;
+  let main: MainView | null = null;
+  let cardView: CardView | null = null;
+  let modal: DialogHandle | null = null;
+  let resultsQuery: { text: string; birth: string } | null = null;
+  let searchSeq = 0;
+  /** The last voucher looked up, to drop the same scan arriving twice at once. */
+  let lastVoucher: { digits: string; at: number } | null = null;
+  let cardSeq = 0;
+  let attendanceSeq = 0;
+  let destroyed = false;
+
+  const inflight = new Set<Promise<unknown>>();
+  function track<T>(p: Promise<T>): Promise<T> {
+    inflight.add(p);
+    p.then(
+      () => inflight.delete(p),
+      () => inflight.delete(p),
+    );
+    return p;
+  }
+  /** Run an async step; any failure goes to the error banner. */
+  function run(fn: () => Promise<void>): Promise<void> {
+    return track(
+      fn().catch((e: unknown) => {
+        handleError(toApiError(e));
+      }),
+    );
+  }
+
+  // --- shell --------------------------------------------------------------------------
+  const headerSlot = h("div", { id: "header-slot", class: "header-slot" });
+  const langToggle = ht("button", { id: "lang-toggle", type: "button", class: "lang-toggle" }, "lang.toggle");
+  const demoBadge = ht("span", { id: "demo-badge", class: "demo-badge", hidden: true }, "app.demo");
+  const header = h(
+    "header",
+    { id: "app-header", class: "app-header" },
+    h("div", { class: "brand" }, ht("span", { class: "brand-title" }, "app.title"), demoBadge),
+    headerSlot,
+    langToggle,
+  );
+  const banner = createErrorBanner({ programmeName }, () => focusSearch());
+  const screen = h("main", { id: "screen", class: "screen" });
+  clear(root);
+  root.append(header, banner.el, screen);
+
+  langToggle.addEventListener("click", () => {
+    toggleLang();
+    focusSearch();
+  });
+  const offLang = onLangChange(() => relocalize(root));
+
+  function programmeName(code: string): string | undefined {
+    const s = sessions?.find((x) => x.session_id === sessionId);
+    const p = s?.programmes.find((x) => x.code === code);
+    return p ? programmeLabel(p) : undefined;
+  }
+
+  function currentSession(): SessionView | null {
+    return sessions?.find((s) => s.session_id === sessionId) ?? null;
+  }
+
+  function focusSearch(): void {
+    if (modal || destroyed) return;
+    main?.searchInput?.focus();
+  }
+
+  function handleError(err: ApiError): void {
+    banner.show(err);
+    if (err.needs_reset || err.code === "NOT_LOGGED_IN" || err.code === "STORE_UNAVAILABLE") {
+      // The store failed under us, or the session ended: start over from the status.
+      void run(boot);
+      return;
+    }
+    focusSearch();
+  }
+
+  function setScreen(...content: Node[]): void {
+    closeModal();
+    clear(screen);
+    screen.append(...content);
+    screen.classList.toggle("reception", content.some((n) => n instanceof Element && n.classList.contains("main-grid")));
+  }
+
+  function closeModal(): void {
+    const m = modal;
+    modal = null;
+    m?.modal.close();
+  }
+
+  // --- routing ------------------------------------------------------------------------
+  async function boot(): Promise<void> {
+    if (!status) setScreen(ht("p", { class: "loading" }, "app.loading"));
+    applyStatus(await api.appStatus());
+  }
+
+  function applyStatus(st: AppStatus): void {
+    status = st;
+    allowed = new Set(st.allowed_actions);
+    demoBadge.hidden = !st.demo_mode;
+    if (st.store.kind === "failed") {
+      showStoreFailed(st, st.store.error);
+    } else if (!st.staff) {
+      void run(showStaffPicker);
+    } else {
+      void run(showMain);
+    }
+  }
+
+  function showStoreFailed(st: AppStatus, error: ApiError): void {
+    main = null;
+    cardView = null;
+    clear(headerSlot);
+    const view = renderStoreFailed(error, st.reset_word, (typed) => {
+      if (typed.trim() !== st.reset_word) {
+        banner.show(clientError("RESET_NOT_CONFIRMED"));
+        view.resetInput?.focus();
+        return;
+      }
+      void run(async () => {
+        try {
+          const next = await api.resetLocalCache(typed);
+          banner.clear();
+          applyStatus(next);
+        } catch (e) {
+          banner.show(toApiError(e));
+          view.resetInput?.focus();
+        }
+      });
+    });
+    setScreen(view.el);
+    view.resetInput?.focus();
+  }
+
+  async function showStaffPicker(): Promise<void> {
+    main = null;
+    cardView = null;
+    clear(headerSlot);
+    const staff = await api.listStaff();
+    const el = renderStaffPicker(staff, (staffId) => {
+      void run(async () => {
+        const next = await api.selectStaff(staffId);
+        banner.clear();
+        applyStatus(next);
+      });
+    });
+    setScreen(el);
+    el.querySelector<HTMLButtonElement>(".staff-option")?.focus();
+  }
+
+  // --- the reception screen ------------------------------------------------------------
+  async function showMain(): Promise<void> {
+    const st = status;
+    if (!st) return;
+    sessions = allowed.has("view_attendance") ? await api.listSessions() : null;
+    if (!sessions?.some((s) => s.session_id === sessionId)) {
+      sessionId = sessions ? (defaultSession(sessions, st.today)?.session_id ?? null) : null;
+    }
+    cardView = null;
+    resultsQuery = null;
+
+    const headerView = renderHeaderMain(st, sessions, sessionId, {
+      onSession: (id) => changeSession(id),
+      onSignOut: () => {
+        void run(async () => {
+          const next = await api.signOut();
+          banner.clear();
+          sessionId = null;
+          applyStatus(next);
+        });
+      },
+    });
+    clear(headerSlot);
+    headerSlot.appendChild(headerView.el);
+
+    if (allowed.size === 0) {
+      main = null;
+      setScreen(ht("p", { id: "no-access", class: "no-access" }, "noAccess"));
+      return;
+    }
+
+    const lastNo = h("div", { id: "last-reception-no", class: "last-reception-no" });
+    const lastName = h("div", { id: "last-reception-name", class: "last-reception-name" });
+    const lastBox = h(
+      "div",
+      { id: "last-checkin", class: "last-checkin", role: "status", hidden: true },
+      ht("div", { class: "last-label" }, "checkin.doneLabel"),
+      lastNo,
+      lastName,
+    );
+    let last: VisitView | null = null;
+    localize(lastNo, () => {
+      lastNo.textContent = last ? t("checkin.done", { no: num(last.reception_no) }) : "";
+    });
+    const setLast = (visit: VisitView) => {
+      last = visit;
+      const no = num(visit.reception_no);
+      lastNo.textContent = t("checkin.done", { no });
+      lastNo.setAttribute("data-reception-no", String(no));
+      lastName.textContent = `${visit.name_kana}　${visit.name_kanji}`;
+      lastBox.hidden = false;
+      lastBox.classList.remove("flash");
+      void lastBox.offsetWidth; // restart the highlight animation
+      lastBox.classList.add("flash");
+    };
+    const notice = h("div", { id: "notice", class: "notice", role: "status", hidden: true });
+    let noticeState: { key: NoticeKey; no: number } | null = null;
+    localize(notice, () => {
+      notice.textContent = noticeState ? t(noticeState.key, { no: noticeState.no }) : "";
+    });
+    const setNotice = (key: NoticeKey | null, no = 0) => {
+      noticeState = key ? { key, no } : null;
+      notice.textContent = key ? t(key, { no }) : "";
+      notice.hidden = key === null;
+    };
+    const cardSlot = h("div", { id: "card-slot", class: "card-slot" });
+
+    let searchInput: HTMLInputElement | null = null;
+    let birthInput: HTMLInputElement | null = null;
+    let results: ResultsView | null = null;
+    const left = h("section", { class: "reception-col", "aria-label": "reception" });
+    left.append(lastBox, notice);
+
+    if (allowed.has("search_residents")) {
+      searchInput = h("input", {
+        id: "search-input",
+        class: "search-input",
+        type: "text",
+        autocomplete: "off",
+        spellcheck: "false",
+        role: "combobox",
+        "aria-controls": "results",
+        "aria-autocomplete": "list",
+        "aria-expanded": "false",
+        lang: "ja",
+      });
+      trAttr(searchInput, "placeholder", "search.placeholder");
+      birthInput = h("input", {
+        id: "birth-input",
+        class: "birth-input",
+        type: "text",
+        autocomplete: "off",
+        spellcheck: "false",
+      });
+      trAttr(birthInput, "placeholder", "search.birthPlaceholder");
+      const searchButton = ht("button", { id: "search-submit", type: "button", class: "primary" }, "search.submit");
+      const bar = h(
+        "div",
+        { class: "search-bar" },
+        h("div", { class: "field search-field" }, ht("label", { for: "search-input" }, "search.label"), searchInput),
+        h("div", { class: "field birth-field" }, ht("label", { for: "birth-input" }, "search.birthLabel"), birthInput),
+        searchButton,
+      );
+      const hintRow = h("div", { class: "hint-row" }, ht("p", { class: "hint" }, "search.hint"));
+      if (allowed.has("register_walk_in")) {
+        const walkIn = ht("button", { id: "walkin-open", type: "button", class: "secondary walkin-open" }, "walkin.open");
+        walkIn.addEventListener("click", openWalkIn);
+        hintRow.appendChild(walkIn);
+      }
+      // Stays at the top of the column while the card scrolls under it.
+      left.append(h("div", { class: "search-area" }, bar, hintRow));
+      const si = searchInput;
+      const bi = birthInput;
+      results = createResults(si, (r) => openResident(r, "search"));
+      left.appendChild(results.el);
+
+      si.addEventListener("keydown", (e) => onSearchKey(e));
+      // A scanner typing through a Japanese IME: its Enter only commits the
+      // (full-width) digits, so a committed number is looked up right away.
+      si.addEventListener("compositionend", () => {
+        if (classifyInput(si.value).kind === "voucher") doSearch();
+      });
+      bi.addEventListener("keydown", (e) => {
+        if (e.isComposing || e.keyCode === 229) return;
+        if (e.key === "Enter" && !e.ctrlKey && !e.metaKey) {
+          e.preventDefault();
+          doSearch();
+        }
+      });
+      searchButton.addEventListener("click", () => {
+        doSearch();
+        focusSearch();
+      });
+    } else if (allowed.has("register_walk_in")) {
+      const walkIn = ht("button", { id: "walkin-open", type: "button", class: "secondary walkin-open" }, "walkin.open");
+      walkIn.addEventListener("click", openWalkIn);
+      left.appendChild(walkIn);
+    }
+    left.appendChild(cardSlot);
+
+    let countsEl: HTMLElement | null = null;
+    let visitListEl: HTMLElement | null = null;
+    const right = h("aside", { class: "attendance-col" });
+    if (allowed.has("view_attendance")) {
+      countsEl = h("section", { id: "counts", class: "panel counts", "aria-live": "polite" });
+      visitListEl = h("section", { id: "visit-list", class: "panel visit-list" });
+      right.append(countsEl, visitListEl);
+    }
+
+    const grid = h("div", { class: "main-grid" }, left, right);
+    main = {
+      root: grid,
+      header: headerView,
+      searchInput,
+      birthInput,
+      results,
+      cardSlot,
+      lastBox,
+      setLast,
+      notice,
+      setNotice,
+      counts: countsEl,
+      visitList: visitListEl,
+    };
+    setScreen(grid);
+    focusSearch();
+    await refreshAttendance();
+  }
+
+  function changeSession(id: string): void {
+    sessionId = id;
+    main?.header.setSession(currentSession());
+    closeCard();
+    main?.results?.render(null);
+    resultsQuery = null;
+    banner.clear();
+    focusSearch();
+    void run(refreshAttendance);
+  }
+
+  // --- search ---------------------------------------------------------------------------
+  function onSearchKey(e: KeyboardEvent): void {
+    if (e.isComposing || e.keyCode === 229) return; // the IME is converting kana
+    const m = main;
+    if (!m?.searchInput || !m.results) return;
+    if (e.key === "Enter" && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      const active = m.results.active();
+      const same =
+        resultsQuery !== null &&
+        resultsQuery.text === m.searchInput.value &&
+        resultsQuery.birth === (m.birthInput?.value ?? "");
+      if (same && active) openResident(active, "search");
+      else doSearch();
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (m.results.count() > 0) {
+        e.preventDefault();
+        m.results.move(e.key === "ArrowDown" ? 1 : -1);
+      }
+    }
+  }
+
+  function doSearch(): void {
+    const m = main;
+    if (!m?.searchInput || !m.results) return;
+    const text = m.searchInput.value;
+    const birth = m.birthInput?.value ?? "";
+    const input = classifyInput(text, birth);
+    banner.clear();
+    hideNotice();
+    if (input.kind === "empty") {
+      m.results.render(null);
+      resultsQuery = null;
+      return;
+    }
+    if (input.kind === "voucher") {
+      const now = Date.now();
+      if (lastVoucher && lastVoucher.digits === input.digits && now - lastVoucher.at < VOUCHER_REPEAT_MS) return;
+      lastVoucher = { digits: input.digits, at: now };
+    } else {
+      lastVoucher = null;
+    }
+    const seq = ++searchSeq;
+    void run(async () => {
+      try {
+        if (input.kind === "voucher") {
+          const r = await api.lookupVoucher(input.raw);
+          if (seq !== searchSeq) return;
+          m.results?.render(null);
+          resultsQuery = null;
+          // The next scan replaces the number.
+          m.searchInput?.select();
+          openResident(r, "voucher");
+        } else {
+          const list = await api.searchResidents(input.kana, input.birthDate);
+          if (seq !== searchSeq) return;
+          m.results?.render(list);
+          m.searchInput?.setAttribute("aria-expanded", String(list.length > 0));
+          resultsQuery = { text, birth };
+        }
+      } catch (e) {
+        if (seq !== searchSeq) return; // a newer scan already replaced this one
+        m.searchInput?.select();
+        throw e;
+      }
+    });
+  }
+
+  function escape(): void {
+    banner.clear();
+    hideNotice();
+    const m = main;
+    if (!m) return;
+    const hasText = (m.searchInput?.value ?? "") !== "" || (m.birthInput?.value ?? "") !== "";
+    if (m.searchInput) m.searchInput.value = "";
+    if (m.birthInput) m.birthInput.value = "";
+    if (!hasText) {
+      m.results?.render(null);
+      resultsQuery = null;
+      closeCard();
+    }
+    focusSearch();
+  }
+
+  // --- the card and check-in ------------------------------------------------------------
+  function openResident(r: ResidentSummary, via: OpenedVia): void {
+    if (!allowed.has("view_resident")) return;
+    void run(() => loadCard(r.resident_id, via));
+  }
+
+  async function loadCard(residentId: string, via: OpenedVia): Promise<void> {
+    const sid = sessionId;
+    if (!sid) {
+      banner.show(clientError("SESSION_NOT_FOUND"));
+      return;
+    }
+    const seq = ++cardSeq;
+    const card = await api.residentCard(residentId, sid);
+    if (seq !== cardSeq || sid !== sessionId) return;
+    showCard(card, via);
+  }
+
+  function showCard(card: ResidentCard, via: OpenedVia): void {
+    const m = main;
+    if (!m) return;
+    const identity: IdentityMethod = via === "walkin" ? "verbal" : "voucher_only";
+    const view = renderCard(
+      card,
+      { allowed, identity },
+      {
+        onCheckIn: (req) => {
+          view.setBusy(true);
+          void run(async () => {
+            try {
+              const visit = await api.checkIn(req);
+              checkedIn(visit);
+            } catch (e) {
+              view.setBusy(false);
+              const err = toApiError(e);
+              handleError(err);
+              // Someone else (or a double scan) already checked them in: show that.
+              if (err.code === "ALREADY_CHECKED_IN") await loadCard(card.summary.resident_id, via);
+              return;
+            }
+            await refreshAfterWrite();
+          });
+        },
+        onInvalid: (err) => {
+          banner.show(err);
+          focusSearch();
+        },
+        onCorrect: () => {
+          if (card.visit) openCorrection(card.visit, card);
+        },
+        onClose: () => {
+          closeCard();
+          focusSearch();
+        },
+      },
+    );
+    cardView = view;
+    clear(m.cardSlot);
+    m.cardSlot.appendChild(view.el);
+    // The card takes the space of the result list and the last confirmation
+    // (both come back when it closes).
+    m.root.classList.add("card-open");
+    // Keep the search box in view above the card.
+    m.cardSlot.parentElement?.scrollTo?.({ top: 0 });
+    focusSearch();
+  }
+
+  function closeCard(): void {
+    cardSeq++;
+    lastVoucher = null;
+    cardView = null;
+    if (main) {
+      clear(main.cardSlot);
+      main.root.classList.remove("card-open");
+    }
+  }
+
+  function checkedIn(visit: VisitView): void {
+    const m = main;
+    banner.clear();
+    hideNotice();
+    closeCard();
+    if (!m) return;
+    m.setLast(visit);
+    if (m.searchInput) m.searchInput.value = "";
+    if (m.birthInput) m.birthInput.value = "";
+    m.results?.render(null);
+    resultsQuery = null;
+    focusSearch();
+  }
+
+  function showNotice(key: NoticeKey, no: number): void {
+    main?.setNotice(key, no);
+  }
+
+  function hideNotice(): void {
+    main?.setNotice(null);
+  }
+
+  // --- attendance ---------------------------------------------------------------------
+  async function refreshAttendance(): Promise<void> {
+    const m = main;
+    const sid = sessionId;
+    if (!m || !m.counts || !m.visitList) return;
+    const programmes = currentSession()?.programmes ?? [];
+    if (!sid) {
+      fillCounts(m.counts, null, programmes);
+      fillVisitList(m.visitList, [], programmes, allowed, visitHandlers);
+      return;
+    }
+    const seq = ++attendanceSeq;
+    const [visits, counts]: [VisitView[], SessionCounts] = await Promise.all([
+      api.listVisits(sid),
+      api.sessionCounts(sid),
+    ]);
+    if (seq !== attendanceSeq || sid !== sessionId || m !== main) return;
+    fillCounts(m.counts, counts, programmes);
+    fillVisitList(m.visitList, visits, programmes, allowed, visitHandlers);
+  }
+
+  async function refreshStatus(): Promise<void> {
+    const st = await api.appStatus();
+    const before = status;
+    status = st;
+    if (st.store.kind === "failed" || !st.staff || st.staff.staff_id !== before?.staff?.staff_id) {
+      applyStatus(st);
+      return;
+    }
+    main?.header.setPending(num(st.pending_events));
+  }
+
+  /** After a write: the list, the counts and the unsent count. */
+  async function refreshAfterWrite(): Promise<void> {
+    await Promise.all([refreshAttendance(), refreshStatus()]);
+    focusSearch();
+  }
+
+  const visitHandlers = {
+    onCorrect: (v: VisitView) => {
+      if (!allowed.has("view_resident")) return;
+      void run(async () => {
+        const card = await api.residentCard(v.resident_id, v.session_id);
+        openCorrection(v, card);
+      });
+    },
+    onCancel: (v: VisitView) => openCancel(v),
+  };
+
+  // --- dialogs --------------------------------------------------------------------------
+  function dialogClosed(): void {
+    modal = null;
+    focusSearch();
+  }
+
+  function openCancel(visit: VisitView): void {
+    closeModal();
+    banner.clear();
+    hideNotice();
+    const dlg: DialogHandle = openCancelDialog(root, visit, {
+      onConfirm: (reason) => {
+        if (reason.trim() === "") {
+          banner.show(clientError("REASON_REQUIRED"));
+          dlg.focusField();
+          return;
+        }
+        dlg.setBusy(true);
+        void run(async () => {
+          try {
+            const v = await api.cancelVisit(visit.visit_id, reason);
+            banner.clear();
+            if (modal === dlg) closeModal();
+            showNotice("cancel.done", num(v.reception_no));
+            reloadCardFor(v.resident_id);
+          } catch (e) {
+            dlg.setBusy(false);
+            banner.show(toApiError(e));
+            dlg.focusField();
+            return;
+          }
+          await refreshAfterWrite();
+        });
+      },
+      onClose: dialogClosed,
+    });
+    modal = dlg;
+  }
+
+  function openCorrection(visit: VisitView, card: ResidentCard): void {
+    closeModal();
+    banner.clear();
+    hideNotice();
+    const dlg: DialogHandle = openCorrectionDialog(root, visit, card, {
+      onSubmit: (req) => {
+        dlg.setBusy(true);
+        void run(async () => {
+          try {
+            const v = await api.correctVisit(req);
+            banner.clear();
+            if (modal === dlg) closeModal();
+            showNotice("correct.done", num(v.reception_no));
+            reloadCardFor(v.resident_id);
+          } catch (e) {
+            dlg.setBusy(false);
+            banner.show(toApiError(e));
+            dlg.focusField();
+            return;
+          }
+          await refreshAfterWrite();
+        });
+      },
+      onInvalid: (err, field) => {
+        banner.show(err);
+        dlg.focusField(field);
+      },
+      onClose: dialogClosed,
+    });
+    modal = dlg;
+  }
+
+  function openWalkIn(): void {
+    closeModal();
+    banner.clear();
+    hideNotice();
+    const dlg: DialogHandle = openWalkInDialog(root, {
+      onSubmit: (req) => {
+        dlg.setBusy(true);
+        void run(async () => {
+          let r: ResidentSummary;
+          try {
+            r = await api.registerWalkIn(req);
+          } catch (e) {
+            dlg.setBusy(false);
+            const err = toApiError(e);
+            banner.show(err);
+            dlg.focusField(walkInField(err));
+            return;
+          }
+          banner.clear();
+          if (modal === dlg) closeModal();
+          await Promise.all([loadCard(r.resident_id, "walkin"), refreshStatus()]);
+        });
+      },
+      onInvalid: (err, field) => {
+        banner.show(err);
+        dlg.focusField(field);
+      },
+      onClose: dialogClosed,
+    });
+    modal = dlg;
+  }
+
+  /** If the card on screen is this resident's, show it again (visit state changed). */
+  function reloadCardFor(residentId: string): void {
+    if (cardView?.card.summary.resident_id === residentId) {
+      const via: OpenedVia = "search";
+      void run(() => loadCard(residentId, via));
+    }
+  }
+
+  // --- keyboard -------------------------------------------------------------------------
+  function onGlobalKey(e: KeyboardEvent): void {
+    if (e.isComposing || e.keyCode === 229) return;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      if (modal) {
+        e.preventDefault();
+        modal.modal.submit();
+      } else if (cardView?.submit()) {
+        e.preventDefault();
+      }
+      return;
+    }
+    if (modal || !main) return;
+    if (e.key === "Escape") {
+      e.preventDefault();
+      escape();
+      return;
+    }
+    // A scanner "types" digits: if focus is on a button, checkbox or nothing, the
+    // digits belong in the search box.
+    const si = main.searchInput;
+    if (si && /^[0-9]$/.test(e.key) && !e.ctrlKey && !e.metaKey && !e.altKey && !isEditable(document.activeElement)) {
+      si.focus();
+      si.select();
+    }
+  }
+  document.addEventListener("keydown", onGlobalKey);
+
+  void run(boot);
+
+  return {
+    async idle() {
+      while (inflight.size > 0) {
+        await Promise.allSettled([...inflight]);
+      }
+      await new Promise((r) => setTimeout(r, 0));
+      if (inflight.size > 0) await this.idle();
+    },
+    destroy() {
+      destroyed = true;
+      document.removeEventListener("keydown", onGlobalKey);
+      offLang();
+      closeModal();
+      clear(root);
+    },
+  };
+}

@@ -1,0 +1,532 @@
+// Every string the window shows, in Japanese (default) and English.
+// `ja` defines the keys; `en` must have exactly the same ones (checked by the
+// type below and by a test). Placeholders are `{name}`; values are filled in by `t`.
+
+const ja = {
+  "app.title": "受付",
+  "app.demo": "デモ",
+  "app.loading": "読み込み中…",
+  "lang.toggle": "English / 日本語",
+  "common.back": "戻る",
+  "common.close": "閉じる",
+  "common.yen": "{amount}円",
+  "common.required": "必須",
+
+  // failed store
+  "store.title": "ローカルデータを開けません",
+  "store.code": "エラーコード：{code}",
+  "store.contact": "この画面のまま管理者に連絡してください。",
+  "reset.title": "ローカルキャッシュを初期化",
+  "reset.explain1":
+    "読み取れないファイルは暗号化されたまま別の場所に退避され、新しい空のキャッシュで起動し直します。",
+  "reset.explain2":
+    "まだ送信されていないデータは、この端末では退避したファイルから復元できません。",
+  "reset.explain3": "初期化の後、名簿は中央のサーバーから取得し直します。",
+  "reset.prompt": "確認のため「{word}」と入力してください",
+  "reset.submit": "初期化する",
+
+  // staff picker
+  "staff.title": "担当者を選択してください（デモ：ログイン機能は今後追加されます）",
+  "staff.empty": "担当者が登録されていません。",
+  "role.reception": "受付",
+  "role.clerk": "事務",
+  "role.supervisor": "所属長",
+  "role.administrator": "管理者",
+
+  // header
+  "header.session": "会場・日時",
+  "header.notToday": "本日（{date}）の会場ではありません",
+  "header.staff": "担当：{name}",
+  "header.signOut": "担当者変更",
+  "header.pending": "未送信 {count}件",
+  "header.noSessions": "予定されている会場・日時がありません",
+  "header.pendingHelp": "中央のサーバーにまだ送信していない記録の数",
+  "noAccess": "この役割では受付画面を利用できません。担当者を変更してください。",
+
+  // search
+  "search.label": "受診券番号 または カナ氏名",
+  "search.placeholder": "受診券をスキャン、またはカナで入力",
+  "search.birthLabel": "生年月日（和暦も可）",
+  "search.birthPlaceholder": "例：S30.4.1",
+  "search.submit": "検索",
+  "search.hint": "Enter：検索　↑↓：選択　Esc：クリア　Ctrl+Enter：受付",
+  "results.none": "該当する方が見つかりません。名簿にない方は「当日受付」から登録できます。",
+  "results.count": "{count}件",
+  "results.label": "検索結果",
+
+  // resident
+  "sex.male": "男",
+  "sex.female": "女",
+  "sex.unknown": "不明",
+  "age.value": "{age}歳",
+  "dv.mark": "※住所非表示",
+  "card.label": "受診者",
+  "card.kana": "フリガナ",
+  "card.birth": "生年月日",
+  "card.age": "年齢",
+  "card.sex": "性別",
+  "card.address": "住所",
+  "card.voucher": "受診券番号",
+  "card.noVoucher": "なし",
+  "card.provisional": "仮登録",
+  "card.copayCategory": "自己負担区分",
+  "card.dvWarning": "支援措置対象者：住所は表示されません。第三者に在否を伝えないでください。",
+  "card.gaiji": "外字を含みます：{codes}",
+  "card.checkedIn": "受付済（受付番号 {no}）",
+  "card.correct": "訂正する",
+  "card.close": "閉じる（Esc）",
+
+  // eligibility and screenings
+  "programmes.title": "受診する検診",
+  "elig.ok": "対象",
+  "elig.too_young": "対象年齢未満（{age}歳／{min}歳以上）",
+  "elig.too_old": "対象年齢を超えています（{age}歳／{max}歳まで）",
+  "elig.not_listed_age": "節目年齢ではありません（{age}歳）",
+  "elig.wrong_sex": "対象の性別ではありません",
+  "elig.screened_too_recently": "前回受診：{last_fiscal_year}年度（{interval_years}年に1回）",
+  "elig.already_screened_once": "受診済み：{fiscal_year}年度（生涯1回）",
+  "elig.override": "対象外で受診する理由",
+  "status.label": "状況",
+  "status.received": "受付済",
+  "status.done": "実施",
+  "status.stopped": "中止",
+  "stop.reason": "中止理由",
+
+  // identity and copay
+  "identity.label": "本人確認",
+  "identity.voucher_only": "受診券のみ",
+  "identity.my_number_card": "マイナンバーカード",
+  "identity.drivers_license": "運転免許証",
+  "identity.insurance_card": "健康保険証・資格確認書",
+  "identity.other_document": "その他の書類",
+  "identity.verbal": "口頭確認",
+  "copay.label": "自己負担",
+  "copay.category": "区分",
+  "copay.standard": "一般",
+  "copay.age70_plus": "70歳以上",
+  "copay.late_elderly_insured": "後期高齢者医療",
+  "copay.public_assistance": "生活保護",
+  "copay.chinese_residual_support": "中国残留邦人等",
+  "copay.tax_exempt_household": "市民税非課税世帯",
+  "copay.proof": "確認した証明書",
+  "copay.proofPlaceholder": "例：受給者証",
+  "copay.amount": "金額（円）",
+
+  // check-in
+  "checkin.submit": "受付する（Ctrl+Enter）",
+  "checkin.done": "受付番号 {no}",
+  "checkin.doneLabel": "受付しました",
+
+  // counts
+  "counts.title": "受付状況",
+  "counts.total": "受付人数",
+  "counts.cancelled": "取消",
+  "counts.programme": "検診",
+
+  // visit list
+  "visits.title": "受付一覧",
+  "visits.empty": "まだ受付はありません。",
+  "visits.no": "No.",
+  "visits.time": "受付 {time}",
+  "visits.correct": "訂正",
+  "visits.cancel": "取消",
+  "visits.cancelled": "取消済：{reason}",
+
+  // dialogs
+  "cancel.title": "受付の取消",
+  "cancel.question": "受付番号 {no} の受付を取り消します。",
+  "cancel.reason": "取消理由",
+  "cancel.confirm": "取り消す",
+  "cancel.done": "受付番号 {no} を取り消しました",
+  "correct.title": "受付内容の訂正（受付番号 {no}）",
+  "correct.reason": "訂正理由",
+  "correct.submit": "訂正する（Ctrl+Enter）",
+  "correct.done": "受付番号 {no} を訂正しました",
+
+  // walk-in
+  "walkin.open": "当日受付（名簿にない方）",
+  "walkin.title": "当日受付（仮登録）",
+  "walkin.note": "名簿にない方を仮登録します。後日、住民記録と照合されます。",
+  "walkin.nameKanji": "氏名（漢字）",
+  "walkin.nameKana": "フリガナ",
+  "walkin.sex": "性別",
+  "walkin.sexChoose": "選択してください",
+  "walkin.birth": "生年月日（和暦可）",
+  "walkin.postal": "郵便番号",
+  "walkin.address": "住所",
+  "walkin.phone": "電話番号",
+  "walkin.submit": "登録して受付へ",
+
+  // field names (FIELD_REQUIRED, FIELD_TOO_LONG)
+  "field.name_kanji": "氏名（漢字）",
+  "field.name_kana": "フリガナ",
+  "field.sex": "性別",
+  "field.birth_date": "生年月日",
+  "field.postal_code": "郵便番号",
+  "field.address": "住所",
+  "field.phone": "電話番号",
+  "field.reason": "理由",
+  "field.copay_proof": "確認した証明書",
+
+  // action names (FORBIDDEN)
+  "action.search_residents": "住民の検索",
+  "action.view_resident": "受診者情報の表示",
+  "action.check_in": "受付",
+  "action.correct_visit": "受付の訂正",
+  "action.cancel_visit": "受付の取消",
+  "action.register_walk_in": "当日受付の登録",
+  "action.view_attendance": "受付状況の表示",
+
+  // errors, by ApiError.code
+  "err.dismiss": "閉じる",
+  "err.generic": "エラーが発生しました（コード：{code}）",
+  "err.ALREADY_CHECKED_IN": "この方は受付済みです（受付番号 {reception_no}）",
+  "err.VOUCHER_NOT_FOUND":
+    "受診券番号が見つかりません。番号を確認するか、カナと生年月日で検索してください。",
+  "err.INVALID_VOUCHER_NUMBER": "受診券番号の形式が正しくありません（4〜16桁の数字）。",
+  "err.INVALID_KANA_QUERY": "カナで入力してください",
+  "err.EMPTY_KANA_QUERY": "検索するカナ氏名を入力してください",
+  "err.INVALID_DATE": "生年月日を読み取れません（例：S30.4.1、昭和30年4月1日、1955-04-01）",
+  "err.DATE_OUTSIDE_ERA": "その元号にない日付です（例：昭和64年1月8日は平成元年1月8日）",
+  "err.OVERRIDE_REASON_REQUIRED": "{programme}は対象外です。受診を認める理由を入力してください",
+  "err.STOP_REASON_REQUIRED": "{programme}の中止理由を入力してください",
+  "err.EXEMPTION_PROOF_REQUIRED": "自己負担を免除するには、確認した証明書を入力してください",
+  "err.PROVISIONAL_EXEMPTION_NOT_ALLOWED":
+    "仮登録の方は、住民記録で確認されるまで自己負担を免除できません",
+  "err.EXEMPT_COPAY_MUST_BE_ZERO": "免除の方の自己負担額は0円です",
+  "err.COPAY_OUT_OF_RANGE": "自己負担額が正しくありません（{amount}円）",
+  "err.INVALID_AMOUNT": "金額は0以上の整数（円）で入力してください",
+  "err.NO_SCREENING_CHOSEN": "受診する検診を1つ以上選んでください",
+  "err.DUPLICATE_SCREENING": "{programme}が重複しています",
+  "err.PROGRAMME_NOT_OFFERED": "{programme}はこの会場・日時では実施していません",
+  "err.REASON_REQUIRED": "理由を入力してください",
+  "err.VISIT_CANCELLED": "この受付は取り消されているため変更できません",
+  "err.VISIT_NOT_FOUND": "受付が見つかりません",
+  "err.RESIDENT_NOT_FOUND": "受診者が見つかりません",
+  "err.SESSION_NOT_FOUND": "会場・日時が見つかりません",
+  "err.FIELD_REQUIRED": "{field}を入力してください",
+  "err.FIELD_TOO_LONG": "{field}が長すぎます（{max}文字まで）",
+  "err.BIRTH_DATE_OUT_OF_RANGE": "生年月日が未来の日付か、古すぎます",
+  "err.INVALID_INPUT": "入力内容が正しくありません",
+  "err.NOT_LOGGED_IN": "担当者が選択されていません。担当者を選択してください",
+  "err.FORBIDDEN": "この役割では「{action}」はできません",
+  "err.STAFF_NOT_FOUND": "担当者が見つかりません",
+  "err.STAFF_DISABLED": "この担当者は利用停止中です",
+  "err.STORE_IO_FAILED":
+    "ローカルデータの読み書きに失敗しました。もう一度お試しください。続く場合は管理者に連絡してください",
+  "err.STORE_CORRUPT": "ローカルデータに不正な内容があります。管理者に連絡してください",
+  "err.STORE_UNAVAILABLE": "ローカルデータが開かれていません",
+  "err.RESET_NOT_CONFIRMED": "確認の文字が一致しません。表示されたとおりに入力してください",
+  "err.RESET_WOULD_LOSE_EVENTS": "未送信の記録が{pending}件あるため初期化できません",
+  "err.STORE_KEY_MISSING": "ローカルデータの暗号鍵がOSの資格情報ストアに見つかりません。",
+  "err.STORE_WRONG_KEY": "OSの資格情報ストアにある暗号鍵では、ローカルデータを開けません。",
+  "err.STORE_NOT_ENCRYPTED": "ローカルデータのファイルが暗号化されていないため、使用しません。",
+  "err.KEYSTORE_UNAVAILABLE":
+    "OSの資格情報ストアを利用できません。OSにログインし直すか、管理者に連絡してください。",
+  "err.KEYSTORE_ROUND_TRIP_FAILED": "OSの資格情報ストアが暗号鍵を正しく保存できませんでした。",
+  "err.STORE_META_UNREADABLE": "ローカルデータの管理情報が読み取れません。",
+  "err.STORE_DATABASE_MISSING": "ローカルデータのファイルが見つかりません。",
+  "err.STORE_NOT_FOUND": "ローカルデータがありません。",
+  "err.STORE_SCHEMA_TOO_NEW":
+    "ローカルデータは新しい版のアプリで作成されています（形式 {found}、この版は {known} まで）。アプリを更新してください。",
+  "err.STORE_INTEGRITY_FAILED": "ローカルデータの整合性検査に失敗しました。",
+  "err.IPC_FAILED": "アプリ内部の通信に失敗しました",
+  "err.UI_ERROR": "画面の処理でエラーが発生しました。もう一度お試しください",
+};
+
+export type MsgKey = keyof typeof ja;
+
+const en: Record<MsgKey, string> = {
+  "app.title": "Uketsuke",
+  "app.demo": "Demo",
+  "app.loading": "Loading…",
+  "lang.toggle": "English / 日本語",
+  "common.back": "Back",
+  "common.close": "Close",
+  "common.yen": "¥{amount}",
+  "common.required": "required",
+
+  "store.title": "The local data cannot be opened",
+  "store.code": "Error code: {code}",
+  "store.contact": "Leave this screen open and contact the administrator.",
+  "reset.title": "Reset the local cache",
+  "reset.explain1":
+    "The unreadable file is set aside, still encrypted, and the app starts again with a new, empty cache.",
+  "reset.explain2": "Data not yet sent cannot be recovered from that file on this terminal.",
+  "reset.explain3": "After the reset the roster is fetched again from the central service.",
+  "reset.prompt": "To confirm, type “{word}”",
+  "reset.submit": "Reset",
+
+  "staff.title": "Choose the staff member (demo: login will be added later)",
+  "staff.empty": "No staff members are registered.",
+  "role.reception": "Reception",
+  "role.clerk": "Clerk",
+  "role.supervisor": "Supervisor",
+  "role.administrator": "Administrator",
+
+  "header.session": "Session",
+  "header.notToday": "Not today’s session (today is {date})",
+  "header.staff": "Staff: {name}",
+  "header.signOut": "Change staff",
+  "header.pending": "Unsent: {count}",
+  "header.noSessions": "No sessions are scheduled",
+  "header.pendingHelp": "Records not yet sent to the central service",
+  "noAccess": "This role cannot use the reception screen. Change the staff member.",
+
+  "search.label": "Voucher number or name in kana",
+  "search.placeholder": "Scan the voucher or type kana",
+  "search.birthLabel": "Date of birth (Japanese era OK)",
+  "search.birthPlaceholder": "e.g. S30.4.1",
+  "search.submit": "Search",
+  "search.hint": "Enter: search  ↑↓: choose  Esc: clear  Ctrl+Enter: check in",
+  "results.none": "No match. People not on the roster can be registered with “Walk-in”.",
+  "results.count": "{count} found",
+  "results.label": "Search results",
+
+  "sex.male": "Male",
+  "sex.female": "Female",
+  "sex.unknown": "Unknown",
+  "age.value": "age {age}",
+  "dv.mark": "※ address hidden",
+  "card.label": "Resident",
+  "card.kana": "Kana",
+  "card.birth": "Date of birth",
+  "card.age": "Age",
+  "card.sex": "Sex",
+  "card.address": "Address",
+  "card.voucher": "Voucher no.",
+  "card.noVoucher": "none",
+  "card.provisional": "Provisional",
+  "card.copayCategory": "Copay category",
+  "card.dvWarning":
+    "Under a support measure: the address is not shown. Do not tell anyone else whether this person is here.",
+  "card.gaiji": "Contains non-standard characters: {codes}",
+  "card.checkedIn": "Checked in (No. {no})",
+  "card.correct": "Correct",
+  "card.close": "Close (Esc)",
+
+  "programmes.title": "Screenings taken",
+  "elig.ok": "Eligible",
+  "elig.too_young": "Below the target age ({age}; from {min})",
+  "elig.too_old": "Above the target age ({age}; up to {max})",
+  "elig.not_listed_age": "Not a milestone age ({age})",
+  "elig.wrong_sex": "Not the target sex",
+  "elig.screened_too_recently": "Last screened in FY{last_fiscal_year} (once every {interval_years} years)",
+  "elig.already_screened_once": "Already taken in FY{fiscal_year} (once per lifetime)",
+  "elig.override": "Reason to accept outside the target",
+  "status.label": "Status",
+  "status.received": "Received",
+  "status.done": "Done",
+  "status.stopped": "Stopped",
+  "stop.reason": "Reason for stopping",
+
+  "identity.label": "Identity check",
+  "identity.voucher_only": "Voucher only",
+  "identity.my_number_card": "My Number card",
+  "identity.drivers_license": "Driver’s licence",
+  "identity.insurance_card": "Health insurance card / eligibility certificate",
+  "identity.other_document": "Other document",
+  "identity.verbal": "Verbal confirmation",
+  "copay.label": "Copay",
+  "copay.category": "Category",
+  "copay.standard": "Standard",
+  "copay.age70_plus": "Aged 70 or over",
+  "copay.late_elderly_insured": "Late-stage elderly insurance",
+  "copay.public_assistance": "Public assistance",
+  "copay.chinese_residual_support": "Support for Japanese left in China",
+  "copay.tax_exempt_household": "Tax-exempt household",
+  "copay.proof": "Proof seen",
+  "copay.proofPlaceholder": "e.g. recipient certificate",
+  "copay.amount": "Amount (yen)",
+
+  "checkin.submit": "Check in (Ctrl+Enter)",
+  "checkin.done": "Reception No. {no}",
+  "checkin.doneLabel": "Checked in",
+
+  "counts.title": "Attendance",
+  "counts.total": "Checked in",
+  "counts.cancelled": "Cancelled",
+  "counts.programme": "Screening",
+
+  "visits.title": "Attendees",
+  "visits.empty": "No one has been checked in yet.",
+  "visits.no": "No.",
+  "visits.time": "at {time}",
+  "visits.correct": "Correct",
+  "visits.cancel": "Cancel",
+  "visits.cancelled": "Cancelled: {reason}",
+
+  "cancel.title": "Cancel a check-in",
+  "cancel.question": "Cancel check-in No. {no}.",
+  "cancel.reason": "Reason for cancelling",
+  "cancel.confirm": "Cancel check-in",
+  "cancel.done": "Check-in No. {no} cancelled",
+  "correct.title": "Correct check-in No. {no}",
+  "correct.reason": "Reason for the correction",
+  "correct.submit": "Save correction (Ctrl+Enter)",
+  "correct.done": "Check-in No. {no} corrected",
+
+  "walkin.open": "Walk-in (not on the roster)",
+  "walkin.title": "Walk-in (provisional registration)",
+  "walkin.note":
+    "Registers a person who is not on the roster, provisionally; they are matched against the register later.",
+  "walkin.nameKanji": "Name (kanji)",
+  "walkin.nameKana": "Name (kana)",
+  "walkin.sex": "Sex",
+  "walkin.sexChoose": "Choose",
+  "walkin.birth": "Date of birth (Japanese era OK)",
+  "walkin.postal": "Postal code",
+  "walkin.address": "Address",
+  "walkin.phone": "Phone",
+  "walkin.submit": "Register and continue",
+
+  "field.name_kanji": "the name (kanji)",
+  "field.name_kana": "the name (kana)",
+  "field.sex": "the sex",
+  "field.birth_date": "the date of birth",
+  "field.postal_code": "the postal code",
+  "field.address": "the address",
+  "field.phone": "the phone number",
+  "field.reason": "the reason",
+  "field.copay_proof": "the proof seen",
+
+  "action.search_residents": "search residents",
+  "action.view_resident": "view a resident",
+  "action.check_in": "check in",
+  "action.correct_visit": "correct a check-in",
+  "action.cancel_visit": "cancel a check-in",
+  "action.register_walk_in": "register a walk-in",
+  "action.view_attendance": "view attendance",
+
+  "err.dismiss": "Dismiss",
+  "err.generic": "Something went wrong (code {code})",
+  "err.ALREADY_CHECKED_IN": "This person is already checked in (No. {reception_no})",
+  "err.VOUCHER_NOT_FOUND":
+    "Voucher number not found. Check the number, or search by kana and date of birth.",
+  "err.INVALID_VOUCHER_NUMBER": "The voucher number is not valid (4 to 16 digits).",
+  "err.INVALID_KANA_QUERY": "Please type the name in kana",
+  "err.EMPTY_KANA_QUERY": "Type a name in kana to search",
+  "err.INVALID_DATE":
+    "The date of birth cannot be read (e.g. S30.4.1, 昭和30年4月1日, 1955-04-01)",
+  "err.DATE_OUTSIDE_ERA": "That date does not exist in that era (e.g. 昭和64年1月8日 is 平成元年1月8日)",
+  "err.OVERRIDE_REASON_REQUIRED": "{programme} is outside the target: enter why it is accepted",
+  "err.STOP_REASON_REQUIRED": "Enter why {programme} was stopped",
+  "err.EXEMPTION_PROOF_REQUIRED": "A copay exemption needs the proof that was seen",
+  "err.PROVISIONAL_EXEMPTION_NOT_ALLOWED":
+    "A provisionally registered person cannot be exempted until the register confirms them",
+  "err.EXEMPT_COPAY_MUST_BE_ZERO": "An exempt person’s copay is 0 yen",
+  "err.COPAY_OUT_OF_RANGE": "The copay amount is not plausible ({amount} yen)",
+  "err.INVALID_AMOUNT": "Enter the amount as a whole number of yen (0 or more)",
+  "err.NO_SCREENING_CHOSEN": "Choose at least one screening",
+  "err.DUPLICATE_SCREENING": "{programme} is listed twice",
+  "err.PROGRAMME_NOT_OFFERED": "{programme} is not offered at this session",
+  "err.REASON_REQUIRED": "Enter a reason",
+  "err.VISIT_CANCELLED": "This check-in was cancelled and cannot be changed",
+  "err.VISIT_NOT_FOUND": "Check-in not found",
+  "err.RESIDENT_NOT_FOUND": "Resident not found",
+  "err.SESSION_NOT_FOUND": "Session not found",
+  "err.FIELD_REQUIRED": "Enter {field}",
+  "err.FIELD_TOO_LONG": "Too long: {field} (at most {max} characters)",
+  "err.BIRTH_DATE_OUT_OF_RANGE": "The date of birth is in the future or implausibly old",
+  "err.INVALID_INPUT": "The input is not valid",
+  "err.NOT_LOGGED_IN": "No staff member is selected. Choose the staff member",
+  "err.FORBIDDEN": "This role may not {action}",
+  "err.STAFF_NOT_FOUND": "Staff member not found",
+  "err.STAFF_DISABLED": "This staff account is disabled",
+  "err.STORE_IO_FAILED":
+    "Reading or writing the local data failed. Try again; if it keeps failing, contact the administrator",
+  "err.STORE_CORRUPT": "The local data contains malformed records. Contact the administrator",
+  "err.STORE_UNAVAILABLE": "The local data is not open",
+  "err.RESET_NOT_CONFIRMED": "The confirmation word does not match. Type it exactly as shown",
+  "err.RESET_WOULD_LOSE_EVENTS": "Cannot reset: {pending} records have not been sent yet",
+  "err.STORE_KEY_MISSING":
+    "The encryption key for the local data is missing from the OS credential store.",
+  "err.STORE_WRONG_KEY": "The key in the OS credential store does not open the local data.",
+  "err.STORE_NOT_ENCRYPTED": "The local data file is not encrypted, so it will not be used.",
+  "err.KEYSTORE_UNAVAILABLE":
+    "The OS credential store is not available. Sign in to the OS again or contact the administrator.",
+  "err.KEYSTORE_ROUND_TRIP_FAILED": "The OS credential store did not keep the key it was given.",
+  "err.STORE_META_UNREADABLE": "The local data’s description file is missing or unreadable.",
+  "err.STORE_DATABASE_MISSING": "The local data file is missing.",
+  "err.STORE_NOT_FOUND": "There is no local data.",
+  "err.STORE_SCHEMA_TOO_NEW":
+    "The local data was written by a newer version of the app (format {found}; this version knows up to {known}). Update the app.",
+  "err.STORE_INTEGRITY_FAILED": "The local data failed its integrity check.",
+  "err.IPC_FAILED": "Communication inside the app failed",
+  "err.UI_ERROR": "The window ran into an error. Please try again",
+};
+
+export type Lang = "ja" | "en";
+export type Vars = Record<string, string | number | bigint>;
+
+export const dictionaries: Record<Lang, Record<MsgKey, string>> = { ja, en };
+
+export const LANG_STORAGE_KEY = "uketsuke.lang";
+
+let current: Lang = "ja";
+let storage: Pick<Storage, "getItem" | "setItem"> | null = null;
+const listeners = new Set<(lang: Lang) => void>();
+
+/** Read the remembered language (Japanese unless English was chosen). */
+export function initLang(store: Pick<Storage, "getItem" | "setItem"> | null): Lang {
+  storage = store;
+  let saved: string | null = null;
+  try {
+    saved = store?.getItem(LANG_STORAGE_KEY) ?? null;
+  } catch {
+    saved = null;
+  }
+  current = saved === "en" ? "en" : "ja";
+  applyDocumentLang();
+  return current;
+}
+
+export function getLang(): Lang {
+  return current;
+}
+
+export function setLang(lang: Lang): void {
+  current = lang;
+  try {
+    storage?.setItem(LANG_STORAGE_KEY, lang);
+  } catch {
+    // Storage full or disabled: the choice lasts for this run only.
+  }
+  applyDocumentLang();
+  for (const fn of listeners) fn(lang);
+}
+
+export function toggleLang(): Lang {
+  setLang(current === "ja" ? "en" : "ja");
+  return current;
+}
+
+export function onLangChange(fn: (lang: Lang) => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+export function isKey(key: string): key is MsgKey {
+  return Object.prototype.hasOwnProperty.call(ja, key);
+}
+
+/** The placeholders (`{name}`) a message uses. */
+export function placeholders(message: string): string[] {
+  return [...message.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1] ?? "").sort();
+}
+
+/** Fill `{name}` placeholders; a value that is missing shows as "?". */
+export function interpolate(message: string, vars?: Vars): string {
+  return message.replace(/\{([a-z_]+)\}/g, (_, name: string) => {
+    const v = vars?.[name];
+    return v === undefined || v === null ? "?" : String(v);
+  });
+}
+
+export function t(key: MsgKey, vars?: Vars, lang: Lang = current): string {
+  return interpolate(dictionaries[lang][key], vars);
+}
+
+function applyDocumentLang(): void {
+  if (typeof document !== "undefined") document.documentElement.lang = current;
+}

@@ -1,0 +1,153 @@
+// #resident-card: who is at the desk, their eligibility, and the check-in form
+// (or, if already checked in, 「受付済」 and the way to a correction).
+// Under a support measure (dv_support) no address or postal code is put on screen.
+
+import type { Action } from "../generated/Action";
+import type { ApiError } from "../generated/ApiError";
+import type { CheckInRequest } from "../generated/CheckInRequest";
+import type { IdentityMethod } from "../generated/IdentityMethod";
+import type { ResidentCard } from "../generated/ResidentCard";
+import { buildCheckIn, initialFormState, type FieldRef } from "../checkin";
+import { h, ht } from "../dom";
+import { num, privateUseCodes } from "../format";
+import type { MsgKey } from "../i18n";
+import { createVisitForm, type VisitForm } from "./visitForm";
+import { nameKana, nameKanji, sexKey } from "./resident";
+
+export interface CardView {
+  el: HTMLElement;
+  card: ResidentCard;
+  form: VisitForm | null;
+  /** Submit the check-in (button or Ctrl+Enter); false when there is no form. */
+  submit(): boolean;
+  setBusy(busy: boolean): void;
+}
+
+export interface CardHandlers {
+  onCheckIn(req: CheckInRequest): void;
+  onInvalid(err: ApiError, field?: FieldRef): void;
+  onCorrect(): void;
+  onClose(): void;
+}
+
+function fact(labelKey: MsgKey, ...value: (Node | string | null)[]): HTMLElement[] {
+  return [ht("dt", {}, labelKey), h("dd", {}, ...value)];
+}
+
+export function renderCard(
+  card: ResidentCard,
+  opts: { allowed: ReadonlySet<Action>; identity: IdentityMethod },
+  handlers: CardHandlers,
+): CardView {
+  const r = card.summary;
+  const close = ht("button", { type: "button", id: "card-close", class: "secondary card-close" }, "card.close");
+  close.addEventListener("click", handlers.onClose);
+
+  const head = h(
+    "div",
+    { class: "card-head" },
+    h(
+      "div",
+      { class: "card-names" },
+      nameKanji(r, "card-kanji", "card-name-kanji"),
+      nameKana(r, "card-kana", "card-name-kana"),
+    ),
+    r.provisional ? ht("span", { id: "card-provisional", class: "provisional-mark" }, "card.provisional") : null,
+    close,
+  );
+
+  const gaiji = privateUseCodes(r.name_kanji);
+  const gaijiNote =
+    gaiji.length > 0 ? ht("p", { class: "gaiji-note", id: "card-gaiji" }, "card.gaiji", { codes: gaiji.join(" ") }) : null;
+
+  const dv = r.dv_support
+    ? ht("p", { id: "dv-warning", class: "dv-warning", role: "note" }, "card.dvWarning")
+    : null;
+
+  const facts = h("dl", { class: "card-facts" });
+  const add = (els: HTMLElement[]) => els.forEach((e) => facts.appendChild(e));
+  add(fact("card.birth", h("span", { id: "card-birth" }, r.birth_wareki), " ", h("small", { class: "iso" }, r.birth_date)));
+  add(fact("card.age", ht("span", { id: "card-age" }, "age.value", { age: r.age })));
+  add(fact("card.sex", ht("span", { id: "card-sex" }, sexKey(r.sex))));
+  if (!r.dv_support) {
+    const postal = card.postal_code ? `〒${card.postal_code} ` : "";
+    const [dt, dd] = fact("card.address", h("span", { id: "card-address" }, postal, r.address ?? ""));
+    dt?.classList.add("wide");
+    dd?.classList.add("wide");
+    add([dt as HTMLElement, dd as HTMLElement]);
+  }
+  add(
+    fact(
+      "card.voucher",
+      r.voucher_no
+        ? h("span", { id: "card-voucher" }, r.voucher_no)
+        : ht("span", { id: "card-voucher", class: "muted" }, "card.noVoucher"),
+    ),
+  );
+  add(fact("card.copayCategory", ht("span", { id: "card-copay-category" }, `copay.${card.copay_category}`)));
+
+  const el = h(
+    "section",
+    {
+      id: "resident-card",
+      class: `resident-card${r.dv_support ? " dv" : ""}`,
+      "data-resident-id": r.resident_id,
+      "aria-labelledby": "card-name-kanji",
+    },
+    head,
+    gaijiNote,
+    dv,
+    facts,
+  );
+
+  let form: VisitForm | null = null;
+  let submitButton: HTMLButtonElement | null = null;
+
+  if (card.visit) {
+    const visitBox = h(
+      "div",
+      { class: "card-visit" },
+      ht("p", { id: "card-visit-status", class: "checked-in" }, "card.checkedIn", { no: num(card.visit.reception_no) }),
+    );
+    if (opts.allowed.has("correct_visit") && card.visit.state === "active") {
+      const correct = ht("button", { type: "button", id: "card-correct", class: "primary" }, "card.correct");
+      correct.addEventListener("click", handlers.onCorrect);
+      visitBox.appendChild(correct);
+    }
+    el.appendChild(visitBox);
+  } else if (opts.allowed.has("check_in")) {
+    const visitForm = createVisitForm({
+      prefix: "checkin",
+      eligibility: card.eligibility,
+      initial: initialFormState(card, opts.identity),
+    });
+    form = visitForm;
+    submitButton = ht("button", { type: "button", id: "checkin-submit", class: "primary big" }, "checkin.submit");
+    submitButton.addEventListener("click", () => view.submit());
+    el.appendChild(visitForm.el);
+    el.appendChild(h("div", { class: "actions" }, submitButton));
+  }
+
+  const view: CardView = {
+    el,
+    card,
+    form,
+    submit() {
+      if (!form || !submitButton || submitButton.disabled) return false;
+      const built = buildCheckIn(card, form.read());
+      if (!built.ok) {
+        form.markInvalid(built.field);
+        handlers.onInvalid(built.error, built.field);
+        return true;
+      }
+      form.markInvalid();
+      handlers.onCheckIn(built.value);
+      return true;
+    },
+    setBusy(busy) {
+      if (submitButton) submitButton.disabled = busy;
+      el.classList.toggle("busy", busy);
+    },
+  };
+  return view;
+}

@@ -1,0 +1,341 @@
+// Test data and an in-memory stand-in for the Rust side: it keeps visits, assigns
+// reception numbers, counts, and rejects like Rust does for the cases tests need.
+
+import type { Api } from "../src/api";
+import type { Action } from "../src/generated/Action";
+import type { ApiError } from "../src/generated/ApiError";
+import type { AppStatus } from "../src/generated/AppStatus";
+import type { CheckInRequest } from "../src/generated/CheckInRequest";
+import type { CorrectionRequest } from "../src/generated/CorrectionRequest";
+import type { ProgrammeEligibility } from "../src/generated/ProgrammeEligibility";
+import type { ProgrammeView } from "../src/generated/ProgrammeView";
+import type { ResidentCard } from "../src/generated/ResidentCard";
+import type { ResidentSummary } from "../src/generated/ResidentSummary";
+import type { SessionCounts } from "../src/generated/SessionCounts";
+import type { SessionView } from "../src/generated/SessionView";
+import type { StaffView } from "../src/generated/StaffView";
+import type { VisitView } from "../src/generated/VisitView";
+import type { WalkInRequest } from "../src/generated/WalkInRequest";
+
+export const ALL_ACTIONS: Action[] = [
+  "search_residents",
+  "view_resident",
+  "check_in",
+  "correct_visit",
+  "cancel_visit",
+  "register_walk_in",
+  "view_attendance",
+];
+
+export const LUNG: ProgrammeView = { code: "51", name_ja: "肺がん検診", name_en: "Lung cancer", copay_yen: 500 };
+export const BREAST: ProgrammeView = { code: "52", name_ja: "乳がん検診", name_en: "Breast cancer", copay_yen: 1500 };
+export const STOMACH: ProgrammeView = { code: "53", name_ja: "胃がん検診", name_en: "Stomach cancer", copay_yen: 1000 };
+
+export const STAFF: StaffView[] = [
+  { staff_id: "S1", name: "佐藤 花子", department: "健康づくり課", role: "reception" },
+  { staff_id: "S2", name: "鈴木 一郎", department: "健康づくり課", role: "supervisor" },
+  { staff_id: "S3", name: "高橋 次郎", department: "総務課", role: "clerk" },
+];
+
+export function apiError(code: string, details: Record<string, string> = {}, needs_reset = false): ApiError {
+  return { code, message: `english diagnostic for ${code}`, details, needs_reset };
+}
+
+export function status(over: Partial<AppStatus> = {}): AppStatus {
+  return {
+    store: { kind: "ready" },
+    demo_mode: true,
+    terminal_id: "T-1",
+    staff: STAFF[0] ?? null,
+    allowed_actions: ALL_ACTIONS,
+    pending_events: 0n,
+    today: "2026-11-24",
+    today_wareki: "令和8年11月24日",
+    reset_word: "RESET",
+    ...over,
+  };
+}
+
+export function failedStatus(error: ApiError): AppStatus {
+  return status({ store: { kind: "failed", error }, staff: null, allowed_actions: [], terminal_id: null });
+}
+
+export const SESSIONS: SessionView[] = [
+  {
+    session_id: "SES-Y",
+    venue_id: "V2",
+    venue_name: "北部公民館",
+    date: "2026-11-23",
+    date_wareki: "令和8年11月23日",
+    start_time: "13:00",
+    end_time: "15:00",
+    programmes: [LUNG],
+  },
+  {
+    session_id: "SES-T",
+    venue_id: "V1",
+    venue_name: "みなと市保健センター",
+    date: "2026-11-24",
+    date_wareki: "令和8年11月24日",
+    start_time: "09:00",
+    end_time: "11:30",
+    programmes: [LUNG, BREAST, STOMACH],
+  },
+];
+
+export function resident(over: Partial<ResidentSummary> = {}): ResidentSummary {
+  return {
+    resident_id: "R-1",
+    name_kanji: "山田 花子",
+    name_kana: "ヤマダ ハナコ",
+    sex: "female",
+    birth_date: "1972-05-10",
+    birth_wareki: "昭和47年5月10日",
+    age: 54,
+    address: "みなと市中央町1-2-3",
+    dv_support: false,
+    provisional: false,
+    voucher_no: "01234567",
+    ...over,
+  };
+}
+
+export function eligible(p: ProgrammeView, age = 54): ProgrammeEligibility {
+  return { programme: p, eligibility: { programme_code: p.code, age, warnings: [] } };
+}
+
+export function cardFor(r: ResidentSummary, over: Partial<ResidentCard> = {}): ResidentCard {
+  return {
+    summary: r,
+    postal_code: r.dv_support ? null : "105-0001",
+    phone: r.dv_support ? null : "03-0000-0000",
+    copay_category: "standard",
+    session_id: "SES-T",
+    eligibility: [
+      eligible(LUNG),
+      eligible(BREAST),
+      {
+        programme: STOMACH,
+        eligibility: {
+          programme_code: STOMACH.code,
+          age: 54,
+          warnings: [{ kind: "screened_too_recently", last_fiscal_year: 2025, interval_years: 2 }],
+        },
+      },
+    ],
+    visit: null,
+    ...over,
+  };
+}
+
+type Call = { cmd: keyof Api; args: unknown[] };
+
+/** An in-memory backend implementing the Api interface. */
+export class FakeBackend implements Api {
+  calls: Call[] = [];
+  statusValue: AppStatus;
+  staff: StaffView[] = STAFF;
+  sessions: SessionView[] = SESSIONS;
+  residents: ResidentSummary[] = [resident()];
+  cards = new Map<string, Partial<ResidentCard>>();
+  visits: VisitView[] = [];
+  /** Reject the next call of a command with this error. */
+  failures = new Map<keyof Api, ApiError>();
+  private nextNo = 1;
+  private nextVisit = 1;
+
+  constructor(st: AppStatus = status()) {
+    this.statusValue = st;
+  }
+
+  private async call<T>(cmd: keyof Api, args: unknown[], fn: () => T): Promise<T> {
+    this.calls.push({ cmd, args });
+    const failure = this.failures.get(cmd);
+    if (failure) {
+      this.failures.delete(cmd);
+      throw failure;
+    }
+    return fn();
+  }
+
+  callsOf(cmd: keyof Api): unknown[][] {
+    return this.calls.filter((c) => c.cmd === cmd).map((c) => c.args);
+  }
+
+  appStatus() {
+    return this.call("appStatus", [], () => ({ ...this.statusValue }));
+  }
+  resetLocalCache(confirmation: string) {
+    return this.call("resetLocalCache", [confirmation], () => {
+      if (confirmation.trim() !== "RESET") throw apiError("RESET_NOT_CONFIRMED");
+      this.statusValue = status({ staff: null, allowed_actions: [] });
+      return { ...this.statusValue };
+    });
+  }
+  listStaff() {
+    return this.call("listStaff", [], () => this.staff);
+  }
+  selectStaff(staffId: string) {
+    return this.call("selectStaff", [staffId], () => {
+      const s = this.staff.find((x) => x.staff_id === staffId);
+      if (!s) throw apiError("STAFF_NOT_FOUND");
+      const allowed: Action[] =
+        s.role === "clerk" ? ["view_attendance"] : s.role === "administrator" ? [] : ALL_ACTIONS;
+      this.statusValue = { ...this.statusValue, staff: s, allowed_actions: allowed };
+      return { ...this.statusValue };
+    });
+  }
+  signOut() {
+    return this.call("signOut", [], () => {
+      this.statusValue = { ...this.statusValue, staff: null, allowed_actions: [] };
+      return { ...this.statusValue };
+    });
+  }
+  listSessions() {
+    return this.call("listSessions", [], () => this.sessions);
+  }
+  lookupVoucher(voucher: string) {
+    return this.call("lookupVoucher", [voucher], () => {
+      const digits = voucher.normalize("NFKC").replace(/[\s-]/g, "");
+      const r = this.residents.find((x) => x.voucher_no === digits);
+      if (!r) throw apiError("VOUCHER_NOT_FOUND");
+      return r;
+    });
+  }
+  searchResidents(kana: string, birthDate: string | null) {
+    return this.call("searchResidents", [kana, birthDate], () => {
+      if (/[A-Za-z0-9]/.test(kana)) throw apiError("INVALID_KANA_QUERY");
+      const key = kana.replace(/\s/g, "");
+      return this.residents.filter((r) => r.name_kana.replace(/\s/g, "").startsWith(key));
+    });
+  }
+  residentCard(residentId: string, sessionId: string) {
+    return this.call("residentCard", [residentId, sessionId], () => {
+      const r = this.residents.find((x) => x.resident_id === residentId);
+      if (!r) throw apiError("RESIDENT_NOT_FOUND");
+      const visit =
+        this.visits.find((v) => v.resident_id === residentId && v.session_id === sessionId && v.state === "active") ??
+        null;
+      return cardFor(r, { session_id: sessionId, visit, ...this.cards.get(residentId) });
+    });
+  }
+  checkIn(request: CheckInRequest) {
+    return this.call("checkIn", [request], () => {
+      const existing = this.visits.find(
+        (v) => v.resident_id === request.resident_id && v.session_id === request.session_id && v.state === "active",
+      );
+      if (existing) throw apiError("ALREADY_CHECKED_IN", { reception_no: String(existing.reception_no), visit_id: existing.visit_id });
+      const r = this.residents.find((x) => x.resident_id === request.resident_id);
+      if (!r) throw apiError("RESIDENT_NOT_FOUND");
+      const v: VisitView = {
+        visit_id: `V-${this.nextVisit++}`,
+        session_id: request.session_id,
+        resident_id: r.resident_id,
+        name_kanji: r.name_kanji,
+        name_kana: r.name_kana,
+        dv_support: r.dv_support,
+        provisional: r.provisional,
+        reception_no: BigInt(this.nextNo++),
+        identity_method: request.identity_method,
+        copay_category: request.copay.category,
+        copay_proof: request.copay.proof,
+        copay_yen: request.copay.amount_yen,
+        state: "active",
+        cancel_reason: null,
+        checked_in_at: "2026-11-24T00:15:42.123456789+00:00",
+        updated_at: "2026-11-24T00:15:42.123456789+00:00",
+        screenings: request.screenings.map((s) => ({ ...s })),
+      };
+      this.visits.push(v);
+      this.statusValue = { ...this.statusValue, pending_events: this.statusValue.pending_events + 1n };
+      return v;
+    });
+  }
+  correctVisit(request: CorrectionRequest) {
+    return this.call("correctVisit", [request], () => {
+      const v = this.visits.find((x) => x.visit_id === request.visit_id);
+      if (!v) throw apiError("VISIT_NOT_FOUND");
+      if (v.state === "cancelled") throw apiError("VISIT_CANCELLED");
+      v.identity_method = request.identity_method;
+      v.copay_category = request.copay.category;
+      v.copay_proof = request.copay.proof;
+      v.copay_yen = request.copay.amount_yen;
+      v.screenings = request.screenings.map((s) => ({ ...s }));
+      return { ...v };
+    });
+  }
+  cancelVisit(visitId: string, reason: string) {
+    return this.call("cancelVisit", [visitId, reason], () => {
+      const v = this.visits.find((x) => x.visit_id === visitId);
+      if (!v) throw apiError("VISIT_NOT_FOUND");
+      if (!reason.trim()) throw apiError("REASON_REQUIRED");
+      v.state = "cancelled";
+      v.cancel_reason = reason.trim();
+      return { ...v };
+    });
+  }
+  registerWalkIn(request: WalkInRequest) {
+    return this.call("registerWalkIn", [request], () => {
+      const r = resident({
+        resident_id: `P-${this.residents.length + 1}`,
+        name_kanji: request.name_kanji,
+        name_kana: request.name_kana,
+        sex: request.sex,
+        birth_date: "1960-01-01",
+        birth_wareki: "昭和35年1月1日",
+        age: 66,
+        address: request.address,
+        provisional: true,
+        voucher_no: null,
+      });
+      this.residents.push(r);
+      return r;
+    });
+  }
+  listVisits(sessionId: string) {
+    return this.call("listVisits", [sessionId], () => this.visits.filter((v) => v.session_id === sessionId));
+  }
+  sessionCounts(sessionId: string) {
+    return this.call("sessionCounts", [sessionId], (): SessionCounts => {
+      const vs = this.visits.filter((v) => v.session_id === sessionId);
+      const active = vs.filter((v) => v.state === "active");
+      const codes = [...new Set(active.flatMap((v) => v.screenings.map((s) => s.programme_code)))].sort();
+      return {
+        session_id: sessionId,
+        visits: BigInt(active.length),
+        cancelled: BigInt(vs.length - active.length),
+        per_programme: codes.map((code) => {
+          const n = (st: string) =>
+            BigInt(active.filter((v) => v.screenings.some((s) => s.programme_code === code && s.status === st)).length);
+          return { programme_code: code, received: n("received"), done: n("done"), stopped: n("stopped") };
+        }),
+      };
+    });
+  }
+}
+
+/** A Storage-like map for the language setting. */
+export function memoryStorage(initial: Record<string, string> = {}): Pick<Storage, "getItem" | "setItem"> & {
+  data: Record<string, string>;
+} {
+  const data = { ...initial };
+  return {
+    data,
+    getItem: (k) => (k in data ? (data[k] as string) : null),
+    setItem: (k, v) => {
+      data[k] = v;
+    },
+  };
+}
+
+export function key(target: EventTarget, k: string, init: KeyboardEventInit = {}): KeyboardEvent {
+  const e = new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...init });
+  target.dispatchEvent(e);
+  return e;
+}
+
+export function $(sel: string, root: ParentNode = document): HTMLElement {
+  const el = root.querySelector<HTMLElement>(sel);
+  if (!el) throw new Error(`no element matches ${sel}`);
+  return el;
+}
