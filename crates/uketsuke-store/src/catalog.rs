@@ -72,29 +72,47 @@ pub fn upsert_session(conn: &Connection, s: &Session) -> Result<()> {
     Ok(())
 }
 
-fn programme_from_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, String, String, String, Option<String>, String, String, u32, bool)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+/// A `programmes` row before its JSON columns are parsed.
+struct ProgrammeRow {
+    code: String,
+    name_ja: String,
+    name_en: String,
+    age_rule: String,
+    sex: Option<String>,
+    interval: String,
+    age_base: String,
+    copay_yen: u32,
+    national: bool,
 }
 
-fn programme_build(
-    t: (String, String, String, String, Option<String>, String, String, u32, bool),
-) -> Result<Programme> {
-    let (code, name_ja, name_en, age_rule, sex, interval, age_base, copay_yen, national) = t;
+fn programme_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProgrammeRow> {
+    Ok(ProgrammeRow {
+        code: r.get(0)?,
+        name_ja: r.get(1)?,
+        name_en: r.get(2)?,
+        age_rule: r.get(3)?,
+        sex: r.get(4)?,
+        interval: r.get(5)?,
+        age_base: r.get(6)?,
+        copay_yen: r.get(7)?,
+        national: r.get(8)?,
+    })
+}
+
+fn programme_build(row: ProgrammeRow) -> Result<Programme> {
     Ok(Programme {
-        code,
-        name_ja,
-        name_en,
-        age_rule: from_json(&age_rule)?,
-        sex: match sex {
-            Some(s) => Some(uketsuke_core::Sex::from_code(&s).ok_or_else(|| StoreError::Corrupt(s))?),
+        code: row.code,
+        name_ja: row.name_ja,
+        name_en: row.name_en,
+        age_rule: from_json(&row.age_rule)?,
+        sex: match row.sex {
+            Some(s) => Some(uketsuke_core::Sex::from_code(&s).ok_or(StoreError::Corrupt(s))?),
             None => None,
         },
-        interval: from_json(&interval)?,
-        age_base: from_json(&age_base)?,
-        copay_yen,
-        national,
+        interval: from_json(&row.interval)?,
+        age_base: from_json(&row.age_base)?,
+        copay_yen: row.copay_yen,
+        national: row.national,
     })
 }
 

@@ -76,7 +76,7 @@ fn a_missing_key_is_reported_and_only_a_confirmed_reset_starts_over() {
     assert_eq!(app.reset_local_cache("はい").unwrap_err().code, "RESET_NOT_CONFIRMED");
     let st = app.reset_local_cache("RESET").unwrap();
     assert!(matches!(st.store, StoreState::Ready));
-    assert_eq!(app.list_staff().unwrap().is_empty(), false);
+    assert!(!app.list_staff().unwrap().is_empty());
 }
 
 #[test]
