@@ -653,26 +653,31 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
           dlg.focusField();
           return;
         }
-        dlg.setBusy(true);
-        void run(async () => {
-          try {
-            const v = await api.cancelVisit(visit.visit_id, reason);
-            banner.clear();
-            if (modal === dlg) closeModal();
-            showNotice("cancel.done", num(v.reception_no));
-            reloadCardFor(v.resident_id);
-          } catch (e) {
-            dlg.setBusy(false);
-            banner.show(toApiError(e));
-            dlg.focusField();
-            return;
-          }
-          await refreshAfterWrite();
-        });
+        submitVisitDialog(dlg, () => api.cancelVisit(visit.visit_id, reason), "cancel.done");
       },
       onClose: dialogClosed,
     });
     modal = dlg;
+  }
+
+  /** Send a dialog's write; on success close it, say so, refresh; on failure keep it open with the error. */
+  function submitVisitDialog(dlg: DialogHandle, write: () => Promise<VisitView>, noticeKey: NoticeKey): void {
+    dlg.setBusy(true);
+    void run(async () => {
+      try {
+        const v = await write();
+        banner.clear();
+        if (modal === dlg) closeModal();
+        showNotice(noticeKey, num(v.reception_no));
+        reloadCardFor(v.resident_id);
+      } catch (e) {
+        dlg.setBusy(false);
+        banner.show(toApiError(e));
+        dlg.focusField();
+        return;
+      }
+      await refreshAfterWrite();
+    });
   }
 
   function openCorrection(visit: VisitView, card: ResidentCard): void {
@@ -681,22 +686,7 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     hideNotice();
     const dlg: DialogHandle = openCorrectionDialog(root, visit, card, {
       onSubmit: (req) => {
-        dlg.setBusy(true);
-        void run(async () => {
-          try {
-            const v = await api.correctVisit(req);
-            banner.clear();
-            if (modal === dlg) closeModal();
-            showNotice("correct.done", num(v.reception_no));
-            reloadCardFor(v.resident_id);
-          } catch (e) {
-            dlg.setBusy(false);
-            banner.show(toApiError(e));
-            dlg.focusField();
-            return;
-          }
-          await refreshAfterWrite();
-        });
+        submitVisitDialog(dlg, () => api.correctVisit(req), "correct.done");
       },
       onInvalid: (err, field) => {
         banner.show(err);

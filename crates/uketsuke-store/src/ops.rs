@@ -24,6 +24,18 @@ pub struct CatalogLoad {
 }
 
 impl Store {
+    /// Append an access-log entry for reception work by `actor`.
+    fn log(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        resident_id: Option<&str>,
+        operation: &str,
+        detail: &str,
+    ) -> Result<()> {
+        audit::append(&self.conn, actor, &self.terminal_id, now, REASON_RECEPTION, resident_id, operation, detail)
+    }
+
     /// Load reference data atomically.
     pub fn load_catalog(&mut self, load: &CatalogLoad) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -74,7 +86,7 @@ impl Store {
     /// The staff member as the actor of what follows, logged as such.
     pub fn select_staff(&self, staff_id: &str, now: DateTime<Utc>) -> Result<(Actor, StaffView)> {
         let (actor, view) = catalog::staff_actor(&self.conn, staff_id)?;
-        audit::append(&self.conn, &actor, &self.terminal_id, now, REASON_RECEPTION, None, ops::STAFF_SELECTED, "")?;
+        self.log(&actor, now, None, ops::STAFF_SELECTED, "")?;
         Ok((actor, view))
     }
 
@@ -88,7 +100,7 @@ impl Store {
             Ok(r) => (Some(r.resident_id.as_str()), "hit".to_owned()),
             Err(e) => (None, format!("miss:{}", e.code())),
         };
-        audit::append(&self.conn, actor, &self.terminal_id, now, REASON_RECEPTION, id, ops::SEARCH_VOUCHER, &detail)?;
+        self.log(actor, now, id, ops::SEARCH_VOUCHER, &detail)?;
         let r = found?;
         Ok(residents::summaries(&self.conn, std::slice::from_ref(&r), business_date(now))?.remove(0))
     }
@@ -107,16 +119,7 @@ impl Store {
         };
         let hits = residents::search_kana_summaries(&self.conn, kana, birth, SEARCH_LIMIT, business_date(now))?;
         let ids: Vec<&str> = hits.iter().map(|r| r.resident_id.as_str()).collect();
-        audit::append(
-            &self.conn,
-            actor,
-            &self.terminal_id,
-            now,
-            REASON_RECEPTION,
-            None,
-            ops::SEARCH_KANA,
-            &format!("hits={} ids={}", hits.len(), ids.join(",")),
-        )?;
+        self.log(actor, now, None, ops::SEARCH_KANA, &format!("hits={} ids={}", hits.len(), ids.join(",")))?;
         Ok(hits)
     }
 
@@ -128,16 +131,7 @@ impl Store {
         session_id: &str,
     ) -> Result<ResidentCard> {
         let card = residents::card(&self.conn, resident_id, session_id, business_date(now))?;
-        audit::append(
-            &self.conn,
-            actor,
-            &self.terminal_id,
-            now,
-            REASON_RECEPTION,
-            Some(resident_id),
-            ops::VIEW,
-            &format!("session={session_id}"),
-        )?;
+        self.log(actor, now, Some(resident_id), ops::VIEW, &format!("session={session_id}"))?;
         Ok(card)
     }
 
@@ -168,16 +162,7 @@ impl Store {
             return Err(crate::StoreError::SessionNotFound(session_id.to_owned()));
         }
         let visits = reception::list_visits(&self.conn, session_id)?;
-        audit::append(
-            &self.conn,
-            actor,
-            &self.terminal_id,
-            now,
-            REASON_RECEPTION,
-            None,
-            ops::LIST_ATTENDEES,
-            &format!("session={session_id} rows={}", visits.len()),
-        )?;
+        self.log(actor, now, None, ops::LIST_ATTENDEES, &format!("session={session_id} rows={}", visits.len()))?;
         Ok(visits)
     }
 

@@ -116,6 +116,16 @@ fn trimmed(s: &Option<String>) -> Option<String> {
     s.as_ref().map(|x| x.trim().to_owned()).filter(|x| !x.is_empty())
 }
 
+/// A reason staff must give (訂正理由, 取消理由): trimmed, not empty, not too long.
+fn required_reason(reason: &str) -> Result<&str> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(StoreError::ReasonRequired);
+    }
+    check_len("reason", reason, MAX_REASON)?;
+    Ok(reason)
+}
+
 fn check_len(field: &'static str, s: &str, max: usize) -> Result<()> {
     if s.chars().count() > max {
         return Err(StoreError::FieldTooLong { field, max });
@@ -401,11 +411,7 @@ pub fn correct(
     now: DateTime<Utc>,
     req: &CorrectionRequest,
 ) -> Result<VisitView> {
-    let reason = req.reason.trim();
-    if reason.is_empty() {
-        return Err(StoreError::ReasonRequired);
-    }
-    check_len("reason", reason, MAX_REASON)?;
+    let reason = required_reason(&req.reason)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let visit = get_visit(&tx, &req.visit_id)?;
     if visit.state == VisitState::Cancelled {
@@ -439,11 +445,7 @@ pub fn cancel(
     visit_id: &str,
     reason: &str,
 ) -> Result<VisitView> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(StoreError::ReasonRequired);
-    }
-    check_len("reason", reason, MAX_REASON)?;
+    let reason = required_reason(reason)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let visit = get_visit(&tx, visit_id)?;
     if visit.state == VisitState::Cancelled {

@@ -133,42 +133,13 @@ fn prefix_upper_bound(prefix: &str) -> String {
     s
 }
 
-/// Kana prefix search, optionally narrowed to one birth date. Matching ignores
-/// width, hiragana/katakana, spaces and small kana (the key does).
-pub fn search_kana(
-    conn: &Connection,
-    kana_input: &str,
-    birth_date: Option<NaiveDate>,
-    limit: u32,
-) -> Result<Vec<Resident>> {
-    let key = kana::query_key(kana_input)?;
-    let upper = prefix_upper_bound(&key);
-    let rows = match birth_date {
-        Some(d) => conn
-            .prepare_cached(&format!(
-                "SELECT {RESIDENT_COLUMNS} FROM residents r
-                 WHERE r.birth_date = ?1 AND r.kana_key >= ?2 AND r.kana_key < ?3
-                 ORDER BY r.kana_key, r.resident_id LIMIT ?4"
-            ))?
-            .query_map(params![d.to_string(), key, upper, limit], resident_from_row)?
-            .collect::<Result<Vec<_>, _>>()?,
-        None => conn
-            .prepare_cached(&format!(
-                "SELECT {RESIDENT_COLUMNS} FROM residents r
-                 WHERE r.kana_key >= ?1 AND r.kana_key < ?2
-                 ORDER BY r.kana_key, r.resident_id LIMIT ?3"
-            ))?
-            .query_map(params![key, upper, limit], resident_from_row)?
-            .collect::<Result<Vec<_>, _>>()?,
-    };
-    Ok(rows)
-}
-
 pub fn summaries(conn: &Connection, residents: &[Resident], today: NaiveDate) -> Result<Vec<ResidentSummary>> {
     residents.iter().map(|r| Ok(summarize(r, voucher_for(conn, &r.resident_id)?, today))).collect()
 }
 
-/// A kana search with each hit's current voucher, in one query.
+/// Kana prefix search, optionally narrowed to one birth date, with each hit's current
+/// voucher, in one query. Matching ignores width, hiragana/katakana, spaces and small
+/// kana (the key does).
 pub fn search_kana_summaries(
     conn: &Connection,
     kana_input: &str,

@@ -168,6 +168,43 @@ where
     }
 }
 
+/// Every file the app may write: its store directory, and WebKit's data and cache
+/// directories for the app (`$XDG_DATA_HOME`/`$XDG_CACHE_HOME`, or their defaults).
+pub fn app_written_files(venue: &Venue) -> Vec<PathBuf> {
+    let home = PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()));
+    let data = std::env::var("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|_| home.join(".local/share"));
+    let cache = std::env::var("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|_| home.join(".cache"));
+    let roots = [
+        venue.path().to_path_buf(),
+        data.join("jp.uketsuke.terminal"),
+        cache.join("jp.uketsuke.terminal"),
+        cache.join("uketsuke"),
+    ];
+    let mut files = Vec::new();
+    let mut stack: Vec<PathBuf> = roots.into_iter().filter(|r| r.exists()).collect();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            files.push(p);
+        }
+    }
+    files
+}
+
+/// Panics if any file holds one of `values` readable, as UTF-8 or UTF-16LE.
+pub fn assert_no_file_holds(files: &[PathBuf], values: &[&str]) {
+    for f in files {
+        let bytes = std::fs::read(f).unwrap_or_default();
+        for v in values {
+            let utf16: Vec<u8> = v.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+            for needle in [v.as_bytes(), utf16.as_slice()] {
+                assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{} holds {v:?} readable", f.display());
+            }
+        }
+    }
+}
+
 /// Full-width katakana → half-width (the way a legacy keyboard setting types it).
 /// Test-only: the app itself never converts stored names.
 pub fn to_half_width_katakana(s: &str) -> String {

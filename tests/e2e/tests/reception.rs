@@ -3,7 +3,7 @@
 
 use fantoccini::key::Key;
 use uketsuke_core::wareki;
-use uketsuke_e2e::{in_window, to_half_width_katakana, Venue};
+use uketsuke_e2e::{app_written_files, assert_no_file_holds, in_window, to_half_width_katakana, Venue};
 
 fn enter() -> String {
     char::from(Key::Enter).to_string()
@@ -13,6 +13,8 @@ fn enter() -> String {
 async fn scanning_a_voucher_and_checking_in_raises_the_count() {
     let venue = Venue::new();
     let resident = venue.eligible_residents().into_iter().next().expect("an eligible demo resident");
+    let r = resident.resident.clone();
+    let secrets = [r.name_kanji.clone(), r.name_kana.clone(), r.address.clone(), resident.voucher.voucher_no.clone()];
     in_window("scan", &venue, |w| async move {
         w.log_in_as_reception().await;
         assert_eq!(w.wait_text("#count-total", |t| !t.is_empty()).await, "0");
@@ -33,6 +35,12 @@ async fn scanning_a_voucher_and_checking_in_raises_the_count() {
         w.screenshot("reception-after-checkin").await;
     })
     .await;
+
+    // What the window showed and wrote is on disk only encrypted: the store, WebKit's
+    // storage and caches hold no readable name, kana, address or voucher number.
+    let files = app_written_files(&venue);
+    assert!(files.iter().any(|f| f.ends_with("uketsuke.db")), "the store was not among the files checked");
+    assert_no_file_holds(&files, &secrets.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
 #[tokio::test]
