@@ -27,6 +27,9 @@ pub const QUARANTINE_DIR: &str = "quarantine";
 /// What staff type to confirm a reset (the CLI and the window ask for it).
 pub const RESET_CONFIRMATION: &str = "RESET";
 
+/// Page HMAC of every Uketsuke store (see `key_and_verify`).
+pub const CIPHER_HMAC_ALGORITHM: &str = "HMAC_SHA256";
+
 const PLAINTEXT_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -133,6 +136,11 @@ fn key_and_verify(conn: &Connection, key: &[u8]) -> Result<()> {
     let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
     let pragma = key_pragma(key);
     conn.pragma_update(None, "key", &*pragma)?;
+    // Page authentication with HMAC-SHA256 instead of SQLCipher 4's default SHA-512:
+    // the same construction (AES-256-CBC + per-page HMAC), but SHA-256 runs on the
+    // CPU's SHA extensions, which cuts per-page cost by about a third (docs/benchmarks.md).
+    // Not stored in the file: it must be set on every open, before the first read.
+    conn.pragma_update(None, "cipher_hmac_algorithm", CIPHER_HMAC_ALGORITHM)?;
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
         Ok(_) => {}
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
