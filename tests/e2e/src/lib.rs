@@ -27,6 +27,7 @@ pub struct Venue {
 
 impl Venue {
     pub fn new() -> Venue {
+        fresh_webview_storage();
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new(env_path("UKETSUKE_CLI"))
             .args(["demo", "--residents", &DEMO_RESIDENTS.to_string(), "--data-dir"])
@@ -69,6 +70,17 @@ impl Venue {
 impl Default for Venue {
     fn default() -> Self {
         Venue::new()
+    }
+}
+
+/// Each test starts like a first start: no webview storage (e.g. a remembered language)
+/// from an earlier test. Only inside the harness, whose XDG_DATA_HOME is a private
+/// temporary directory (scripts/test.sh); never a person's own data.
+fn fresh_webview_storage() {
+    if let Ok(data) = std::env::var("XDG_DATA_HOME") {
+        if std::env::var_os("UKETSUKE_E2E_ARTIFACTS").is_some() {
+            let _ = std::fs::remove_dir_all(Path::new(&data).join("jp.uketsuke.terminal"));
+        }
     }
 }
 
@@ -129,9 +141,16 @@ impl Window {
 
     /// Choose the first reception staff member in the demo staff picker.
     pub async fn log_in_as_reception(&self) {
-        let first = self.wait("[data-staff-role=\"reception\"]").await;
-        first.click().await.unwrap();
+        self.click("[data-staff-role=\"reception\"]").await;
         self.wait("#search-input").await;
+    }
+
+    /// Scroll the element to the middle of its scroll container, then click it.
+    pub async fn click(&self, css: &str) {
+        let el = self.wait(css).await;
+        let arg = serde_json::to_value(&el).unwrap();
+        self.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg]).await.unwrap();
+        el.click().await.unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
     }
 
     pub async fn type_in(&self, css: &str, text: &str) {

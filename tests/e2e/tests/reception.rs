@@ -25,7 +25,7 @@ async fn scanning_a_voucher_and_checking_in_raises_the_count() {
         w.wait_text("#resident-card", |t| t.contains(&resident.resident.name_kana)).await;
         w.screenshot("reception-card").await;
 
-        w.wait("#checkin-submit").await.click().await.unwrap();
+        w.click("#checkin-submit").await;
         w.wait_text("#last-reception-no", |t| t.contains('1')).await;
         assert_eq!(w.wait_text("#count-total", |t| t == "1").await, "1");
         w.wait(&format!(".visit-row[data-resident-id=\"{}\"]", resident.resident.resident_id)).await;
@@ -68,13 +68,13 @@ async fn cancelling_a_check_in_lowers_the_count_and_keeps_the_row_marked() {
     in_window("cancel", &venue, |w| async move {
         w.log_in_as_reception().await;
         w.type_in("#search-input", &format!("{}{}", resident.voucher.voucher_no, enter())).await;
-        w.wait("#checkin-submit").await.click().await.unwrap();
+        w.click("#checkin-submit").await;
         w.wait_text("#count-total", |t| t == "1").await;
 
         let row = format!(".visit-row[data-resident-id=\"{}\"]", resident.resident.resident_id);
-        w.wait(&format!("{row} .cancel-visit")).await.click().await.unwrap();
+        w.click(&format!("{row} .cancel-visit")).await;
         w.type_in("#cancel-reason", "二重受付のため").await;
-        w.wait("#cancel-confirm").await.click().await.unwrap();
+        w.click("#cancel-confirm").await;
         assert_eq!(w.wait_text("#count-total", |t| t == "0").await, "0");
         w.wait_text(&row, |t| t.contains("二重受付のため")).await;
         w.screenshot("after-cancel").await;
