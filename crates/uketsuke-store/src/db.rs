@@ -91,7 +91,14 @@ impl DataDir {
     fn write_meta(&self, meta: &StoreMeta) -> Result<()> {
         let tmp = self.root.join(format!("{META_FILE}.tmp"));
         {
-            let mut f = fs::File::create(&tmp)?;
+            let mut opts = fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let mut f = opts.open(&tmp)?;
             f.write_all(&serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
             f.sync_all()?;
         }
@@ -124,6 +131,20 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
     }
+    Ok(())
+}
+
+/// Create `path` empty with owner-only permissions, so that SQLite (which gives its
+/// `-wal` and `-shm` files the main file's mode) never makes a group/world-readable file.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?;
     Ok(())
 }
 
@@ -241,6 +262,7 @@ fn create(dir: &DataDir, keystore: &Keystore, now: chrono::DateTime<chrono::Utc>
     getrandom::fill(key.as_mut()).map_err(|e| StoreError::KeystoreUnavailable(e.to_string()))?;
     keystore.set_verified(&meta.key_name(), key.as_ref())?;
 
+    create_private_file(&dir.db_path())?;
     let mut conn = Connection::open_with_flags(
         dir.db_path(),
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

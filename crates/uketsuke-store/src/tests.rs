@@ -92,6 +92,18 @@ fn no_file_in_the_data_dir_holds_a_readable_name_or_header() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn only_the_owner_can_read_the_store_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = seeded("perms", 5);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(t.dir.path()), 0o700);
+    for f in all_files(t.dir.path()) {
+        assert_eq!(mode(&f), 0o600, "{f:?}");
+    }
+}
+
 #[test]
 fn reopening_with_the_same_key_sees_the_data() {
     let t = seeded("reopen", 50);
