@@ -31,22 +31,37 @@ install_packages() {
   fi
 }
 
+die() { printf '\nerror: %s\n' "$*" >&2; exit 1; }
+
+# The front end's tools (Vite 7, happy-dom) need Node 20.19 or newer.
+node_ok() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
+}
+
 ensure_node() {
-  if ! command -v npm >/dev/null 2>&1; then
-    install_packages nodejs npm
+  node_ok && return 0
+  install_packages nodejs
+  command -v npm >/dev/null 2>&1 || install_packages npm || true
+  node_ok && return 0
+  # Debian 12's own nodejs is 18: take Node 22 from NodeSource's Debian repository.
+  if [ ! -e /etc/apt/sources.list.d/nodesource.list ] && [ ! -e /etc/apt/sources.list.d/nodesource.sources ]; then
+    log "Debian's Node.js is too old for the front-end tools; adding NodeSource's Node.js 22 repository"
+    curl -fsSL https://deb.nodesource.com/setup_22.x | as_root bash -
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs
   fi
+  node_ok || die "Node.js 20.19 or newer is required (found: $(node --version 2>/dev/null || echo none))"
 }
 
 ensure_rust() {
+  [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
   if ! command -v cargo >/dev/null 2>&1; then
-    if [ -x "$HOME/.cargo/bin/cargo" ]; then
-      export PATH="$HOME/.cargo/bin:$PATH"
-    else
-      log "installing the Rust toolchain (rustup)"
-      install_packages rustup || true
-      rustup default stable
-    fi
+    # Debian 12 has no rustup package and its rustc is too old for Tauri 2: use rustup.
+    log "installing the Rust toolchain with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
+    export PATH="$HOME/.cargo/bin:$PATH"
   fi
+  command -v cargo >/dev/null 2>&1 || die "cargo not found after installing Rust"
 }
 
 ensure_ui_deps() {
