@@ -81,3 +81,36 @@ async fn cancelling_a_check_in_lowers_the_count_and_keeps_the_row_marked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_walk_in_not_on_the_roster_is_registered_provisionally_and_checked_in() {
+    let venue = Venue::new();
+    let dir = venue.path().to_path_buf();
+    in_window("walk-in", &venue, |w| async move {
+        w.log_in_as_reception().await;
+        w.click("#walkin-open").await;
+        w.type_in("#walkin-name-kanji", "飛込　花子").await;
+        w.type_in("#walkin-name-kana", "とびこみ　はなこ").await;
+        w.wait("#walkin-sex").await.select_by_value("female").await.unwrap();
+        w.type_in("#walkin-birth", "S40.5.6").await;
+        w.type_in("#walkin-address", "みなと市新町1-1").await;
+        w.click("#walkin-submit").await;
+        w.wait("#card-provisional").await;
+        w.wait_text("#card-name-kanji", |t| t == "飛込　花子").await;
+        w.click("#checkin-submit").await;
+        assert_eq!(w.wait_text("#count-total", |t| t == "1").await, "1");
+        w.screenshot("walk-in").await;
+    })
+    .await;
+    // The provisional person is in the encrypted store, findable by kana, as typed.
+    let out = std::process::Command::new(std::env::var("UKETSUKE_CLI").unwrap())
+        .args(["search", "--staff", "S0001", "--kana", "ﾄﾋﾞｺﾐ", "--birth", "昭和40年5月6日", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits[0]["provisional"], true);
+    assert_eq!(hits[0]["name_kana"], "とびこみ　はなこ");
+    assert!(hits[0]["resident_id"].as_str().unwrap().starts_with("P-"));
+}
