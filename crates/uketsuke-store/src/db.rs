@@ -40,13 +40,21 @@ pub enum MetaState {
     Ready,
 }
 
-/// `store.json`: no secrets, only what is needed to find the key.
+/// `store.json`: no secrets, only what is needed to find the key and open the file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoreMeta {
     pub format: u32,
     pub store_id: String,
     pub state: MetaState,
     pub created_at: String,
+    /// SQLCipher settings the file was created with (not stored in the file itself):
+    /// a later build that changes its defaults still opens older stores with these.
+    #[serde(default = "default_cipher_hmac")]
+    pub cipher_hmac: String,
+}
+
+fn default_cipher_hmac() -> String {
+    CIPHER_HMAC_ALGORITHM.to_owned()
 }
 
 impl StoreMeta {
@@ -153,7 +161,10 @@ fn key_pragma(key: &[u8]) -> Zeroizing<String> {
 }
 
 /// Key a fresh connection and prove the key opens the file.
-fn key_and_verify(conn: &Connection, key: &[u8]) -> Result<()> {
+fn key_and_verify(conn: &Connection, key: &[u8], cipher_hmac: &str) -> Result<()> {
+    if !["HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512"].contains(&cipher_hmac) {
+        return Err(StoreError::MetaUnreadable(format!("unknown cipher_hmac {cipher_hmac}")));
+    }
     let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
     let pragma = key_pragma(key);
     conn.pragma_update(None, "key", &*pragma)?;
@@ -161,7 +172,7 @@ fn key_and_verify(conn: &Connection, key: &[u8]) -> Result<()> {
     // the same construction (AES-256-CBC + per-page HMAC), but SHA-256 runs on the
     // CPU's SHA extensions, which cuts per-page cost by about a third (docs/benchmarks.md).
     // Not stored in the file: it must be set on every open, before the first read.
-    conn.pragma_update(None, "cipher_hmac_algorithm", CIPHER_HMAC_ALGORITHM)?;
+    conn.pragma_update(None, "cipher_hmac_algorithm", cipher_hmac)?;
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
         Ok(_) => {}
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
@@ -212,7 +223,7 @@ pub fn open_existing(dir: &DataDir, keystore: &Keystore) -> Result<(Connection, 
         dir.db_path(),
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )?;
-    key_and_verify(&conn, &key)?;
+    key_and_verify(&conn, &key, &meta.cipher_hmac)?;
     apply_pragmas(&conn)?;
     migrate::migrate(&mut conn)?;
     Ok((conn, meta))
@@ -255,6 +266,7 @@ fn create(dir: &DataDir, keystore: &Keystore, now: chrono::DateTime<chrono::Utc>
         store_id: uuid::Uuid::now_v7().to_string(),
         state: MetaState::Creating,
         created_at: now.to_rfc3339(),
+        cipher_hmac: CIPHER_HMAC_ALGORITHM.to_owned(),
     };
     dir.write_meta(&meta)?;
 
@@ -267,7 +279,7 @@ fn create(dir: &DataDir, keystore: &Keystore, now: chrono::DateTime<chrono::Utc>
         dir.db_path(),
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    key_and_verify(&conn, key.as_ref())?;
+    key_and_verify(&conn, key.as_ref(), &meta.cipher_hmac)?;
     apply_pragmas(&conn)?;
     migrate::migrate(&mut conn)?;
     // The file now has pages on disk: prove they are not plaintext before using it.

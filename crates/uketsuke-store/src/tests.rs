@@ -132,6 +132,19 @@ fn a_missing_key_is_a_clear_error_and_creates_nothing() {
 }
 
 #[test]
+fn a_store_opens_with_the_cipher_settings_it_was_created_with() {
+    let t = seeded("cipher-meta", 3);
+    let dir = t.data_dir();
+    assert_eq!(dir.read_meta().unwrap().unwrap().cipher_hmac, "HMAC_SHA256");
+    drop(t.store);
+    // Recorded settings are what opens the file: claim another HMAC and it no longer opens.
+    let path = dir.meta_path();
+    let json = std::fs::read_to_string(&path).unwrap().replace("HMAC_SHA256", "HMAC_SHA512");
+    std::fs::write(&path, json).unwrap();
+    assert!(matches!(Store::open_existing(&dir, &t.keystore), Err(StoreError::WrongKey)));
+}
+
+#[test]
 fn a_wrong_key_is_refused() {
     let t = seeded("wrong-key", 5);
     let dir = t.data_dir();
