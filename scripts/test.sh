@@ -42,7 +42,9 @@ export UKETSUKE_APP="$ROOT/target/debug/uketsuke"
 export UKETSUKE_CLI="$ROOT/target/debug/uketsuke-cli"
 export UKETSUKE_E2E_ARTIFACTS="$ROOT/target/e2e"
 mkdir -p "$UKETSUKE_E2E_ARTIFACTS"
-cargo build -p uketsuke-cli -p uketsuke-e2e --tests
+# The CLI binary itself (the tests run it), then the test harness.
+cargo build -p uketsuke-cli
+cargo build -p uketsuke-e2e --tests
 run with_private_keyring "$WORK/keyring-e2e" xvfb-run -a -s "-screen 0 1366x860x24" bash -c '
   tauri-driver --port 4444 >"$UKETSUKE_E2E_ARTIFACTS/tauri-driver.log" 2>&1 & d=$!
   trap "kill $d 2>/dev/null" EXIT
