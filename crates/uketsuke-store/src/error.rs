@@ -105,8 +105,6 @@ impl StoreError {
                 D::InvalidVoucherNumber(_) => "INVALID_VOUCHER_NUMBER",
                 D::EmptyKanaQuery => "EMPTY_KANA_QUERY",
                 D::InvalidKanaQuery(_) => "INVALID_KANA_QUERY",
-                #[allow(unreachable_patterns)]
-                _ => "INVALID_INPUT",
             },
             StoreError::SessionNotFound(_) => "SESSION_NOT_FOUND",
             StoreError::ResidentNotFound(_) => "RESIDENT_NOT_FOUND",
