@@ -19,9 +19,9 @@ use rusqlite::Connection;
 use serde::Serialize;
 use uketsuke_core::{CopayCategory, IdentityMethod, ScreeningStatus};
 use uketsuke_demo::DemoConfig;
-use uketsuke_store::audit::{self, ops, REASON_RECEPTION};
+use uketsuke_store::ops::{self as store_ops, CatalogLoad};
 use uketsuke_store::reception::{self, CheckInRequest, CopayInput, ScreeningInput};
-use uketsuke_store::{catalog, migrate, residents, Actor, DataDir, Keystore, Store};
+use uketsuke_store::{migrate, Actor, DataDir, Keystore, Store};
 
 #[derive(Parser)]
 struct Cli {
@@ -121,32 +121,10 @@ fn workload(cfg: &DemoConfig, sessions: &[(String, Vec<String>)], n: usize, seed
 
 fn load(conn: &mut Connection, cfg: &DemoConfig) {
     let cat = uketsuke_demo::catalog(cfg);
-    let tx = conn.transaction().unwrap();
-    for s in &cat.staff {
-        catalog::upsert_staff(&tx, s).unwrap();
-    }
-    for p in &cat.programmes {
-        catalog::upsert_programme(&tx, p).unwrap();
-    }
-    for v in &cat.venues {
-        catalog::upsert_venue(&tx, v).unwrap();
-    }
-    for s in &cat.sessions {
-        catalog::upsert_session(&tx, s).unwrap();
-    }
-    tx.commit().unwrap();
-    let mut it = uketsuke_demo::residents(cfg).peekable();
-    while it.peek().is_some() {
-        let tx = conn.transaction().unwrap();
-        for d in it.by_ref().take(10_000) {
-            residents::upsert_resident(&tx, &d.resident).unwrap();
-            residents::upsert_voucher(&tx, &d.voucher).unwrap();
-            for h in &d.history {
-                residents::insert_history(&tx, h).unwrap();
-            }
-        }
-        tx.commit().unwrap();
-    }
+    let load = CatalogLoad { staff: cat.staff, programmes: cat.programmes, venues: cat.venues, sessions: cat.sessions };
+    store_ops::load_catalog(conn, &load).unwrap();
+    let items = uketsuke_demo::residents(cfg).map(|d| (d.resident, vec![d.voucher], d.history));
+    store_ops::load_residents(conn, items, 10_000).unwrap();
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").unwrap();
 }
 
@@ -174,43 +152,19 @@ struct Bench<'c> {
 }
 
 impl Bench<'_> {
-    /// The same calls `Store` makes, on any connection, for operations `range` of each kind.
+    /// The functions `Store` calls, on either connection, for operations `range` of each kind.
     fn run(&mut self, w: &Workload, range: std::ops::Range<usize>) {
         let actor = Actor { staff_id: "S0001".into(), department: "bench".into() };
         let (conn, terminal, t) = (&mut *self.conn, self.terminal.as_str(), self.clock);
         for v in &w.vouchers[range.clone()] {
             self.samples.lookups.push(timed(|| {
-                let r = residents::find_by_voucher(conn, v).unwrap();
-                audit::append(
-                    conn,
-                    &actor,
-                    terminal,
-                    t,
-                    REASON_RECEPTION,
-                    Some(&r.resident_id),
-                    ops::SEARCH_VOUCHER,
-                    "hit",
-                )
-                .unwrap();
-                residents::summaries(conn, std::slice::from_ref(&r), today()).unwrap();
+                store_ops::find_by_voucher(conn, terminal, &actor, t, v).unwrap();
             }));
         }
         for (k, b) in &w.kana_queries[range.clone()] {
             self.samples.searches.push(timed(|| {
-                let birth = b.as_deref().map(|s| s.parse::<NaiveDate>().unwrap());
-                let hits = residents::search_kana_summaries(conn, k, birth, 50, today()).unwrap();
+                let hits = store_ops::search_kana(conn, terminal, &actor, t, k, b.as_deref()).unwrap();
                 assert!(!hits.is_empty(), "query {k} found nobody");
-                audit::append(
-                    conn,
-                    &actor,
-                    terminal,
-                    t,
-                    REASON_RECEPTION,
-                    None,
-                    ops::SEARCH_KANA,
-                    &search_detail(&hits),
-                )
-                .unwrap();
             }));
         }
         for req in &w.checkins[range] {
@@ -221,12 +175,6 @@ impl Bench<'_> {
             }));
         }
     }
-}
-
-/// The access-log detail `Store::search_kana` writes (hit count and ids).
-fn search_detail(hits: &[uketsuke_store::views::ResidentSummary]) -> String {
-    let ids: Vec<&str> = hits.iter().map(|h| h.resident_id.as_str()).collect();
-    format!("hits={} ids={}", hits.len(), ids.join(","))
 }
 
 fn pragmas(conn: &Connection) {

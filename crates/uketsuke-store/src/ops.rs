@@ -2,7 +2,7 @@
 //! personal data append an access-log entry; writes go through [`crate::reception`].
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::TransactionBehavior;
+use rusqlite::{Connection, TransactionBehavior};
 use uketsuke_core::{wareki, Programme, Resident, ScreeningRecord, Session, Staff, Venue, Voucher};
 
 use crate::audit::{self, ops, REASON_RECEPTION};
@@ -23,8 +23,105 @@ pub struct CatalogLoad {
     pub sessions: Vec<Session>,
 }
 
+/// Append an access-log entry for reception work by `actor`.
+fn log(
+    conn: &Connection,
+    terminal_id: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    resident_id: Option<&str>,
+    operation: &str,
+    detail: &str,
+) -> Result<()> {
+    audit::append(conn, actor, terminal_id, now, REASON_RECEPTION, resident_id, operation, detail)
+}
+
+// The operations below are free functions over a connection so that the benchmark
+// (crates/uketsuke-bench) runs exactly this code on a plain SQLite file as well;
+// `Store` calls them on its verified SQLCipher connection.
+
+/// Load reference data atomically.
+pub fn load_catalog(conn: &mut Connection, load: &CatalogLoad) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for s in &load.staff {
+        catalog::upsert_staff(&tx, s)?;
+    }
+    for p in &load.programmes {
+        catalog::upsert_programme(&tx, p)?;
+    }
+    for v in &load.venues {
+        catalog::upsert_venue(&tx, v)?;
+    }
+    for s in &load.sessions {
+        catalog::upsert_session(&tx, s)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Load residents with their vouchers and history, in batches of one transaction each.
+pub fn load_residents<I>(conn: &mut Connection, items: I, batch: usize) -> Result<usize>
+where
+    I: IntoIterator<Item = (Resident, Vec<Voucher>, Vec<ScreeningRecord>)>,
+{
+    let mut n = 0;
+    let mut it = items.into_iter().peekable();
+    while it.peek().is_some() {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (r, vs, hs) in it.by_ref().take(batch.max(1)) {
+            residents::upsert_resident(&tx, &r)?;
+            for v in &vs {
+                residents::upsert_voucher(&tx, v)?;
+            }
+            for h in &hs {
+                residents::insert_history(&tx, h)?;
+            }
+            n += 1;
+        }
+        tx.commit()?;
+    }
+    Ok(n)
+}
+
+/// Voucher lookup as the window does it: find, log (hit or miss), summarise.
+pub fn find_by_voucher(
+    conn: &Connection,
+    terminal_id: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: &str,
+) -> Result<ResidentSummary> {
+    let found = residents::find_by_voucher(conn, input);
+    let (id, detail) = match &found {
+        Ok(r) => (Some(r.resident_id.as_str()), "hit".to_owned()),
+        Err(e) => (None, format!("miss:{}", e.code())),
+    };
+    log(conn, terminal_id, actor, now, id, ops::SEARCH_VOUCHER, &detail)?;
+    let r = found?;
+    Ok(residents::summaries(conn, std::slice::from_ref(&r), business_date(now))?.remove(0))
+}
+
+/// Kana prefix search as the window does it; `birth_date` in any accepted form
+/// (ISO, 和暦, S30.4.1, 3300401). Logs the hits.
+pub fn search_kana(
+    conn: &Connection,
+    terminal_id: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    kana: &str,
+    birth_date: Option<&str>,
+) -> Result<Vec<ResidentSummary>> {
+    let birth = match birth_date.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(wareki::parse_date(s)?),
+        None => None,
+    };
+    let hits = residents::search_kana_summaries(conn, kana, birth, SEARCH_LIMIT, business_date(now))?;
+    let ids: Vec<&str> = hits.iter().map(|r| r.resident_id.as_str()).collect();
+    log(conn, terminal_id, actor, now, None, ops::SEARCH_KANA, &format!("hits={} ids={}", hits.len(), ids.join(",")))?;
+    Ok(hits)
+}
+
 impl Store {
-    /// Append an access-log entry for reception work by `actor`.
     fn log(
         &self,
         actor: &Actor,
@@ -33,26 +130,12 @@ impl Store {
         operation: &str,
         detail: &str,
     ) -> Result<()> {
-        audit::append(&self.conn, actor, &self.terminal_id, now, REASON_RECEPTION, resident_id, operation, detail)
+        log(&self.conn, &self.terminal_id, actor, now, resident_id, operation, detail)
     }
 
     /// Load reference data atomically.
     pub fn load_catalog(&mut self, load: &CatalogLoad) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for s in &load.staff {
-            catalog::upsert_staff(&tx, s)?;
-        }
-        for p in &load.programmes {
-            catalog::upsert_programme(&tx, p)?;
-        }
-        for v in &load.venues {
-            catalog::upsert_venue(&tx, v)?;
-        }
-        for s in &load.sessions {
-            catalog::upsert_session(&tx, s)?;
-        }
-        tx.commit()?;
-        Ok(())
+        load_catalog(&mut self.conn, load)
     }
 
     /// Load residents with their vouchers and history, in batches of one transaction each.
@@ -60,23 +143,7 @@ impl Store {
     where
         I: IntoIterator<Item = (Resident, Vec<Voucher>, Vec<ScreeningRecord>)>,
     {
-        let mut n = 0;
-        let mut it = items.into_iter().peekable();
-        while it.peek().is_some() {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for (r, vs, hs) in it.by_ref().take(batch.max(1)) {
-                residents::upsert_resident(&tx, &r)?;
-                for v in &vs {
-                    residents::upsert_voucher(&tx, v)?;
-                }
-                for h in &hs {
-                    residents::insert_history(&tx, h)?;
-                }
-                n += 1;
-            }
-            tx.commit()?;
-        }
-        Ok(n)
+        load_residents(&mut self.conn, items, batch)
     }
 
     pub fn staff(&self) -> Result<Vec<StaffView>> {
@@ -95,14 +162,7 @@ impl Store {
     }
 
     pub fn find_by_voucher(&self, actor: &Actor, now: DateTime<Utc>, input: &str) -> Result<ResidentSummary> {
-        let found = residents::find_by_voucher(&self.conn, input);
-        let (id, detail) = match &found {
-            Ok(r) => (Some(r.resident_id.as_str()), "hit".to_owned()),
-            Err(e) => (None, format!("miss:{}", e.code())),
-        };
-        self.log(actor, now, id, ops::SEARCH_VOUCHER, &detail)?;
-        let r = found?;
-        Ok(residents::summaries(&self.conn, std::slice::from_ref(&r), business_date(now))?.remove(0))
+        find_by_voucher(&self.conn, &self.terminal_id, actor, now, input)
     }
 
     /// Kana prefix search; `birth_date` in any accepted form (ISO, 和暦, S30.4.1, 3300401).
@@ -113,14 +173,7 @@ impl Store {
         kana: &str,
         birth_date: Option<&str>,
     ) -> Result<Vec<ResidentSummary>> {
-        let birth = match birth_date.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Some(wareki::parse_date(s)?),
-            None => None,
-        };
-        let hits = residents::search_kana_summaries(&self.conn, kana, birth, SEARCH_LIMIT, business_date(now))?;
-        let ids: Vec<&str> = hits.iter().map(|r| r.resident_id.as_str()).collect();
-        self.log(actor, now, None, ops::SEARCH_KANA, &format!("hits={} ids={}", hits.len(), ids.join(",")))?;
-        Ok(hits)
+        search_kana(&self.conn, &self.terminal_id, actor, now, kana, birth_date)
     }
 
     pub fn resident_card(
