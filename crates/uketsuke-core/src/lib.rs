@@ -4,6 +4,7 @@
 pub mod age;
 pub mod eligibility;
 pub mod error;
+pub mod events;
 pub mod kana;
 pub mod models;
 pub mod voucher;

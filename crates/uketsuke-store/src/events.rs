@@ -7,14 +7,8 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::Actor;
 
-/// Event types. Their payloads are versioned by `event_type` name: a change of
-/// shape gets a new name, never a silent change.
-pub mod types {
-    pub const CHECKED_IN: &str = "reception.checked_in.v1";
-    pub const CORRECTED: &str = "reception.corrected.v1";
-    pub const CANCELLED: &str = "reception.cancelled.v1";
-    pub const WALK_IN_REGISTERED: &str = "resident.walk_in_registered.v1";
-}
+/// Event type names (defined with the payloads in `uketsuke_core::events`).
+pub use uketsuke_core::events::types;
 
 /// Append one event; returns its UUIDv7 id. Call inside the write's transaction.
 pub fn append<P: Serialize>(

@@ -8,6 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+pub use uketsuke_core::events::{
+    Cancelled, CheckedIn, CopayInput, Corrected, ScreeningInput, VisitContent, WalkInRegistered,
+};
 use uketsuke_core::{age, eligibility, kana, CopayCategory, IdentityMethod, Resident, ScreeningStatus, Sex};
 
 use crate::audit::{self, ops, REASON_RECEPTION};
@@ -20,26 +23,6 @@ use crate::Actor;
 
 const MAX_REASON: usize = 200;
 const MAX_COPAY_YEN: u32 = 100_000;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct ScreeningInput {
-    pub programme_code: String,
-    pub status: ScreeningStatus,
-    /// Required when `status` is `stopped` (中止理由).
-    pub stop_reason: Option<String>,
-    /// Required when eligibility warns (e.g. screened last year): why staff accept anyway.
-    pub override_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct CopayInput {
-    pub category: CopayCategory,
-    /// What proof was seen for an exemption (e.g. 「受給者証」). Empty for standard.
-    pub proof: String,
-    pub amount_yen: u32,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -73,43 +56,6 @@ pub struct WalkInRequest {
     pub postal_code: String,
     pub address: String,
     pub phone: String,
-}
-
-/// Event payloads (what the outbox carries to the central service).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct VisitContent {
-    pub identity_method: IdentityMethod,
-    pub copay: CopayInput,
-    pub screenings: Vec<ScreeningInput>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct CheckedIn {
-    pub visit_id: String,
-    pub session_id: String,
-    pub resident_id: String,
-    pub reception_no: i64,
-    #[serde(flatten)]
-    pub state: VisitContent,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Corrected {
-    pub visit_id: String,
-    pub reason: String,
-    #[serde(flatten)]
-    pub state: VisitContent,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Cancelled {
-    pub visit_id: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct WalkInRegistered {
-    pub resident: Resident,
 }
 
 fn trimmed(s: &Option<String>) -> Option<String> {
