@@ -1,0 +1,375 @@
+//! The sync protocol between a terminal and the central service (JSON over mutual TLS).
+//!
+//! - `POST /v1/enroll` (no client certificate yet): a one-time code and a CSR in,
+//!   a terminal certificate out.
+//! - `POST /v1/push`: the terminal's outbox events, in terminal order; one
+//!   [`EventOutcome`] per event. Idempotent by `event_id`.
+//! - `POST /v1/pull`: everything in the terminal's scope changed since its
+//!   [`Cursors`], in pages the terminal applies atomically together with the new cursors.
+//! - `POST /v1/events/known`: which of these event ids the service holds (after a
+//!   restore the terminal re-sends what the service lost).
+//! - `GET /health`: liveness and database reachability, no certificate needed.
+//!
+//! Every response carries the service's clock in [`SERVER_TIME_HEADER`] so the
+//! terminal measures its skew, and [`ServiceInfo`] where it matters. Errors are
+//! [`ErrorBody`] `{code, message}` with a stable `code`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uketsuke_core::{Programme, Resident, Staff, Venue};
+use uuid::Uuid;
+
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Response header: the service's clock (RFC 3339, milliseconds).
+pub const SERVER_TIME_HEADER: &str = "x-uketsuke-server-time";
+/// Request header: the terminal's clock when it sent the request (RFC 3339).
+pub const TERMINAL_TIME_HEADER: &str = "x-uketsuke-terminal-time";
+/// Largest push batch the service takes.
+pub const MAX_PUSH_BATCH: usize = 1000;
+/// Largest pull page the service sends (rows per stream).
+pub const MAX_PULL_LIMIT: u32 = 10_000;
+
+/// Stable error codes of the HTTP API (also used by the terminal's window).
+pub mod codes {
+    pub const UNAUTHENTICATED: &str = "TERMINAL_CERT_REQUIRED";
+    pub const UNKNOWN_TERMINAL: &str = "TERMINAL_UNKNOWN";
+    pub const REVOKED: &str = "TERMINAL_REVOKED";
+    pub const ENROLLMENT_CODE_INVALID: &str = "ENROLLMENT_CODE_INVALID";
+    pub const CSR_INVALID: &str = "ENROLLMENT_CSR_INVALID";
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    pub const BATCH_TOO_LARGE: &str = "PUSH_BATCH_TOO_LARGE";
+    pub const INTERNAL: &str = "INTERNAL";
+    pub const UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
+
+    /// Per-event rejection codes ([`super::EventOutcome::Rejected`]).
+    pub const EVENT_TYPE_UNKNOWN: &str = "EVENT_TYPE_UNKNOWN";
+    pub const EVENT_PAYLOAD_INVALID: &str = "EVENT_PAYLOAD_INVALID";
+    pub const EVENT_ID_REUSED: &str = "EVENT_ID_REUSED";
+    pub const EVENT_SEQ_REUSED: &str = "EVENT_SEQ_REUSED";
+    pub const SESSION_NOT_ASSIGNED: &str = "SESSION_NOT_ASSIGNED";
+    pub const RESIDENT_UNKNOWN: &str = "RESIDENT_UNKNOWN";
+    pub const VISIT_UNKNOWN: &str = "VISIT_UNKNOWN";
+    /// Not a rejection: the event depends on one of this terminal's earlier events
+    /// the service has not received yet (batches arrived out of order). Retry later.
+    pub const DEPENDS_ON_MISSING_EVENT: &str = "DEPENDS_ON_MISSING_EVENT";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// Who the service is. `instance_id` changes when the database is made anew;
+/// `epoch` is raised by an administrator after restoring a backup. Either change
+/// makes the terminal check which of its events the service still holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceInfo {
+    pub instance_id: Uuid,
+    pub epoch: i32,
+    pub server_time: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub database: bool,
+    pub version: String,
+}
+
+// ---------------------------------------------------------------- enrollment
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    /// The secret part of the enrollment code (without the CA fingerprint).
+    pub code: String,
+    /// PKCS#10 certificate signing request for the device key, PEM.
+    pub csr_pem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub terminal_id: Uuid,
+    pub terminal_name: String,
+    /// The terminal's certificate, PEM, signed by the service's CA.
+    pub cert_pem: String,
+    pub service: ServiceInfo,
+}
+
+// ---------------------------------------------------------------- push
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushEvent {
+    /// The terminal's order. Unique per (terminal, stream).
+    pub seq: i64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub aggregate_id: String,
+    pub payload: serde_json::Value,
+    /// Terminal clock.
+    pub occurred_at: DateTime<Utc>,
+    pub staff_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// The local store's id: a reset cache starts a new stream whose `seq` restarts at 1.
+    pub stream_id: Uuid,
+    pub events: Vec<PushEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum EventOutcome {
+    /// Stored now.
+    Accepted,
+    /// The service already had this event (same content): a retry, also success.
+    Duplicate,
+    /// Refused for good; the terminal keeps it with this reason for staff to correct.
+    Rejected { code: String, reason: String },
+    /// Not now (e.g. it depends on an event that has not arrived): send again later.
+    Deferred { code: String, reason: String },
+}
+
+impl EventOutcome {
+    /// The service holds the event.
+    pub fn is_stored(&self) -> bool {
+        matches!(self, EventOutcome::Accepted | EventOutcome::Duplicate)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub event_id: Uuid,
+    #[serde(flatten)]
+    pub outcome: EventOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<PushResult>,
+    pub service: ServiceInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownRequest {
+    pub event_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownResponse {
+    /// The subset of the asked ids the service holds.
+    pub known: Vec<Uuid>,
+    pub service: ServiceInfo,
+}
+
+// ---------------------------------------------------------------- pull
+
+/// Where the terminal is in each stream. Persisted with the rows it covers, in one
+/// transaction, so a cut connection resumes from the last applied page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursors {
+    /// Fingerprint of the terminal's assigned sessions when these cursors were made;
+    /// when the assignment changes the service starts the roster over.
+    pub scope: String,
+    pub catalog: i64,
+    pub roster: i64,
+    pub events: i64,
+    pub walk_ins: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub cursors: Cursors,
+    /// Rows per stream in this page (the service caps it at [`MAX_PULL_LIMIT`]).
+    pub limit: u32,
+}
+
+/// A session as the terminal needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    pub session_id: String,
+    pub venue_id: String,
+    pub date: NaiveDate,
+    pub start_time: String,
+    pub end_time: String,
+    pub programmes: Vec<String>,
+}
+
+/// The catalog in the terminal's scope, sent whole whenever any of it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub programmes: Vec<Programme>,
+    pub venues: Vec<Venue>,
+    pub sessions: Vec<SessionRow>,
+    pub staff: Vec<Staff>,
+}
+
+/// One resident with what the terminal needs about them. Never carries 個人番号.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    pub resident: Resident,
+    /// `false`: removed from the roster (転出 etc.); the terminal drops it unless
+    /// it has visits of its own for them.
+    pub active: bool,
+    pub vouchers: Vec<VoucherRow>,
+    /// (programme code, fiscal year) of past screenings, for the interval check.
+    pub history: Vec<(String, i32)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherRow {
+    pub voucher_no: String,
+    pub fiscal_year: i32,
+}
+
+/// An event another terminal recorded at one of this terminal's sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteEvent {
+    pub event_id: Uuid,
+    pub terminal_id: Uuid,
+    pub terminal_name: String,
+    pub event_type: String,
+    pub aggregate_id: String,
+    pub payload: serde_json::Value,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum WalkInDecision {
+    Matched { resident_id: String, note: Option<String> },
+    Rejected { note: String },
+}
+
+/// The service's decision on a walk-in this terminal registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalkInOutcome {
+    pub provisional_id: String,
+    #[serde(flatten)]
+    pub decision: WalkInDecision,
+    pub decided_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullPage {
+    pub catalog: Option<Catalog>,
+    pub roster: Vec<RosterEntry>,
+    pub events: Vec<RemoteEvent>,
+    pub walk_ins: Vec<WalkInOutcome>,
+    /// Cursors after this page; the terminal stores them with the page.
+    pub cursors: Cursors,
+    /// More pages wait.
+    pub more: bool,
+    /// Roster entries in scope in all; sent when the roster starts from cursor 0,
+    /// for the first sync's progress bar.
+    pub roster_total: Option<i64>,
+    pub service: ServiceInfo,
+}
+
+/// The enrollment code an administrator hands to the venue: the one-time secret
+/// and the fingerprint of the service's CA, so the terminal can pin the CA before
+/// it trusts anything the service says. Printed as groups of four characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentCode {
+    pub secret: String,
+    /// First [`EnrollmentCode::FINGERPRINT_CHARS`] characters of the base32 SHA-256 of the CA certificate (DER).
+    pub ca_fingerprint: String,
+}
+
+impl EnrollmentCode {
+    pub const SECRET_CHARS: usize = 12;
+    pub const FINGERPRINT_CHARS: usize = 20;
+    /// Crockford-style alphabet without I, L, O, U: easy to read aloud and type.
+    pub const ALPHABET: &'static str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    /// Parse what staff typed: case, spaces and hyphens do not matter; full-width
+    /// characters are accepted.
+    pub fn parse(input: &str) -> Option<EnrollmentCode> {
+        let chars: String = input
+            .chars()
+            .map(|c| match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                c => c,
+            })
+            .filter(|c| !c.is_whitespace() && *c != '-' && *c != 'ー')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if chars.chars().count() != Self::SECRET_CHARS + Self::FINGERPRINT_CHARS
+            || !chars.chars().all(|c| Self::ALPHABET.contains(c))
+        {
+            return None;
+        }
+        let (secret, fp) = chars.split_at(Self::SECRET_CHARS);
+        Some(EnrollmentCode { secret: secret.to_owned(), ca_fingerprint: fp.to_owned() })
+    }
+
+    /// `XXXX-XXXX-…` for printing.
+    pub fn display(&self) -> String {
+        let all = format!("{}{}", self.secret, self.ca_fingerprint);
+        all.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+    }
+}
+
+/// Base32 (the [`EnrollmentCode::ALPHABET`]) of bytes, 5 bits per character.
+pub fn base32(bytes: &[u8]) -> String {
+    let alphabet = EnrollmentCode::ALPHABET.as_bytes();
+    let mut out = String::with_capacity(bytes.len() * 8 / 5 + 1);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in bytes {
+        acc = (acc << 8) | b as u32;
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(alphabet[((acc >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(alphabet[((acc << (5 - bits)) & 31) as usize] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enrollment_code_round_trips_through_what_staff_type() {
+        let code = EnrollmentCode { secret: "ABCD2345WXYZ".into(), ca_fingerprint: "0123456789ABCDEFGHJK".into() };
+        let shown = code.display();
+        assert_eq!(shown, "ABCD-2345-WXYZ-0123-4567-89AB-CDEF-GHJK");
+        assert_eq!(EnrollmentCode::parse(&shown), Some(code.clone()));
+        assert_eq!(EnrollmentCode::parse(&shown.to_lowercase().replace('-', " ")), Some(code.clone()));
+        // Full-width, as an IME might produce it.
+        let wide: String = shown.chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap()).collect();
+        assert_eq!(EnrollmentCode::parse(&wide), Some(code));
+    }
+
+    #[test]
+    fn enrollment_code_refuses_wrong_length_or_letters() {
+        assert_eq!(EnrollmentCode::parse("ABCD-2345"), None);
+        assert_eq!(EnrollmentCode::parse("ABCD-2345-WXYZ-0123-4567-89AB-CDEF-GHJU"), None, "U is not in the alphabet");
+        assert_eq!(EnrollmentCode::parse(""), None);
+    }
+
+    #[test]
+    fn base32_uses_five_bits_per_character() {
+        assert_eq!(base32(&[0]), "00");
+        assert_eq!(base32(&[0xff]), "ZW");
+        assert_eq!(base32(&[0u8; 32]).len(), 52);
+    }
+
+    #[test]
+    fn outcomes_serialise_with_a_tag() {
+        let r = PushResult {
+            event_id: Uuid::nil(),
+            outcome: EventOutcome::Rejected { code: codes::RESIDENT_UNKNOWN.into(), reason: "x".into() },
+        };
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["outcome"], "rejected");
+        assert_eq!(json["code"], "RESIDENT_UNKNOWN");
+        let back: PushResult = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r);
+    }
+}
