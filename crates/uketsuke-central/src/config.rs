@@ -1,0 +1,79 @@
+//! Configuration: a TOML file (optional) overridden by `UKETSUKE_CENTRAL_*`
+//! environment variables, e.g. `UKETSUKE_CENTRAL_DATABASE_URL`, `UKETSUKE_CENTRAL_LISTEN`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// PostgreSQL URL, e.g. `postgres://uketsuke@127.0.0.1/uketsuke`.
+    pub database_url: String,
+    /// Address the HTTPS (mutual TLS) listener binds.
+    pub listen: SocketAddr,
+    /// Directory with `ca.pem`, `ca.key`, `server.pem`, `server.key` (made by `init-pki`).
+    pub pki_dir: PathBuf,
+    /// How long an enrollment code stays valid.
+    pub enrollment_code_hours: u32,
+    /// How long a terminal certificate is valid.
+    pub terminal_cert_days: u32,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+    /// Connections in the pool.
+    pub pool_size: usize,
+    /// Seconds to let requests in flight finish on shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "postgres://postgres@127.0.0.1:5432/uketsuke".into(),
+            listen: "127.0.0.1:8443".parse().expect("valid address"),
+            pki_dir: PathBuf::from("pki"),
+            enrollment_code_hours: 72,
+            terminal_cert_days: 397,
+            log_format: "text".into(),
+            pool_size: 16,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the file (if given and present), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            fig = fig.merge(Toml::file_exact(file));
+        }
+        fig.merge(Env::prefixed("UKETSUKE_CENTRAL_")).extract().map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error type
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("central.toml", "listen = \"127.0.0.1:9443\"\npool_size = 4\n")?;
+            jail.set_env("UKETSUKE_CENTRAL_POOL_SIZE", "8");
+            let cfg = Config::load(Some(Path::new("central.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.listen, "127.0.0.1:9443".parse().unwrap());
+            assert_eq!(cfg.pool_size, 8, "environment wins over the file");
+            assert_eq!(cfg.enrollment_code_hours, 72, "defaults fill the rest");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_named_file_is_an_error() {
+        assert!(Config::load(Some(Path::new("/nonexistent/central.toml"))).is_err());
+    }
+}

@@ -1,0 +1,100 @@
+//! One error type for the service. HTTP responses carry [`ErrorBody`] `{code, message}`
+//! with a stable code; the CLI prints the same.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use uketsuke_protocol::{codes, ErrorBody};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CentralError {
+    #[error("a terminal certificate is required")]
+    CertificateRequired,
+    #[error("this certificate belongs to no terminal")]
+    UnknownTerminal,
+    #[error("this terminal was revoked: {0}")]
+    Revoked(String),
+    #[error("the enrollment code is wrong, used or expired")]
+    EnrollmentCodeInvalid,
+    #[error("the certificate request is invalid: {0}")]
+    CsrInvalid(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("at most {max} events per push")]
+    BatchTooLarge { max: usize },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database: {0}")]
+    Db(#[from] tokio_postgres::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("certificate authority: {0}")]
+    Pki(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+    #[error("migration {version} ({name}): {message}")]
+    Migration { version: i32, name: String, message: String },
+}
+
+pub type Result<T, E = CentralError> = std::result::Result<T, E>;
+
+impl CentralError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CentralError::CertificateRequired => codes::UNAUTHENTICATED,
+            CentralError::UnknownTerminal => codes::UNKNOWN_TERMINAL,
+            CentralError::Revoked(_) => codes::REVOKED,
+            CentralError::EnrollmentCodeInvalid => codes::ENROLLMENT_CODE_INVALID,
+            CentralError::CsrInvalid(_) => codes::CSR_INVALID,
+            CentralError::BadRequest(_) => codes::BAD_REQUEST,
+            CentralError::BatchTooLarge { .. } => codes::BATCH_TOO_LARGE,
+            CentralError::NotFound(_) => "NOT_FOUND",
+            CentralError::Conflict(_) => "CONFLICT",
+            CentralError::Db(_) | CentralError::Pool(_) => codes::UNAVAILABLE,
+            CentralError::Pki(_) => "PKI_ERROR",
+            CentralError::Io(_) | CentralError::Internal(_) => codes::INTERNAL,
+            CentralError::Migration { .. } => "MIGRATION_FAILED",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            CentralError::CertificateRequired | CentralError::UnknownTerminal => StatusCode::UNAUTHORIZED,
+            CentralError::Revoked(_) | CentralError::EnrollmentCodeInvalid => StatusCode::FORBIDDEN,
+            CentralError::CsrInvalid(_) | CentralError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            CentralError::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            CentralError::NotFound(_) => StatusCode::NOT_FOUND,
+            CentralError::Conflict(_) => StatusCode::CONFLICT,
+            CentralError::Db(_) | CentralError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let message = match self {
+            // Details of internal failures stay in the service's log.
+            CentralError::Db(_) | CentralError::Pool(_) => "the service's database is unavailable".to_owned(),
+            CentralError::Io(_) | CentralError::Pki(_) | CentralError::Internal(_) | CentralError::Migration { .. } => {
+                "internal error".to_owned()
+            }
+            other => other.to_string(),
+        };
+        ErrorBody { code: self.code().to_owned(), message }
+    }
+}
+
+impl IntoResponse for CentralError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(code = self.code(), error = %self, "request failed");
+        } else {
+            tracing::info!(code = self.code(), error = %self, "request refused");
+        }
+        (status, Json(self.body())).into_response()
+    }
+}

@@ -1,0 +1,77 @@
+//! Uketsuke's central service: the system of record for the roster, the catalog,
+//! staff, terminals and everything terminals record at venues.
+//!
+//! - [`config`]: file + environment configuration.
+//! - [`db`]: PostgreSQL pool, migrations (`migrations/central/`), the change lock.
+//! - [`pki`]: the private CA; [`tls`]: the mutual-TLS listener.
+//! - [`routes`]: the HTTP API (enroll, push, pull, known, health); [`push`], [`pull`].
+//! - [`admin`]: what the administration CLI does (roster, catalog, staff, terminals,
+//!   walk-in matching, review flags, attendance export).
+//!
+//! Time is passed in (`now`) or read through [`routes::Clock`], never inside the logic.
+
+pub mod admin;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod pki;
+pub mod pull;
+pub mod push;
+pub mod routes;
+pub mod tls;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use config::Config;
+pub use error::{CentralError, Result};
+pub use routes::{AppState, Clock, SystemClock};
+
+/// A running service (for tests, benchmarks and `serve`).
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Running {
+    /// Stop accepting, let requests in flight finish, and wait.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task.await.map_err(|e| CentralError::Internal(e.to_string()))?
+    }
+
+    /// Stop at once, as a crash would: connections in flight are cut.
+    pub fn abort(self) {
+        self.task.abort();
+    }
+}
+
+/// Connect, migrate, load the CA and serve on `listener` in a background task.
+pub async fn start(state: AppState, listener: tokio::net::TcpListener) -> Result<Running> {
+    let addr = listener.local_addr()?;
+    let tls = tls::server_config(&state.pki)?;
+    let grace = Duration::from_secs(state.config.shutdown_grace_secs);
+    let app = routes::router(state);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(tls::serve(
+        listener,
+        tls,
+        app,
+        async move {
+            let _ = rx.await;
+        },
+        grace,
+    ));
+    Ok(Running { addr, shutdown: Some(tx), task })
+}
+
+/// State from configuration: pool (migrated) and CA.
+pub async fn state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState> {
+    let pool = db::pool(&config.database_url, config.pool_size)?;
+    db::migrate(&pool).await?;
+    let pki = pki::load(&config.pki_dir)?;
+    Ok(AppState { pool, pki: Arc::new(pki), config: Arc::new(config), clock })
+}

@@ -1,0 +1,377 @@
+//! `uketsuke-central`: the central service and its administration CLI.
+//!
+//! ```text
+//! uketsuke-central --config central.toml init-pki --host localhost --host 127.0.0.1
+//! uketsuke-central --config central.toml serve
+//! uketsuke-central terminal add --name "会場A 受付1"     # prints the enrollment code
+//! ```
+//! Every command reads the same configuration (file, then `UKETSUKE_CENTRAL_*`).
+//! Output is JSON on stdout; errors are `{code, message}` on stderr with exit code 1.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use uketsuke_central::{admin, db, pki, Config, SystemClock};
+use uketsuke_core::{Staff, Venue};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "uketsuke-central", about = "Uketsuke central service and administration")]
+struct Cli {
+    /// Configuration file (TOML). Environment variables UKETSUKE_CENTRAL_* override it.
+    #[arg(long, global = true, env = "UKETSUKE_CENTRAL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make the private CA and the service's TLS certificate in `pki_dir`.
+    InitPki {
+        /// DNS names or IP addresses terminals use to reach the service.
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        #[arg(long, default_value = "みなと市")]
+        organisation: String,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Run the service until SIGINT/SIGTERM.
+    Serve,
+    /// Raise the service epoch after restoring the database from a backup, so
+    /// every terminal re-sends what the backup lost.
+    BumpEpoch,
+    /// Load the demo city (catalog, staff, roster) for trying the service out.
+    DemoSeed {
+        #[arg(long, default_value_t = 20_000)]
+        residents: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// "today" for the demo sessions (default: today in JST).
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
+    #[command(subcommand)]
+    Roster(RosterCmd),
+    /// Export attendance for the health system (CSV, docs/attendance-csv.md).
+    ExportAttendance {
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+        /// Output file (UTF-8 with BOM).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    #[command(subcommand)]
+    Venue(VenueCmd),
+    #[command(subcommand)]
+    Session(SessionCmd),
+    #[command(subcommand)]
+    Staff(StaffCmd),
+    #[command(subcommand)]
+    Terminal(TerminalCmd),
+    #[command(subcommand, name = "walk-in")]
+    WalkIn(WalkInCmd),
+    /// Open review flags (e.g. one resident checked in on two terminals).
+    Review,
+}
+
+#[derive(Subcommand)]
+enum RosterCmd {
+    /// Import one roster extract (docs/roster-csv.md). All or nothing: any bad row
+    /// imports nothing and every bad row is reported by line and field.
+    Import {
+        file: PathBuf,
+        /// utf-8, shift_jis or auto.
+        #[arg(long, default_value = "auto")]
+        encoding: String,
+        /// Import the good rows and write the bad ones to a reject file.
+        #[arg(long)]
+        skip_bad: bool,
+        /// Where the reject file goes (default: FILE.rejects.csv).
+        #[arg(long)]
+        reject_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum VenueCmd {
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        address: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionCmd {
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        venue: String,
+        #[arg(long)]
+        date: NaiveDate,
+        #[arg(long)]
+        start: String,
+        #[arg(long)]
+        end: String,
+        /// Programme codes, comma-separated (e.g. 51,52,55).
+        #[arg(long, value_delimiter = ',')]
+        programmes: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        department: String,
+        #[arg(long)]
+        role: String,
+    },
+    Disable {
+        id: String,
+    },
+    Enable {
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TerminalCmd {
+    /// Register a terminal and print its one-time enrollment code.
+    Add {
+        #[arg(long)]
+        name: String,
+    },
+    Assign {
+        terminal: Uuid,
+        session: String,
+    },
+    Unassign {
+        terminal: Uuid,
+        session: String,
+    },
+    /// Lock the terminal out from its next request on.
+    Revoke {
+        terminal: Uuid,
+        #[arg(long)]
+        reason: String,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+enum WalkInCmd {
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Match a provisional person to a roster resident.
+    Match {
+        provisional: String,
+        resident: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    Reject {
+        provisional: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn print(v: impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(&v).expect("serialisable"));
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutdown requested");
+}
+
+async fn run(cli: Cli) -> uketsuke_central::Result<()> {
+    let config =
+        Config::load(cli.config.as_deref()).map_err(|e| uketsuke_central::CentralError::BadRequest(e.to_string()))?;
+    init_logs(&config.log_format);
+    let now = Utc::now();
+    if let Command::InitPki { hosts, organisation } = &cli.command {
+        let pki = pki::init(&config.pki_dir, hosts, organisation)?;
+        print(serde_json::json!({ "pki_dir": config.pki_dir, "ca_fingerprint": pki.fingerprint() }));
+        return Ok(());
+    }
+    let pool = db::pool(&config.database_url, config.pool_size)?;
+    let applied = db::migrate(&pool).await?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "migrations applied");
+    }
+    match cli.command {
+        Command::InitPki { .. } => unreachable!("handled above"),
+        Command::Migrate => print(serde_json::json!({ "applied": applied })),
+        Command::Serve => {
+            let state = uketsuke_central::state(config.clone(), Arc::new(SystemClock)).await?;
+            let listener = tokio::net::TcpListener::bind(config.listen).await?;
+            tracing::info!(listen = %config.listen, ca = %state.pki.fingerprint(), "serving");
+            let tls = uketsuke_central::tls::server_config(&state.pki)?;
+            let grace = std::time::Duration::from_secs(config.shutdown_grace_secs);
+            uketsuke_central::tls::serve(
+                listener,
+                tls,
+                uketsuke_central::routes::router(state),
+                shutdown_signal(),
+                grace,
+            )
+            .await?;
+            tracing::info!("stopped");
+        }
+        Command::BumpEpoch => {
+            let epoch = db::bump_epoch(&pool.get().await?).await?;
+            print(serde_json::json!({ "epoch": epoch }));
+        }
+        Command::DemoSeed { residents, seed, today } => {
+            let today = today
+                .unwrap_or_else(|| now.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap()).date_naive());
+            let n = admin::demo_seed(&pool, &uketsuke_demo::DemoConfig { seed, residents, today }).await?;
+            print(serde_json::json!({ "residents": n }));
+        }
+        Command::Roster(RosterCmd::Import { file, encoding, skip_bad, reject_file }) => {
+            let encoding = uketsuke_roster::Encoding::from_code(&encoding)
+                .ok_or_else(|| uketsuke_central::CentralError::BadRequest(format!("unknown encoding {encoding}")))?;
+            let bytes = std::fs::read(&file)?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let today = now.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap()).date_naive();
+            let report = admin::import_roster(&pool, &bytes, &name, encoding, skip_bad, today, now).await?;
+            for e in &report.errors {
+                eprintln!("{}:{}: {} [{}] {}", name, e.line, e.field, e.code, e.message_ja);
+            }
+            if let Some(rejects) = &report.reject_file {
+                let path = reject_file.unwrap_or_else(|| {
+                    let mut p = file.clone().into_os_string();
+                    p.push(".rejects.csv");
+                    PathBuf::from(p)
+                });
+                std::fs::write(&path, rejects)?;
+                eprintln!("rejected rows written to {}", path.display());
+            }
+            print(&report);
+            if !report.imported() {
+                return Err(uketsuke_central::CentralError::BadRequest(format!(
+                    "ROSTER_REFUSED: {} bad row(s); nothing was imported",
+                    report.rows_rejected
+                )));
+            }
+        }
+        Command::ExportAttendance { from, to, out } => {
+            let csv = admin::export_attendance(&pool, from, to).await?;
+            std::fs::write(&out, &csv.bytes)?;
+            print(serde_json::json!({ "rows": csv.rows, "out": out }));
+        }
+        Command::Venue(VenueCmd::Add { id, name, address }) => {
+            admin::upsert_venue(&pool.get().await?, &Venue { venue_id: id, name, address }).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Session(SessionCmd::Add { id, venue, date, start, end, programmes }) => {
+            let session = uketsuke_core::Session {
+                session_id: id,
+                venue_id: venue,
+                date,
+                start_time: start,
+                end_time: end,
+                programmes,
+            };
+            admin::upsert_session(&pool.get().await?, &session).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Staff(StaffCmd::Add { id, name, department, role }) => {
+            let staff = Staff { staff_id: id, name, department, role: admin::parse_role(&role)?, active: true };
+            admin::upsert_staff(&pool.get().await?, &staff).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Staff(StaffCmd::Disable { id }) => {
+            admin::set_staff_active(&pool, &id, false).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Staff(StaffCmd::Enable { id }) => {
+            admin::set_staff_active(&pool, &id, true).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Terminal(TerminalCmd::Add { name }) => {
+            let pki = pki::load(&config.pki_dir)?;
+            let t = admin::add_terminal(&pool, &name, &pki.fingerprint(), now, config.enrollment_code_hours).await?;
+            print(serde_json::json!({
+                "terminal_id": t.terminal_id,
+                "enrollment_code": t.code.display(),
+                "expires_at": t.expires_at,
+            }));
+        }
+        Command::Terminal(TerminalCmd::Assign { terminal, session }) => {
+            admin::assign(&pool, terminal, &session, now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Terminal(TerminalCmd::Unassign { terminal, session }) => {
+            admin::unassign(&pool, terminal, &session).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Terminal(TerminalCmd::Revoke { terminal, reason }) => {
+            admin::revoke(&pool, terminal, &reason, now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Terminal(TerminalCmd::List) => print(admin::list_terminals(&pool).await?),
+        Command::WalkIn(WalkInCmd::List { all }) => print(admin::list_walk_ins(&pool, !all).await?),
+        Command::WalkIn(WalkInCmd::Match { provisional, resident, note }) => {
+            admin::decide_walk_in(&pool, &provisional, Some(&resident), &note, now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::WalkIn(WalkInCmd::Reject { provisional, reason }) => {
+            admin::decide_walk_in(&pool, &provisional, None, &reason, now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Review => print(admin::list_review_flags(&pool).await?),
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("{}", serde_json::to_string(&e.body()).expect("serialisable"));
+        if !matches!(e, uketsuke_central::CentralError::BadRequest(_) | uketsuke_central::CentralError::NotFound(_)) {
+            eprintln!("{e}");
+        }
+        std::process::exit(1);
+    }
+}

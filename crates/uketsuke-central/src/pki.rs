@@ -1,0 +1,247 @@
+//! The service's private certificate authority (rcgen): the CA, the service's own
+//! TLS certificate, and terminal certificates signed from a terminal's CSR.
+//!
+//! Files in `pki_dir`: `ca.pem`, `ca.key`, `server.pem`, `server.key`. Keys are
+//! written 0600. The CA key signs terminal certificates at enrollment; keep the
+//! directory readable by the service only (an HSM is the next step, not built).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
+};
+use sha2::{Digest, Sha256};
+use uketsuke_protocol::{base32, EnrollmentCode};
+
+use crate::error::{CentralError, Result};
+
+fn pki_err(e: impl std::fmt::Display) -> CentralError {
+    CentralError::Pki(e.to_string())
+}
+
+pub struct Paths {
+    pub ca_cert: PathBuf,
+    pub ca_key: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+}
+
+impl Paths {
+    pub fn new(dir: &Path) -> Paths {
+        Paths {
+            ca_cert: dir.join("ca.pem"),
+            ca_key: dir.join("ca.key"),
+            server_cert: dir.join("server.pem"),
+            server_key: dir.join("server.key"),
+        }
+    }
+}
+
+/// The loaded CA plus the service's TLS identity.
+pub struct Pki {
+    pub ca_pem: String,
+    pub ca_der: Vec<u8>,
+    issuer: Issuer<'static, KeyPair>,
+    pub server_cert_pem: String,
+    pub server_key_pem: String,
+}
+
+impl std::fmt::Debug for Pki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pki").field("ca_fingerprint", &ca_fingerprint(&self.ca_der)).finish()
+    }
+}
+
+fn random_serial() -> Result<SerialNumber> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(pki_err)?;
+    bytes[0] &= 0x7f; // positive
+    Ok(SerialNumber::from_slice(&bytes))
+}
+
+fn write_private(path: &Path, contents: &str) -> Result<()> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// The fingerprint printed inside enrollment codes: base32 of SHA-256 of the CA's DER.
+pub fn ca_fingerprint(ca_der: &[u8]) -> String {
+    base32(&Sha256::digest(ca_der))[..EnrollmentCode::FINGERPRINT_CHARS].to_owned()
+}
+
+/// SHA-256 (hex) of a certificate's DER: how the service recognises a terminal.
+pub fn cert_sha256(der: &[u8]) -> String {
+    hex::encode(Sha256::digest(der))
+}
+
+/// Make a new CA and a service certificate for `hosts` (DNS names or IP addresses).
+/// Refuses to overwrite an existing CA.
+pub fn init(dir: &Path, hosts: &[String], city: &str) -> Result<Pki> {
+    let paths = Paths::new(dir);
+    if paths.ca_key.exists() || paths.ca_cert.exists() {
+        return Err(CentralError::Conflict(format!("a CA already exists in {}", dir.display())));
+    }
+    if hosts.is_empty() {
+        return Err(CentralError::BadRequest("at least one host name or address for the service certificate".into()));
+    }
+    fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    let now = time::OffsetDateTime::now_utc();
+
+    let ca_key = KeyPair::generate().map_err(pki_err)?;
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name = DistinguishedName::new();
+    ca.distinguished_name.push(DnType::OrganizationName, city);
+    ca.distinguished_name.push(DnType::CommonName, "Uketsuke terminal CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca.not_before = now - time::Duration::hours(1);
+    ca.not_after = now + time::Duration::days(3650);
+    ca.serial_number = Some(random_serial()?);
+    let ca_cert = ca.self_signed(&ca_key).map_err(pki_err)?;
+
+    let server_key = KeyPair::generate().map_err(pki_err)?;
+    let mut server = CertificateParams::new(Vec::<String>::new()).map_err(pki_err)?;
+    for h in hosts {
+        server.subject_alt_names.push(match h.parse::<std::net::IpAddr>() {
+            Ok(ip) => SanType::IpAddress(ip),
+            Err(_) => SanType::DnsName(h.as_str().try_into().map_err(pki_err)?),
+        });
+    }
+    server.distinguished_name = DistinguishedName::new();
+    server.distinguished_name.push(DnType::CommonName, hosts[0].as_str());
+    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    server.not_before = now - time::Duration::hours(1);
+    server.not_after = now + time::Duration::days(825);
+    server.serial_number = Some(random_serial()?);
+    let ca_key_pem = ca_key.serialize_pem();
+    let issuer = Issuer::new(ca, ca_key);
+    let server_cert = server.signed_by(&server_key, &issuer).map_err(pki_err)?;
+
+    fs::write(&paths.ca_cert, ca_cert.pem())?;
+    write_private(&paths.ca_key, &ca_key_pem)?;
+    fs::write(&paths.server_cert, server_cert.pem())?;
+    write_private(&paths.server_key, &server_key.serialize_pem())?;
+    load(dir)
+}
+
+/// Load the CA and the service certificate made by [`init`].
+pub fn load(dir: &Path) -> Result<Pki> {
+    let paths = Paths::new(dir);
+    let read = |p: &Path| {
+        fs::read_to_string(p)
+            .map_err(|e| CentralError::Pki(format!("{}: {e} (run `uketsuke-central init-pki`)", p.display())))
+    };
+    let ca_pem = read(&paths.ca_cert)?;
+    let ca_key = KeyPair::from_pem(&read(&paths.ca_key)?).map_err(pki_err)?;
+    let issuer = Issuer::from_ca_cert_pem(&ca_pem, ca_key).map_err(pki_err)?;
+    let ca_der = pem_to_der(&ca_pem)?;
+    Ok(Pki {
+        ca_pem,
+        ca_der,
+        issuer,
+        server_cert_pem: read(&paths.server_cert)?,
+        server_key_pem: read(&paths.server_key)?,
+    })
+}
+
+pub fn pem_to_der(pem: &str) -> Result<Vec<u8>> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .map(|c| c.to_vec())
+        .map_err(|e| CentralError::Pki(format!("certificate PEM: {e}")))
+}
+
+impl Pki {
+    pub fn fingerprint(&self) -> String {
+        ca_fingerprint(&self.ca_der)
+    }
+
+    /// Sign a terminal certificate for the key in `csr_pem`. Only the public key is
+    /// taken from the request; name, usage and lifetime are the service's.
+    pub fn sign_terminal(&self, csr_pem: &str, terminal_id: uuid::Uuid, days: u32) -> Result<(String, String)> {
+        let mut csr =
+            CertificateSigningRequestParams::from_pem(csr_pem).map_err(|e| CentralError::CsrInvalid(e.to_string()))?;
+        let now = time::OffsetDateTime::now_utc();
+        let mut params = CertificateParams::default();
+        params.distinguished_name = DistinguishedName::new();
+        params.distinguished_name.push(DnType::CommonName, terminal_id.to_string());
+        params.distinguished_name.push(DnType::OrganizationalUnitName, "Uketsuke terminal");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.not_before = now - time::Duration::minutes(5);
+        params.not_after = now + time::Duration::days(days as i64);
+        params.serial_number = Some(random_serial()?);
+        params.use_authority_key_identifier_extension = true;
+        csr.params = params;
+        let cert = csr.signed_by(&self.issuer).map_err(pki_err)?;
+        Ok((cert.pem(), cert_sha256(cert.der())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_makes_a_ca_that_signs_terminal_certificates_and_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = init(dir.path(), &["localhost".into(), "127.0.0.1".into()], "みなと市").unwrap();
+        assert_eq!(pki.fingerprint().len(), EnrollmentCode::FINGERPRINT_CHARS);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join("ca.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = load(dir.path()).unwrap();
+        assert_eq!(again.ca_der, pki.ca_der);
+        assert!(matches!(init(dir.path(), &["localhost".into()], "x"), Err(CentralError::Conflict(_))));
+
+        let device = KeyPair::generate().unwrap();
+        let csr = CertificateParams::new(vec!["attacker.example".to_string()])
+            .unwrap()
+            .serialize_request(&device)
+            .unwrap()
+            .pem()
+            .unwrap();
+        let id = uuid::Uuid::now_v7();
+        let (pem, sha) = pki.sign_terminal(&csr, id, 30).unwrap();
+        assert_eq!(sha.len(), 64);
+        let text = pem_to_der(&pem).unwrap();
+        // The service's name, not the requested SAN, is in the certificate.
+        let needle = id.to_string();
+        assert!(text.windows(needle.len()).any(|w| w == needle.as_bytes()));
+        assert!(!text.windows(16).any(|w| w == b"attacker.example"));
+    }
+
+    #[test]
+    fn a_garbage_csr_is_refused_with_its_own_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = init(dir.path(), &["localhost".into()], "x").unwrap();
+        let err = pki
+            .sign_terminal(
+                "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+                uuid::Uuid::nil(),
+                1,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), uketsuke_protocol::codes::CSR_INVALID);
+    }
+}

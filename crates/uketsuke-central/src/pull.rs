@@ -1,0 +1,286 @@
+//! Pull: everything in a terminal's scope that changed since its cursors.
+//!
+//! Scope: the sessions assigned to the terminal, their venues, all programmes and
+//! staff, and the residents holding a voucher for the fiscal year of an assigned
+//! session (the target persons of that year), with those vouchers and their
+//! screening history. Never 個人番号. Plus events other terminals recorded at the
+//! same sessions, and the decisions on this terminal's walk-ins.
+//!
+//! Each stream is read in `change_seq` order from its own cursor, all in one
+//! read-only REPEATABLE READ snapshot. Writers hand out `change_seq` under one lock
+//! (see [`crate::db::lock_changes`]), so a cursor never skips a row that commits late.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use deadpool_postgres::Pool;
+use sha2::{Digest, Sha256};
+use tokio_postgres::IsolationLevel;
+use uketsuke_core::{CopayCategory, Programme, Resident, Sex, Staff, Venue};
+use uketsuke_protocol::*;
+
+use crate::db;
+use crate::error::{CentralError, Result};
+use crate::routes::Terminal;
+
+fn bad_row(what: &str) -> CentralError {
+    CentralError::Internal(format!("stored row cannot be read: {what}"))
+}
+
+pub fn scope_fingerprint(session_ids: &[String]) -> String {
+    let joined = session_ids.join("\n");
+    base32(&Sha256::digest(joined.as_bytes()))[..16].to_owned()
+}
+
+pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateTime<Utc>) -> Result<PullPage> {
+    let limit = req.limit.clamp(1, MAX_PULL_LIMIT) as i64;
+    let me = terminal.terminal_id;
+    let mut client = pool.get().await?;
+    let tx = client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await?;
+
+    let session_rows = tx
+        .query(
+            "SELECT s.session_id, s.venue_id, s.date, s.start_time, s.end_time, s.programmes, s.fiscal_year, s.change_seq
+             FROM sessions s JOIN terminal_sessions ts ON ts.session_id = s.session_id
+             WHERE ts.terminal_id = $1 ORDER BY s.session_id",
+            &[&me],
+        )
+        .await?;
+    let session_ids: Vec<String> = session_rows.iter().map(|r| r.get(0)).collect();
+    let mut fiscal_years: Vec<i32> = session_rows.iter().map(|r| r.get(6)).collect();
+    fiscal_years.sort_unstable();
+    fiscal_years.dedup();
+    let venue_ids: Vec<String> = session_rows.iter().map(|r| r.get(1)).collect();
+    let scope = scope_fingerprint(&session_ids);
+    let mut cursors = if req.cursors.scope == scope { req.cursors } else { Cursors { scope, ..Cursors::default() } };
+
+    // Catalog: small, sent whole when any part of it changed.
+    let catalog_seq: i64 = tx
+        .query_one(
+            "SELECT greatest(
+                 (SELECT coalesce(max(change_seq), 0) FROM programmes),
+                 (SELECT coalesce(max(change_seq), 0) FROM staff),
+                 (SELECT coalesce(max(change_seq), 0) FROM venues WHERE venue_id = ANY($1)),
+                 (SELECT coalesce(max(change_seq), 0) FROM sessions WHERE session_id = ANY($2)))",
+            &[&venue_ids, &session_ids],
+        )
+        .await?
+        .get(0);
+    let catalog = if catalog_seq > cursors.catalog {
+        cursors.catalog = catalog_seq;
+        Some(read_catalog(&tx, &session_rows, &venue_ids).await?)
+    } else {
+        None
+    };
+
+    // Roster.
+    let roster_total = if cursors.roster == 0 && !fiscal_years.is_empty() {
+        let n: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM residents r WHERE EXISTS
+                     (SELECT 1 FROM vouchers v WHERE v.resident_id = r.resident_id AND v.fiscal_year = ANY($1))",
+                &[&fiscal_years],
+            )
+            .await?
+            .get(0);
+        Some(n)
+    } else {
+        None
+    };
+    let roster = if fiscal_years.is_empty() {
+        Vec::new()
+    } else {
+        read_roster(&tx, cursors.roster, &fiscal_years, limit).await?
+    };
+    if let Some((_, seq)) = roster.last() {
+        cursors.roster = *seq;
+    }
+    let roster_len = roster.len() as i64;
+    let roster: Vec<RosterEntry> = roster.into_iter().map(|(e, _)| e).collect();
+
+    // Other terminals' events at these sessions.
+    let mut events = Vec::new();
+    for r in tx
+        .query(
+            "SELECT e.event_id, e.terminal_id, t.name, e.event_type, e.aggregate_id, e.payload, e.occurred_at, e.change_seq
+             FROM events e JOIN terminals t ON t.terminal_id = e.terminal_id
+             WHERE e.change_seq > $1 AND e.session_id = ANY($2) AND e.terminal_id <> $3
+             ORDER BY e.change_seq LIMIT $4",
+            &[&cursors.events, &session_ids, &me, &limit],
+        )
+        .await?
+    {
+        cursors.events = r.get(7);
+        events.push(RemoteEvent {
+            event_id: r.get(0),
+            terminal_id: r.get(1),
+            terminal_name: r.get(2),
+            event_type: r.get(3),
+            aggregate_id: r.get(4),
+            payload: r.get(5),
+            occurred_at: r.get(6),
+        });
+    }
+
+    // Decisions on this terminal's walk-ins.
+    let mut walk_ins = Vec::new();
+    for r in tx
+        .query(
+            "SELECT provisional_id, status, matched_resident_id, decision_note, decided_at, change_seq
+             FROM walk_ins WHERE terminal_id = $1 AND status <> 'pending' AND change_seq > $2
+             ORDER BY change_seq LIMIT $3",
+            &[&me, &cursors.walk_ins, &limit],
+        )
+        .await?
+    {
+        cursors.walk_ins = r.get(5);
+        let status: String = r.get(1);
+        let note: Option<String> = r.get(3);
+        let decision = if status == "matched" {
+            WalkInDecision::Matched { resident_id: r.get(2), note }
+        } else {
+            WalkInDecision::Rejected { note: note.unwrap_or_default() }
+        };
+        walk_ins.push(WalkInOutcome { provisional_id: r.get(0), decision, decided_at: r.get(4) });
+    }
+
+    let more = roster_len == limit || events.len() as i64 == limit || walk_ins.len() as i64 == limit;
+    let service = db::service_info(&tx, now).await?;
+    tx.commit().await?;
+    Ok(PullPage { catalog, roster, events, walk_ins, cursors, more, roster_total, service })
+}
+
+async fn read_catalog(
+    tx: &deadpool_postgres::Transaction<'_>,
+    session_rows: &[tokio_postgres::Row],
+    venue_ids: &[String],
+) -> Result<Catalog> {
+    let mut programmes = Vec::new();
+    for r in tx
+        .query(
+            "SELECT code, name_ja, name_en, age_rule, sex, \"interval\", age_base, copay_yen, national
+             FROM programmes ORDER BY code",
+            &[],
+        )
+        .await?
+    {
+        let sex: Option<String> = r.get(4);
+        let copay: i32 = r.get(7);
+        programmes.push(Programme {
+            code: r.get(0),
+            name_ja: r.get(1),
+            name_en: r.get(2),
+            age_rule: serde_json::from_value(r.get(3)).map_err(|_| bad_row("programmes.age_rule"))?,
+            sex: match sex {
+                Some(s) => Some(Sex::from_code(&s).ok_or_else(|| bad_row("programmes.sex"))?),
+                None => None,
+            },
+            interval: serde_json::from_value(r.get(5)).map_err(|_| bad_row("programmes.interval"))?,
+            age_base: serde_json::from_value(r.get(6)).map_err(|_| bad_row("programmes.age_base"))?,
+            copay_yen: copay as u32,
+            national: r.get(8),
+        });
+    }
+    let venues = tx
+        .query("SELECT venue_id, name, address FROM venues WHERE venue_id = ANY($1) ORDER BY venue_id", &[&venue_ids])
+        .await?
+        .iter()
+        .map(|r| Venue { venue_id: r.get(0), name: r.get(1), address: r.get(2) })
+        .collect();
+    let sessions = session_rows
+        .iter()
+        .map(|r| SessionRow {
+            session_id: r.get(0),
+            venue_id: r.get(1),
+            date: r.get(2),
+            start_time: r.get(3),
+            end_time: r.get(4),
+            programmes: r.get(5),
+        })
+        .collect();
+    let mut staff = Vec::new();
+    for r in tx.query("SELECT staff_id, name, department, role, active FROM staff ORDER BY staff_id", &[]).await? {
+        let role: String = r.get(3);
+        staff.push(Staff {
+            staff_id: r.get(0),
+            name: r.get(1),
+            department: r.get(2),
+            role: serde_json::from_value(serde_json::Value::String(role)).map_err(|_| bad_row("staff.role"))?,
+            active: r.get(4),
+        });
+    }
+    Ok(Catalog { programmes, venues, sessions, staff })
+}
+
+async fn read_roster(
+    tx: &deadpool_postgres::Transaction<'_>,
+    after: i64,
+    fiscal_years: &[i32],
+    limit: i64,
+) -> Result<Vec<(RosterEntry, i64)>> {
+    let rows = tx
+        .query(
+            "SELECT r.resident_id, r.name_kanji, r.name_kana, r.sex, r.birth_date, r.postal_code, r.address, r.phone,
+                    r.copay_category, r.dv_support, r.status, r.change_seq
+             FROM residents r
+             WHERE r.change_seq > $1
+               AND EXISTS (SELECT 1 FROM vouchers v WHERE v.resident_id = r.resident_id AND v.fiscal_year = ANY($2))
+             ORDER BY r.change_seq LIMIT $3",
+            &[&after, &fiscal_years, &limit],
+        )
+        .await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    let mut vouchers: HashMap<String, Vec<VoucherRow>> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT resident_id, voucher_no, fiscal_year FROM vouchers
+             WHERE resident_id = ANY($1) AND fiscal_year = ANY($2) ORDER BY voucher_no",
+            &[&ids, &fiscal_years],
+        )
+        .await?
+    {
+        vouchers.entry(r.get(0)).or_default().push(VoucherRow { voucher_no: r.get(1), fiscal_year: r.get(2) });
+    }
+    let mut history: HashMap<String, Vec<(String, i32)>> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT resident_id, programme_code, fiscal_year FROM screening_history WHERE resident_id = ANY($1)
+             ORDER BY resident_id, fiscal_year, programme_code",
+            &[&ids],
+        )
+        .await?
+    {
+        history.entry(r.get(0)).or_default().push((r.get(1), r.get(2)));
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: String = r.get(0);
+        let sex: String = r.get(3);
+        let copay: String = r.get(8);
+        let status: String = r.get(10);
+        let birth_date: NaiveDate = r.get(4);
+        let resident = Resident {
+            resident_id: id.clone(),
+            name_kanji: r.get(1),
+            name_kana: r.get(2),
+            sex: Sex::from_code(&sex).ok_or_else(|| bad_row("residents.sex"))?,
+            birth_date,
+            postal_code: r.get(5),
+            address: r.get(6),
+            phone: r.get(7),
+            copay_category: CopayCategory::from_code(&copay).ok_or_else(|| bad_row("residents.copay_category"))?,
+            dv_support: r.get(9),
+            provisional: false,
+        };
+        out.push((
+            RosterEntry {
+                resident,
+                active: status == "active",
+                vouchers: vouchers.remove(&id).unwrap_or_default(),
+                history: history.remove(&id).unwrap_or_default(),
+            },
+            r.get(11),
+        ));
+    }
+    Ok(out)
+}

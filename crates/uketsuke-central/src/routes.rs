@@ -1,0 +1,195 @@
+//! The HTTP API: routes, terminal authentication, the service-clock header.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use chrono::{DateTime, SecondsFormat, Utc};
+use deadpool_postgres::Pool;
+use sha2::{Digest, Sha256};
+use uketsuke_protocol::*;
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::error::{CentralError, Result};
+use crate::pki::{cert_sha256, Pki};
+use crate::tls::PeerCert;
+use crate::{db, pull, push};
+
+/// The service's clock, injectable so tests can move it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub pki: Arc<Pki>,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The terminal a request comes from, established by [`authenticate`].
+#[derive(Debug, Clone)]
+pub struct Terminal {
+    pub terminal_id: Uuid,
+    pub name: String,
+    /// Terminal clock minus service clock when the request arrived, if it said.
+    pub skew_ms: Option<i64>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let terminal_routes = Router::new()
+        .route("/v1/push", post(push_handler))
+        .route("/v1/pull", post(pull_handler))
+        .route("/v1/events/known", post(known_handler))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    Router::new()
+        .route("/health", get(health))
+        .route("/v1/ca", get(ca))
+        .route("/v1/enroll", post(enroll))
+        .merge(terminal_routes)
+        .layer(middleware::from_fn_with_state(state.clone(), server_time))
+        .with_state(state)
+}
+
+async fn server_time(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let now = st.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    if let Ok(v) = HeaderValue::from_str(&now) {
+        res.headers_mut().insert(SERVER_TIME_HEADER, v);
+    }
+    res
+}
+
+async fn authenticate(State(st): State<AppState>, mut req: Request, next: Next) -> Result<Response> {
+    let cert = req.extensions().get::<PeerCert>().and_then(|p| p.0.clone()).ok_or(CentralError::CertificateRequired)?;
+    let sha = cert_sha256(&cert);
+    let now = st.clock.now();
+    let skew_ms = req
+        .headers()
+        .get(TERMINAL_TIME_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| (t.with_timezone(&Utc) - now).num_milliseconds());
+    let client = st.pool.get().await?;
+    let row = client
+        .query_opt(
+            "UPDATE terminals SET last_seen_at = $2, last_skew_ms = coalesce($3, last_skew_ms)
+             WHERE cert_sha256 = $1 RETURNING terminal_id, name, revoked_at, revoke_reason",
+            &[&sha, &now, &skew_ms],
+        )
+        .await?
+        .ok_or(CentralError::UnknownTerminal)?;
+    let revoked: Option<DateTime<Utc>> = row.get(2);
+    if revoked.is_some() {
+        let reason: Option<String> = row.get(3);
+        return Err(CentralError::Revoked(reason.unwrap_or_default()));
+    }
+    drop(client);
+    req.extensions_mut().insert(Terminal { terminal_id: row.get(0), name: row.get(1), skew_ms });
+    Ok(next.run(req).await)
+}
+
+async fn health(State(st): State<AppState>) -> Json<Health> {
+    let database = match st.pool.get().await {
+        Ok(c) => c.query_one("SELECT 1", &[]).await.is_ok(),
+        Err(_) => false,
+    };
+    Json(Health {
+        status: if database { "ok" } else { "degraded" }.into(),
+        database,
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// The CA certificate (public). A terminal checks it against the fingerprint in
+/// its enrollment code before trusting it.
+async fn ca(State(st): State<AppState>) -> String {
+    st.pki.ca_pem.clone()
+}
+
+pub fn code_sha256(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.trim().to_ascii_uppercase().as_bytes()))
+}
+
+async fn enroll(State(st): State<AppState>, Json(req): Json<EnrollRequest>) -> Result<Json<EnrollResponse>> {
+    let now = st.clock.now();
+    let mut client = st.pool.get().await?;
+    let tx = client.transaction().await?;
+    let row = tx
+        .query_opt(
+            "UPDATE enrollment_codes SET used_at = $2
+             WHERE code_sha256 = $1 AND used_at IS NULL AND expires_at > $2
+             RETURNING terminal_id",
+            &[&code_sha256(&req.code), &now],
+        )
+        .await?
+        .ok_or(CentralError::EnrollmentCodeInvalid)?;
+    let terminal_id: Uuid = row.get(0);
+    let t = tx
+        .query_one("SELECT name, revoked_at FROM terminals WHERE terminal_id = $1 FOR UPDATE", &[&terminal_id])
+        .await?;
+    if t.get::<_, Option<DateTime<Utc>>>(1).is_some() {
+        return Err(CentralError::EnrollmentCodeInvalid);
+    }
+    let (cert_pem, sha) = st.pki.sign_terminal(&req.csr_pem, terminal_id, st.config.terminal_cert_days)?;
+    tx.execute(
+        "UPDATE terminals SET enrolled_at = $2, cert_sha256 = $3 WHERE terminal_id = $1",
+        &[&terminal_id, &now, &sha],
+    )
+    .await?;
+    let service = db::service_info(&tx, now).await?;
+    tx.commit().await?;
+    tracing::info!(%terminal_id, "terminal enrolled");
+    Ok(Json(EnrollResponse { terminal_id, terminal_name: t.get(0), cert_pem, service }))
+}
+
+async fn push_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<PushRequest>,
+) -> Result<Json<PushResponse>> {
+    Ok(Json(push::push(&st.pool, &terminal, req, st.clock.now()).await?))
+}
+
+async fn pull_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<PullRequest>,
+) -> Result<Json<PullPage>> {
+    Ok(Json(pull::pull(&st.pool, &terminal, req, st.clock.now()).await?))
+}
+
+async fn known_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<KnownRequest>,
+) -> Result<Json<KnownResponse>> {
+    if req.event_ids.len() > 10 * MAX_PUSH_BATCH {
+        return Err(CentralError::BatchTooLarge { max: 10 * MAX_PUSH_BATCH });
+    }
+    let client = st.pool.get().await?;
+    let known = client
+        .query(
+            "SELECT event_id FROM events WHERE terminal_id = $1 AND event_id = ANY($2)",
+            &[&terminal.terminal_id, &req.event_ids],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let service = db::service_info(&client, st.clock.now()).await?;
+    Ok(Json(KnownResponse { known, service }))
+}
