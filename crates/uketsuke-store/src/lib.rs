@@ -18,6 +18,7 @@ pub mod migrate;
 pub mod ops;
 pub mod reception;
 pub mod residents;
+pub mod sync;
 pub mod views;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};

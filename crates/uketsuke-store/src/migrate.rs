@@ -9,7 +9,10 @@ use rusqlite::Connection;
 use crate::error::{Result, StoreError};
 
 /// (version, sql). Append only; never edit a migration that has shipped.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/local/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../../migrations/local/0001_initial.sql")),
+    (2, include_str!("../../../migrations/local/0002_sync.sql")),
+];
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map(|(v, _)| *v).unwrap_or(0)
