@@ -17,7 +17,9 @@ BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev 
   libssl-dev build-essential pkg-config curl ca-certificates)
 RUN_PACKAGES=(gnome-keyring dbus dbus-x11 libsecret-tools fonts-noto-cjk fonts-ipamj-mincho)
 # Extra packages the tests need: a virtual display and WebKit's WebDriver.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
+# postgresql: the central service's tests use a running server, or start a throwaway
+# cluster from the server binaries when none runs (crates/uketsuke-pgtest).
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver postgresql)
 
 install_packages() {
   local missing=()

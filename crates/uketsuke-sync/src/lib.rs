@@ -1,0 +1,17 @@
+//! The terminal's sync client.
+//!
+//! - [`enrollment`]: one-time code → device key in the OS credential store and a
+//!   certificate from the service's CA (pinned by the code's fingerprint).
+//! - [`transport`]: mutual TLS (rustls, reqwest) with the pinned CA; clock skew.
+//! - [`engine`]: one cycle — push in order, re-send what a restored service lost,
+//!   pull pages applied atomically.
+
+pub mod engine;
+pub mod enrollment;
+pub mod error;
+pub mod transport;
+
+pub use engine::{Engine, Now, StoreAccess, SyncReport};
+pub use enrollment::{enroll, Enrollment};
+pub use error::{Result, SyncError};
+pub use transport::Transport;

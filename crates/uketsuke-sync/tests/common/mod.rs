@@ -1,0 +1,182 @@
+//! In-process harness: a real central service (mutual TLS over loopback, real
+//! PostgreSQL from uketsuke-pgtest, its own database per test) and terminals with
+//! real SQLCipher stores. Only the OS credential store is keyring-core's mock.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, Once};
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use deadpool_postgres::Pool;
+use uketsuke_central::{admin, AppState, Config, Running};
+use uketsuke_core::events::{CopayInput, ScreeningInput};
+use uketsuke_core::{CopayCategory, IdentityMethod, ScreeningStatus};
+use uketsuke_store::reception::CheckInRequest;
+use uketsuke_store::{Actor, DataDir, Keystore, Store};
+use uketsuke_sync::{Engine, Enrollment, Now};
+
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+pub const RESIDENTS: usize = 200;
+
+pub fn session_am() -> String {
+    "V01-2026-11-24-AM".into()
+}
+
+struct FixedClock(DateTime<Utc>);
+impl uketsuke_central::Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+fn install_mock_keyring() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| keyring_core::set_default_store(keyring_core::mock::Store::new().expect("mock store")));
+}
+
+pub struct Central {
+    pub db: uketsuke_pgtest::TestDb,
+    pub pki_dir: tempfile::TempDir,
+    pub state: AppState,
+    pub running: Option<Running>,
+    pub addr: SocketAddr,
+}
+
+impl Central {
+    pub async fn start() -> Central {
+        let db = uketsuke_pgtest::fresh_db().await.expect("test database");
+        let pki_dir = tempfile::tempdir().unwrap();
+        uketsuke_central::pki::init(pki_dir.path(), &["127.0.0.1".into(), "localhost".into()], "テスト市").unwrap();
+        let config = Config {
+            database_url: db.url.clone(),
+            pki_dir: pki_dir.path().to_owned(),
+            shutdown_grace_secs: 2,
+            pool_size: 8,
+            ..Config::default()
+        };
+        let state = uketsuke_central::state(config, Arc::new(uketsuke_central::SystemClock)).await.unwrap();
+        let cfg = uketsuke_demo::DemoConfig { seed: 7, residents: RESIDENTS, today: today() };
+        admin::demo_seed(&state.pool, &cfg).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let running = uketsuke_central::start(state.clone(), listener).await.unwrap();
+        Central { db, pki_dir, state, running: Some(running), addr }
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.addr.port())
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.state.pool
+    }
+
+    /// Register a terminal, assign it sessions, return its enrollment code.
+    pub async fn new_terminal(&self, name: &str, sessions: &[String]) -> (uuid::Uuid, String) {
+        let pki = uketsuke_central::pki::load(self.pki_dir.path()).unwrap();
+        let t = admin::add_terminal(self.pool(), name, &pki.fingerprint(), now(), 1).await.unwrap();
+        for s in sessions {
+            admin::assign(self.pool(), t.terminal_id, s, now()).await.unwrap();
+        }
+        (t.terminal_id, t.code.display())
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.pool().get().await.unwrap().query_one(sql, &[]).await.unwrap().get(0)
+    }
+
+    /// Stop and start again on the same address (e.g. against another database).
+    pub async fn restart_with(&mut self, state: AppState) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
+        self.running = Some(uketsuke_central::start(state.clone(), listener).await.unwrap());
+        self.state = state;
+    }
+}
+
+pub struct Terminal {
+    pub dir: tempfile::TempDir,
+    pub keystore: Keystore,
+    pub store: Mutex<Store>,
+    pub enrollment: Enrollment,
+    pub engine: Engine,
+}
+
+impl Terminal {
+    pub async fn enroll(central: &Central, name: &str, sessions: &[String]) -> Terminal {
+        Terminal::enroll_with_clock(central, name, sessions, Arc::new(Utc::now)).await
+    }
+
+    pub async fn enroll_with_clock(central: &Central, name: &str, sessions: &[String], clock: Now) -> Terminal {
+        install_mock_keyring();
+        let dir = tempfile::tempdir().unwrap();
+        let keystore = Keystore::new(&format!("uketsuke-sync-test-{}", uuid::Uuid::now_v7()));
+        let data = DataDir::new(dir.path());
+        let (_, code) = central.new_terminal(name, sessions).await;
+        let enrollment = uketsuke_sync::enroll(&data, &keystore, &central.url(), &code).await.unwrap();
+        let (store, _) = Store::open_or_create(&data, &keystore, clock()).unwrap();
+        let engine = Engine::new(enrollment.transport(&keystore).unwrap(), clock);
+        Terminal { dir, keystore, store: Mutex::new(store), enrollment, engine }
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.store.lock().unwrap().connection().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    pub fn actor() -> Actor {
+        Actor { staff_id: "S0001".into(), department: "健康推進課".into() }
+    }
+
+    /// Check in a resident at `session` for its first programme.
+    pub fn check_in(&self, session: &str, resident_id: &str) -> String {
+        let mut store = self.store.lock().unwrap();
+        let programme: String = store
+            .connection()
+            .query_row(
+                "SELECT programme_code FROM session_programmes WHERE session_id = ?1 ORDER BY programme_code LIMIT 1",
+                [session],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let req = CheckInRequest {
+            session_id: session.into(),
+            resident_id: resident_id.into(),
+            identity_method: IdentityMethod::VoucherOnly,
+            copay: CopayInput { category: CopayCategory::Standard, proof: String::new(), amount_yen: 500 },
+            screenings: vec![ScreeningInput {
+                programme_code: programme,
+                status: ScreeningStatus::Received,
+                stop_reason: None,
+                override_reason: Some("試験".into()),
+            }],
+        };
+        store.check_in(&Terminal::actor(), Utc::now(), &req).unwrap().visit_id
+    }
+
+    /// Some residents the terminal holds, in id order.
+    pub fn residents(&self, n: usize) -> Vec<String> {
+        let store = self.store.lock().unwrap();
+        let mut stmt = store
+            .connection()
+            .prepare("SELECT resident_id FROM residents WHERE provisional = 0 ORDER BY resident_id LIMIT ?1")
+            .unwrap();
+        stmt.query_map([n as i64], |r| r.get(0)).unwrap().collect::<Result<Vec<String>, _>>().unwrap()
+    }
+}
+
+pub fn fixed(t: DateTime<Utc>) -> impl uketsuke_central::Clock {
+    FixedClock(t)
+}
+
+pub fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
+}

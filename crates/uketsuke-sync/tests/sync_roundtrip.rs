@@ -1,0 +1,235 @@
+//! Sync against the real central service over mutual TLS and a real PostgreSQL.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use common::*;
+use uketsuke_protocol::{codes, EventOutcome, PullPage, PullRequest, PushRequest};
+use uketsuke_store::sync as local;
+use uketsuke_sync::SyncError;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_pull_brings_the_assigned_scope_and_never_my_number() {
+    let central = Central::start().await;
+    // Give one resident a 個人番号 centrally.
+    central
+        .pool()
+        .get()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE residents SET my_number = '123456789018' WHERE resident_id = (SELECT min(resident_id) FROM residents)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let t = Terminal::enroll(&central, "会場A 受付1", &[session_am()]).await;
+    let report = t.engine.sync_once(&t.store).await.unwrap();
+
+    let in_scope = central
+        .count(
+            "SELECT count(*) FROM residents r WHERE EXISTS (SELECT 1 FROM vouchers v
+             WHERE v.resident_id = r.resident_id AND v.fiscal_year = 2026)",
+        )
+        .await;
+    assert!(in_scope > 0);
+    assert_eq!(report.roster as i64, in_scope);
+    assert_eq!(t.count("SELECT count(*) FROM residents"), in_scope);
+    assert_eq!(t.count("SELECT count(*) FROM sessions"), 1, "only the assigned session");
+    assert!(t.count("SELECT count(*) FROM programmes") > 0);
+    let status = local::status(t.store.lock().unwrap().connection()).unwrap();
+    assert_eq!(status.roster_total, Some(in_scope));
+    assert_eq!(status.roster_applied, in_scope);
+    assert!(status.last_success_at.is_some());
+
+    // The page itself never carries the number.
+    let (page, _): (PullPage, _) = t
+        .engine
+        .transport()
+        .post("/v1/pull", &PullRequest { cursors: Default::default(), limit: 10_000 }, Utc::now())
+        .await
+        .unwrap();
+    let json = serde_json::to_string(&page).unwrap();
+    assert!(!json.contains("123456789018"));
+    assert!(!json.contains("my_number"));
+
+    // A second sync moves nothing.
+    let again = t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!((again.roster, again.pushed), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_reaches_the_service_once_and_the_other_terminal_sees_it() {
+    let central = Central::start().await;
+    let a = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    let b = Terminal::enroll(&central, "受付2", &[session_am()]).await;
+    a.engine.sync_once(&a.store).await.unwrap();
+    b.engine.sync_once(&b.store).await.unwrap();
+
+    let who = a.residents(1).remove(0);
+    let visit = a.check_in(&session_am(), &who);
+    assert_eq!(a.count("SELECT count(*) FROM events WHERE sync_state = 'pending'"), 1);
+    let r = a.engine.sync_once(&a.store).await.unwrap();
+    assert_eq!(r.pushed, 1);
+    assert_eq!(a.count("SELECT count(*) FROM events WHERE sync_state = 'accepted'"), 1);
+    a.engine.sync_once(&a.store).await.unwrap();
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 1, "exactly once");
+    assert_eq!(central.count("SELECT count(*) FROM visits WHERE state = 'active'").await, 1);
+
+    // Terminal B learns of it.
+    let r = b.engine.sync_once(&b.store).await.unwrap();
+    assert_eq!(r.remote_events, 1);
+    let (remote_visit, name): (String, String) = b
+        .store
+        .lock()
+        .unwrap()
+        .connection()
+        .query_row("SELECT visit_id, terminal_name FROM remote_visits WHERE resident_id = ?1", [&who], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((remote_visit, name.as_str()), (visit, "受付1"));
+
+    // B checks the same resident in while it thinks it is offline: both kept, flagged.
+    b.check_in(&session_am(), &who);
+    b.engine.sync_once(&b.store).await.unwrap();
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 2);
+    assert_eq!(
+        central
+            .count("SELECT count(*) FROM review_flags WHERE kind = 'duplicate_check_in' AND cardinality(visit_ids) = 2")
+            .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_batch_twice_and_batches_out_of_order_land_exactly_once() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let people = t.residents(6);
+    let visits: Vec<String> = people.iter().map(|p| t.check_in(&session_am(), p)).collect();
+    // Cancel the first visit: its cancellation depends on its check-in.
+    {
+        let mut s = t.store.lock().unwrap();
+        s.cancel(&Terminal::actor(), Utc::now(), &visits[0], "取り違え").unwrap();
+    }
+    let (events, stream_id) = {
+        let s = t.store.lock().unwrap();
+        (local::pending_batch(s.connection(), 100).unwrap(), s.meta().store_id.parse().unwrap())
+    };
+    assert_eq!(events.len(), 7);
+    let (first, second) = (events[..3].to_vec(), events[3..].to_vec());
+    let tr = t.engine.transport();
+    let push = |events| PushRequest { stream_id, events };
+
+    // The later batch first: the cancellation waits for its check-in.
+    let (r, _): (uketsuke_protocol::PushResponse, _) =
+        tr.post("/v1/push", &push(second.clone()), Utc::now()).await.unwrap();
+    let deferred: Vec<_> = r.results.iter().filter(|x| matches!(x.outcome, EventOutcome::Deferred { .. })).collect();
+    assert_eq!(deferred.len(), 1, "{:?}", r.results);
+    // Then the earlier one, twice.
+    for _ in 0..2 {
+        let (r, _): (uketsuke_protocol::PushResponse, _) =
+            tr.post("/v1/push", &push(first.clone()), Utc::now()).await.unwrap();
+        assert!(r.results.iter().all(|x| x.outcome.is_stored()), "{:?}", r.results);
+    }
+    // The terminal's own sync sends everything again; the service says "had it".
+    let report = t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(report.pushed, 7);
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 7);
+    assert_eq!(central.count("SELECT count(*) FROM visits").await, 6);
+    assert_eq!(central.count("SELECT count(*) FROM visits WHERE state = 'cancelled'").await, 1);
+    assert_eq!(t.count("SELECT count(*) FROM events WHERE sync_state <> 'accepted'"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_the_service_refuses_stays_visible_with_its_reason_and_can_be_requeued() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let who = t.residents(1).remove(0);
+    t.check_in(&session_am(), &who);
+    // The administrator takes the session away before the terminal syncs.
+    let terminal_id = t.enrollment.terminal_id;
+    uketsuke_central::admin::unassign(central.pool(), terminal_id, &session_am()).await.unwrap();
+    let report = t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(report.rejected, 1);
+    let status = local::status(t.store.lock().unwrap().connection()).unwrap();
+    assert_eq!(status.rejected.len(), 1);
+    assert!(status.rejected[0].error.starts_with(codes::SESSION_NOT_ASSIGNED), "{}", status.rejected[0].error);
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 0);
+    assert_eq!(central.count("SELECT count(*) FROM event_rejections").await, 1);
+
+    // Fixed centrally, re-queued by staff: it lands.
+    uketsuke_central::admin::assign(central.pool(), terminal_id, &session_am(), Utc::now()).await.unwrap();
+    let id = status.rejected[0].event_id.clone();
+    assert!(local::requeue_rejected(t.store.lock().unwrap().connection(), &id).unwrap());
+    assert_eq!(t.engine.sync_once(&t.store).await.unwrap().pushed, 1);
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_terminal_is_refused_on_its_next_request() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    t.check_in(&session_am(), &t.residents(1)[0]);
+    uketsuke_central::admin::revoke(central.pool(), t.enrollment.terminal_id, "紛失届", Utc::now()).await.unwrap();
+    let err = t.engine.sync_once(&t.store).await.unwrap_err();
+    assert!(matches!(err, SyncError::Revoked(ref why) if why.contains("紛失届")), "{err:?}");
+    let status = local::status(t.store.lock().unwrap().connection()).unwrap();
+    assert_eq!(status.last_error_code.as_deref(), Some(codes::REVOKED));
+    assert_eq!(status.pending, 1, "nothing is lost on the terminal");
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrollment_code_works_once_and_pins_the_service_ca() {
+    let central = Central::start().await;
+    let (_, code) = central.new_terminal("受付1", &[session_am()]).await;
+    let dir1 = tempfile::tempdir().unwrap();
+    let ks = uketsuke_store::Keystore::new("uketsuke-sync-test-pin");
+    let first = Terminal::enroll(&central, "受付0", &[]).await; // installs the mock keyring
+    drop(first);
+    uketsuke_sync::enroll(&uketsuke_store::DataDir::new(dir1.path()), &ks, &central.url(), &code).await.unwrap();
+    let dir2 = tempfile::tempdir().unwrap();
+    let again = uketsuke_sync::enroll(&uketsuke_store::DataDir::new(dir2.path()), &ks, &central.url(), &code).await;
+    assert!(
+        matches!(again, Err(SyncError::Refused { ref code, .. }) if code == codes::ENROLLMENT_CODE_INVALID),
+        "{again:?}"
+    );
+
+    // A code whose CA fingerprint is not this service's CA: refused before any secret is sent.
+    let (_, code) = central.new_terminal("受付2", &[]).await;
+    let mut forged = uketsuke_protocol::EnrollmentCode::parse(&code).unwrap();
+    forged.ca_fingerprint = "0".repeat(uketsuke_protocol::EnrollmentCode::FINGERPRINT_CHARS);
+    let dir3 = tempfile::tempdir().unwrap();
+    let err = uketsuke_sync::enroll(&uketsuke_store::DataDir::new(dir3.path()), &ks, &central.url(), &forged.display())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SyncError::CaMismatch), "{err:?}");
+    assert!(matches!(
+        uketsuke_sync::enroll(&uketsuke_store::DataDir::new(dir3.path()), &ks, &central.url(), "ABCD").await,
+        Err(SyncError::CodeMalformed)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_clock_a_day_off_is_measured_and_its_events_still_land_once() {
+    let central = Central::start().await;
+    let skewed: uketsuke_sync::Now = Arc::new(|| Utc::now() + chrono::Duration::days(1));
+    let t = Terminal::enroll_with_clock(&central, "受付1", &[session_am()], skewed).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    t.check_in(&session_am(), &t.residents(1)[0]);
+    let report = t.engine.sync_once(&t.store).await.unwrap();
+    let skew = report.skew_ms.unwrap();
+    assert!((skew - 86_400_000).abs() < 60_000, "{skew}");
+    let status = local::status(t.store.lock().unwrap().connection()).unwrap();
+    assert!(status.skew_warning);
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 1);
+    let recorded: i64 = central.count("SELECT max(last_skew_ms) FROM terminals").await;
+    assert!((recorded - 86_400_000).abs() < 60_000, "the service records the skew too: {recorded}");
+}
