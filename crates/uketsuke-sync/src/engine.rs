@@ -53,16 +53,23 @@ pub struct Engine {
     transport: Transport,
     now: Now,
     page: u32,
+    push_batch: usize,
 }
 
 impl Engine {
     pub fn new(transport: Transport, now: Now) -> Engine {
-        Engine { transport, now, page: PULL_PAGE }
+        Engine { transport, now, page: PULL_PAGE, push_batch: PUSH_BATCH }
     }
 
     /// Rows per stream per pull page (smaller pages in tests make cuts land mid-pull).
     pub fn with_page_size(mut self, rows: u32) -> Engine {
         self.page = rows.max(1);
+        self
+    }
+
+    /// Events per push request (at most the service's limit).
+    pub fn with_push_batch(mut self, events: usize) -> Engine {
+        self.push_batch = events.clamp(1, MAX_PUSH_BATCH);
         self
     }
 
@@ -87,8 +94,11 @@ impl Engine {
             .with(|s| Ok(s.meta().store_id.clone()))?
             .parse()
             .map_err(|_| SyncError::Protocol("the store id is not a UUID".into()))?;
+        // Before pushing: once new events are accepted, the newest accepted one
+        // would be known again and a restore would go unnoticed.
+        let lost = self.latest_accepted_missing(store).await?;
         let changed = self.push_all(store, stream_id, report).await?;
-        if changed || self.latest_accepted_missing(store).await? {
+        if changed || lost {
             report.resent += self.reconcile(store).await?;
             if report.resent > 0 {
                 self.push_all(store, stream_id, report).await?;
@@ -104,10 +114,10 @@ impl Engine {
         let mut skip: HashSet<Uuid> = HashSet::new();
         loop {
             let batch: Vec<PushEvent> = store
-                .with(|s| sync::pending_batch(s.connection(), PUSH_BATCH + skip.len()))?
+                .with(|s| sync::pending_batch(s.connection(), self.push_batch + skip.len()))?
                 .into_iter()
                 .filter(|e| !skip.contains(&e.event_id))
-                .take(PUSH_BATCH)
+                .take(self.push_batch)
                 .collect();
             if batch.is_empty() {
                 return Ok(changed);

@@ -1,12 +1,11 @@
 //! Sync against the real central service over mutual TLS and a real PostgreSQL.
 
-mod common;
-
 use std::sync::Arc;
 
 use chrono::Utc;
-use common::*;
 use uketsuke_protocol::{codes, EventOutcome, PullPage, PullRequest, PushRequest};
+use uketsuke_synctest::*;
+
 use uketsuke_store::sync as local;
 use uketsuke_sync::SyncError;
 
@@ -232,4 +231,110 @@ async fn a_terminal_clock_a_day_off_is_measured_and_its_events_still_land_once()
     assert_eq!(central.count("SELECT count(*) FROM events").await, 1);
     let recorded: i64 = central.count("SELECT max(last_skew_ms) FROM terminals").await;
     assert!((recorded - 86_400_000).abs() < 60_000, "the service records the skew too: {recorded}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_cut_mid_pull_resumes_from_the_last_applied_page() {
+    let central = Central::start().await;
+    let mut t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    let proxy = Proxy::start(central.addr, 40_000).await;
+    t.engine = t.engine_via(&proxy.url()).with_page_size(10);
+    let err = t.engine.sync_once(&t.store).await.unwrap_err();
+    assert!(matches!(err, SyncError::Offline(_)), "{err:?}");
+    assert!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    let status = local::status(t.store.lock().unwrap().connection()).unwrap();
+    let total = status.roster_total.unwrap();
+    let applied = t.count("SELECT count(*) FROM residents");
+    assert!(applied > 0 && applied < total, "cut mid-pull: {applied} of {total}");
+    assert_eq!(applied, status.roster_applied, "every applied page is whole, with its cursor");
+    assert_eq!(status.last_error_code.as_deref(), Some("OFFLINE"));
+
+    proxy.heal();
+    let report = t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(report.roster as i64, total - applied, "resumed, not restarted");
+    assert_eq!(t.count("SELECT count(*) FROM residents"), total);
+    assert_eq!(t.count("SELECT count(*) FROM vouchers"), total);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roster_rows_wait_while_the_terminal_has_unsent_events_for_that_resident() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let who = t.residents(1).remove(0);
+    t.check_in(&session_am(), &who);
+    // The city changes the resident's phone while the check-in is unsent.
+    central
+        .pool()
+        .get()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE residents SET phone = '0000-00-0000', change_seq = nextval('change_seq') WHERE resident_id = $1",
+            &[&who],
+        )
+        .await
+        .unwrap();
+    // Pull alone (as if the push had failed): the row is parked, not applied.
+    let cursors = local::cursors(t.store.lock().unwrap().connection()).unwrap();
+    let (page, _): (PullPage, _) =
+        t.engine.transport().post("/v1/pull", &PullRequest { cursors, limit: 100 }, Utc::now()).await.unwrap();
+    let tally = local::apply_pull_page(t.store.lock().unwrap().connection_mut(), &page).unwrap();
+    assert_eq!(tally.deferred, 1);
+    let phone = || -> String {
+        t.store
+            .lock()
+            .unwrap()
+            .connection()
+            .query_row("SELECT phone FROM residents WHERE resident_id = ?1", [&who], |r| r.get(0))
+            .unwrap()
+    };
+    assert_ne!(phone(), "0000-00-0000");
+    // Once the check-in is accepted, the parked row is applied.
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(phone(), "0000-00-0000");
+    assert_eq!(t.count("SELECT count(*) FROM deferred_roster"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_restored_from_an_earlier_dump_gets_what_it_lost_again() {
+    let mut central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    t.churn(&session_am(), 10);
+    t.engine.sync_once(&t.store).await.unwrap();
+    let dump = central.pki_dir.path().join("backup.dump");
+    let pg_dump = uketsuke_pgtest::pg_bin("pg_dump").expect("pg_dump");
+    let st = std::process::Command::new(pg_dump).args(["-Fc", "-f"]).arg(&dump).arg(&central.db.url).status().unwrap();
+    assert!(st.success());
+    t.churn(&session_am(), 10);
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 20);
+
+    // The service's database is restored from the earlier backup.
+    let state = central.state.clone();
+    central.running.take().unwrap().stop().await.unwrap();
+    let pg_restore = uketsuke_pgtest::pg_bin("pg_restore").expect("pg_restore");
+    let st = std::process::Command::new(pg_restore)
+        .args(["--clean", "--if-exists", "-d"])
+        .arg(&central.db.url)
+        .arg(&dump)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    central.restart_with(state).await;
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 10, "the backup lost 10 events");
+
+    // New work before the terminal meets the restored service must not hide the loss.
+    t.churn(&session_am(), 2);
+    let report = t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(report.resent, 10);
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 22);
+    assert_eq!(t.count("SELECT count(*) FROM events WHERE sync_state <> 'accepted'"), 0);
+
+    // An administrator's epoch bump makes every terminal check everything; nothing doubles.
+    uketsuke_central::db::bump_epoch(&central.pool().get().await.unwrap()).await.unwrap();
+    let report = t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(report.resent, 0);
+    assert_eq!(central.count("SELECT count(*) FROM events").await, 22);
 }

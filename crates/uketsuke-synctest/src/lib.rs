@@ -1,7 +1,6 @@
-//! In-process harness: a real central service (mutual TLS over loopback, real
+//! Sync test harness: a real central service (mutual TLS over loopback, real
 //! PostgreSQL from uketsuke-pgtest, its own database per test) and terminals with
 //! real SQLCipher stores. Only the OS credential store is keyring-core's mock.
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, Once};
@@ -109,6 +108,7 @@ pub struct Terminal {
     pub store: Mutex<Store>,
     pub enrollment: Enrollment,
     pub engine: Engine,
+    pub clock: Now,
 }
 
 impl Terminal {
@@ -124,8 +124,29 @@ impl Terminal {
         let (_, code) = central.new_terminal(name, sessions).await;
         let enrollment = uketsuke_sync::enroll(&data, &keystore, &central.url(), &code).await.unwrap();
         let (store, _) = Store::open_or_create(&data, &keystore, clock()).unwrap();
-        let engine = Engine::new(enrollment.transport(&keystore).unwrap(), clock);
-        Terminal { dir, keystore, store: Mutex::new(store), enrollment, engine }
+        let engine = Engine::new(enrollment.transport(&keystore).unwrap(), clock.clone());
+        Terminal { dir, keystore, store: Mutex::new(store), enrollment, engine, clock }
+    }
+
+    /// A new engine for this terminal talking to `url` (e.g. through a [`Proxy`]).
+    pub fn engine_via(&self, url: &str) -> Engine {
+        let mut e = self.enrollment.clone();
+        e.service_url = url.to_owned();
+        Engine::new(e.transport(&self.keystore).unwrap(), self.clock.clone())
+    }
+
+    /// Make `n` events quickly: check a resident in and cancel, over and over.
+    pub fn churn(&self, session: &str, n: usize) {
+        let who = self.residents(1).remove(0);
+        let mut made = 0;
+        while made < n {
+            let visit = self.check_in(session, &who);
+            made += 1;
+            if made < n {
+                self.store.lock().unwrap().cancel(&Terminal::actor(), Utc::now(), &visit, "試験").unwrap();
+                made += 1;
+            }
+        }
     }
 
     pub fn count(&self, sql: &str) -> i64 {
@@ -179,4 +200,77 @@ pub fn fixed(t: DateTime<Utc>) -> impl uketsuke_central::Clock {
 
 pub fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
+}
+
+/// A TCP proxy that forwards both ways and, once `cut_after` bytes have gone
+/// from the service to the terminal on a connection, cuts that connection: a
+/// LAN cable pulled in the middle of a response. Set `cut_after` to `usize::MAX`
+/// to heal it.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    pub cut_after: Arc<std::sync::atomic::AtomicUsize>,
+    pub cuts: Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    pub async fn start(upstream: SocketAddr, cut_after: usize) -> Proxy {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limit = Arc::new(AtomicUsize::new(cut_after));
+        let cuts = Arc::new(AtomicUsize::new(0));
+        let (limit2, cuts2) = (limit.clone(), cuts.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else { return };
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { continue };
+                let (limit, cuts) = (limit2.clone(), cuts2.clone());
+                tokio::spawn(async move {
+                    let (mut cr, mut cw) = client.into_split();
+                    let (mut sr, mut sw) = server.into_split();
+                    let up = tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut cr, &mut sw).await;
+                        let _ = sw.shutdown().await;
+                    });
+                    let mut sent = 0usize;
+                    let mut buf = vec![0u8; 16 * 1024];
+                    loop {
+                        let n = match sr.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let allowed = limit.load(Ordering::SeqCst).saturating_sub(sent);
+                        if n > allowed {
+                            let _ = cw.write_all(&buf[..allowed]).await;
+                            cuts.fetch_add(1, Ordering::SeqCst);
+                            break;
+                        }
+                        if cw.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                        sent += n;
+                    }
+                    up.abort();
+                    // Dropping both halves closes the terminal's side.
+                });
+            }
+        });
+        Proxy { addr, cut_after: limit, cuts, task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.addr.port())
+    }
+
+    pub fn heal(&self) {
+        self.cut_after.store(usize::MAX, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
