@@ -31,5 +31,9 @@ fn uketsuke_commands() -> &'static [&'static str] {
         "register_walk_in",
         "list_visits",
         "session_counts",
+        "sync_status",
+        "sync_now",
+        "requeue_event",
+        "enroll_terminal",
     ]
 }

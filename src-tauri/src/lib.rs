@@ -30,6 +30,10 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
         commands::register_walk_in,
         commands::list_visits,
         commands::session_counts,
+        commands::sync_status,
+        commands::sync_now,
+        commands::requeue_event,
+        commands::enroll_terminal,
     ])
 }
 
@@ -68,6 +72,10 @@ pub fn run() {
                 Ok(()) => App::start(dir, Keystore::default(), clock, demo_options()),
                 Err(e) => App::unavailable(dir, Keystore::default(), clock, e.into()),
             };
+            let state = Arc::new(state);
+            // Background sync: on every write, on 同期, and on a timer (a no-op until enrolled).
+            tauri::async_runtime::spawn(uketsuke_api::run_sync_loop(state.clone()));
+            state.request_sync();
             app.manage(state);
             Ok(())
         })

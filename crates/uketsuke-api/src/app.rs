@@ -1,5 +1,6 @@
 //! [`App`]: the terminal's state behind the window and the CLI.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::Duration;
@@ -14,6 +15,8 @@ use crate::clock::Clock;
 use crate::demo;
 use crate::error::{ApiError, ApiResult};
 use crate::permissions::{self, Action};
+use crate::sync::SyncView;
+use uketsuke_sync::{Engine, Enrollment};
 
 /// How the app starts when there is no central service.
 #[derive(Debug, Clone, Copy)]
@@ -58,14 +61,21 @@ pub struct AppStatus {
     pub reset_word: String,
 }
 
-enum Slot {
+pub(crate) enum Slot {
     Open(Box<Store>),
     Failed(ApiError),
 }
 
-struct Inner {
-    slot: Slot,
+pub(crate) struct Inner {
+    pub(crate) slot: Slot,
     staff: Option<(Actor, StaffView)>,
+}
+
+/// An enrolled terminal's link to the central service.
+#[derive(Clone)]
+pub(crate) struct SyncContext {
+    pub(crate) enrollment: Enrollment,
+    pub(crate) engine: Arc<Engine>,
 }
 
 pub struct App {
@@ -74,14 +84,64 @@ pub struct App {
     clock: Arc<dyn Clock>,
     demo: DemoOptions,
     inner: Mutex<Inner>,
+    pub(crate) sync: Mutex<Option<SyncContext>>,
+    pub(crate) sync_trigger: tokio::sync::Notify,
+    pub(crate) syncing: AtomicBool,
+}
+
+/// The enrolled terminal's sync context, if `data_dir` holds an enrollment.
+fn sync_context(data_dir: &DataDir, keystore: &Keystore, clock: &Arc<dyn Clock>) -> Option<SyncContext> {
+    let enrollment = match Enrollment::load(data_dir) {
+        Ok(Some(e)) => e,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::error!(error = %e, "enrollment file unreadable");
+            return None;
+        }
+    };
+    let clock = clock.clone();
+    match enrollment.transport(keystore) {
+        Ok(t) => {
+            let engine = Arc::new(Engine::new(t, Arc::new(move || clock.now())));
+            Some(SyncContext { enrollment, engine })
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "device identity unusable; sync is off");
+            None
+        }
+    }
 }
 
 impl App {
     /// Open (or on first start create and seed) the store in `data_dir`. A failure
     /// is kept and reported by [`App::status`]; it never leads to a new empty store.
+    /// An enrolled terminal (an `enrollment.json` in `data_dir`) never seeds demo
+    /// data: its store fills from the central service.
     pub fn start(data_dir: DataDir, keystore: Keystore, clock: Arc<dyn Clock>, demo: DemoOptions) -> App {
-        let slot = open_slot(&data_dir, &keystore, clock.as_ref(), demo);
-        App { data_dir, keystore, clock, demo, inner: Mutex::new(Inner { slot, staff: None }) }
+        let sync = sync_context(&data_dir, &keystore, &clock);
+        let demo = if sync.is_some() { DemoOptions { residents: 0, ..demo } } else { demo };
+        let slot = open_slot(&data_dir, &keystore, clock.as_ref(), demo, sync.is_none());
+        App::assemble(data_dir, keystore, clock, demo, slot, sync)
+    }
+
+    fn assemble(
+        data_dir: DataDir,
+        keystore: Keystore,
+        clock: Arc<dyn Clock>,
+        demo: DemoOptions,
+        slot: Slot,
+        sync: Option<SyncContext>,
+    ) -> App {
+        App {
+            data_dir,
+            keystore,
+            clock,
+            demo,
+            inner: Mutex::new(Inner { slot, staff: None }),
+            sync: Mutex::new(sync),
+            sync_trigger: tokio::sync::Notify::new(),
+            syncing: AtomicBool::new(false),
+        }
     }
 
     /// Attach to an existing store only (the CLI's read commands): never creates or seeds.
@@ -91,16 +151,17 @@ impl App {
             Err(e) => Slot::Failed(e.into()),
         };
         let demo = DemoOptions { residents: 0, ..DemoOptions::default() };
-        App { data_dir, keystore, clock, demo, inner: Mutex::new(Inner { slot, staff: None }) }
+        let sync = sync_context(&data_dir, &keystore, &clock);
+        App::assemble(data_dir, keystore, clock, demo, slot, sync)
     }
 
     /// An app whose store could not even be attempted (e.g. no OS credential store).
     pub fn unavailable(data_dir: DataDir, keystore: Keystore, clock: Arc<dyn Clock>, error: ApiError) -> App {
         let demo = DemoOptions::default();
-        App { data_dir, keystore, clock, demo, inner: Mutex::new(Inner { slot: Slot::Failed(error), staff: None }) }
+        App::assemble(data_dir, keystore, clock, demo, Slot::Failed(error), None)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock must not brick the window.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -115,7 +176,7 @@ impl App {
         let staff = g.staff.as_ref().map(|(_, v)| v.clone());
         AppStatus {
             store,
-            demo_mode: true,
+            demo_mode: self.sync.lock().unwrap_or_else(|p| p.into_inner()).is_none(),
             terminal_id,
             allowed_actions: staff.as_ref().map(|s| permissions::allowed_actions(s.role)).unwrap_or_default(),
             staff,
@@ -148,9 +209,48 @@ impl App {
             g.staff = None;
             db::reset(&self.data_dir, confirmation, now)?;
             tracing::warn!("local cache reset by confirmed request");
-            g.slot = open_slot(&self.data_dir, &self.keystore, self.clock.as_ref(), self.demo);
+            let enrolled = self.sync.lock().unwrap_or_else(|p| p.into_inner()).is_some();
+            g.slot = open_slot(&self.data_dir, &self.keystore, self.clock.as_ref(), self.demo, !enrolled);
         }
+        // An enrolled terminal fetches its roster again at once.
+        self.request_sync();
         Ok(self.status())
+    }
+
+    /// Enroll this terminal with the central service (address and one-time code
+    /// from the administrator). The demo store is set aside (still encrypted) and
+    /// a fresh store fills from the service on the first sync.
+    pub async fn enroll(&self, service_url: &str, code: &str) -> ApiResult<AppStatus> {
+        if self.sync.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+            return Err(ApiError::new("ALREADY_ENROLLED", "this terminal is already enrolled"));
+        }
+        uketsuke_sync::enroll(&self.data_dir, &self.keystore, service_url, code).await?;
+        let ctx = sync_context(&self.data_dir, &self.keystore, &self.clock)
+            .ok_or_else(|| ApiError::new("DEVICE_IDENTITY_ERROR", "the new device identity cannot be used"))?;
+        {
+            let mut g = self.lock();
+            g.slot = Slot::Failed(ApiError::store_unavailable());
+            g.staff = None;
+            db::reset(&self.data_dir, RESET_CONFIRMATION, self.clock.now())?;
+            let demo = DemoOptions { residents: 0, ..self.demo };
+            g.slot = open_slot(&self.data_dir, &self.keystore, self.clock.as_ref(), demo, false);
+            *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = Some(ctx);
+        }
+        tracing::info!("terminal enrolled; first sync requested");
+        self.request_sync();
+        Ok(self.status())
+    }
+
+    /// Put an event the service refused back in the queue, after its cause was fixed.
+    pub fn requeue_event(&self, event_id: &str) -> ApiResult<SyncView> {
+        let done = self.as_staff(Action::CorrectVisit, |s, _| {
+            Ok(uketsuke_store::sync::requeue_rejected(s.connection(), event_id)?)
+        })?;
+        if !done {
+            return Err(ApiError::new("EVENT_NOT_REJECTED", "no refused event with this id"));
+        }
+        self.request_sync();
+        Ok(self.sync_view())
     }
 
     fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> ApiResult<T>) -> ApiResult<T> {
@@ -217,22 +317,30 @@ impl App {
 
     pub fn check_in(&self, req: &CheckInRequest) -> ApiResult<VisitView> {
         let now = self.clock.now();
-        self.as_staff(Action::CheckIn, |s, a| Ok(s.check_in(a, now, req)?))
+        let v = self.as_staff(Action::CheckIn, |s, a| Ok(s.check_in(a, now, req)?))?;
+        self.request_sync();
+        Ok(v)
     }
 
     pub fn correct_visit(&self, req: &CorrectionRequest) -> ApiResult<VisitView> {
         let now = self.clock.now();
-        self.as_staff(Action::CorrectVisit, |s, a| Ok(s.correct(a, now, req)?))
+        let v = self.as_staff(Action::CorrectVisit, |s, a| Ok(s.correct(a, now, req)?))?;
+        self.request_sync();
+        Ok(v)
     }
 
     pub fn cancel_visit(&self, visit_id: &str, reason: &str) -> ApiResult<VisitView> {
         let now = self.clock.now();
-        self.as_staff(Action::CancelVisit, |s, a| Ok(s.cancel(a, now, visit_id, reason)?))
+        let v = self.as_staff(Action::CancelVisit, |s, a| Ok(s.cancel(a, now, visit_id, reason)?))?;
+        self.request_sync();
+        Ok(v)
     }
 
     pub fn register_walk_in(&self, req: &WalkInRequest) -> ApiResult<ResidentSummary> {
         let now = self.clock.now();
-        self.as_staff(Action::RegisterWalkIn, |s, a| Ok(s.register_walk_in(a, now, req)?))
+        let v = self.as_staff(Action::RegisterWalkIn, |s, a| Ok(s.register_walk_in(a, now, req)?))?;
+        self.request_sync();
+        Ok(v)
     }
 
     pub fn list_visits(&self, session_id: &str) -> ApiResult<Vec<VisitView>> {
@@ -245,14 +353,22 @@ impl App {
     }
 }
 
-fn open_slot(dir: &DataDir, keystore: &Keystore, clock: &dyn Clock, demo_opts: DemoOptions) -> Slot {
+fn open_slot(
+    dir: &DataDir,
+    keystore: &Keystore,
+    clock: &dyn Clock,
+    demo_opts: DemoOptions,
+    demo_sessions: bool,
+) -> Slot {
     let now = clock.now();
     let result = (|| -> ApiResult<Store> {
         let (mut store, created) = Store::open_or_create(dir, keystore, now)?;
         if created && demo_opts.residents > 0 {
             demo::seed(&mut store, demo_opts.residents, demo_opts.seed, now)?;
         }
-        demo::ensure_sessions_today(&mut store, now)?;
+        if demo_sessions {
+            demo::ensure_sessions_today(&mut store, now)?;
+        }
         Ok(store)
     })();
     match result {

@@ -12,8 +12,10 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod permissions;
+pub mod sync;
 
 pub use app::{App, AppStatus, StoreState};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::ApiError;
 pub use permissions::Action;
+pub use sync::{run_sync_loop, SyncState, SyncView};

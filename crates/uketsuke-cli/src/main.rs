@@ -77,6 +77,28 @@ enum Command {
         #[arg(long, requires = "kana")]
         birth: Option<String>,
     },
+    /// Enroll this terminal with the central service (address and one-time code
+    /// from the administrator). A demo store is set aside, still encrypted.
+    Enroll {
+        #[command(flatten)]
+        dir: DirArg,
+        /// e.g. https://central.city.local:8443
+        #[arg(long)]
+        server: String,
+        /// The enrollment code, e.g. ABCD-2345-…
+        #[arg(long)]
+        code: String,
+    },
+    /// Run one sync cycle now (push, verify, pull) and print what it did.
+    Sync {
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// Show the sync state (pending, refused, last success, skew). JSON output.
+    SyncStatus {
+        #[command(flatten)]
+        dir: DirArg,
+    },
     /// Eligibility of a resident for every programme of a session. JSON output.
     Eligibility {
         #[command(flatten)]
@@ -115,6 +137,10 @@ fn attach(dir: &DirArg, staff: &StaffArg) -> Result<App, ApiError> {
     let app = App::attach(data_dir(dir), keystore_ready()?, Arc::new(SystemClock));
     app.select_staff(&staff.staff)?;
     Ok(app)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime")
 }
 
 fn run(cli: Cli) -> Result<ExitCode, ApiError> {
@@ -213,6 +239,39 @@ fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 (None, Some(k)) => print_json(&app.search_residents(&k, birth.as_deref())?),
                 (None, None) => return Err(ApiError::new("FIELD_REQUIRED", "give --voucher or --kana")),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Enroll { dir, server, code } => {
+            let app = App::start(
+                data_dir(&dir),
+                keystore_ready()?,
+                Arc::new(SystemClock),
+                uketsuke_api::app::DemoOptions { residents: 0, ..Default::default() },
+            );
+            let status = runtime().block_on(app.enroll(&server, &code))?;
+            print_json(&status);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync { dir } => {
+            let app = App::attach(data_dir(&dir), keystore_ready()?, Arc::new(SystemClock));
+            let result = runtime().block_on(app.sync_once());
+            let view = app.sync_view();
+            match result {
+                Ok(report) => {
+                    print_json(&serde_json::json!({
+                        "pushed": report.pushed, "rejected": report.rejected, "deferred": report.deferred,
+                        "resent": report.resent, "roster": report.roster, "remote_events": report.remote_events,
+                        "walk_ins": report.walk_ins, "pages": report.pages, "skew_ms": report.skew_ms,
+                        "status": view,
+                    }));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::SyncStatus { dir } => {
+            let app = App::attach(data_dir(&dir), keystore_ready()?, Arc::new(SystemClock));
+            print_json(&app.sync_view());
             Ok(ExitCode::SUCCESS)
         }
         Command::Eligibility { dir, staff, resident, session } => {
