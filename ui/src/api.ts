@@ -10,6 +10,7 @@ import type { ResidentSummary } from "./generated/ResidentSummary";
 import type { SessionCounts } from "./generated/SessionCounts";
 import type { SessionView } from "./generated/SessionView";
 import type { StaffView } from "./generated/StaffView";
+import type { SyncView } from "./generated/SyncView";
 import type { VisitView } from "./generated/VisitView";
 import type { WalkInRequest } from "./generated/WalkInRequest";
 import { toApiError } from "./errors";
@@ -32,6 +33,13 @@ export interface Api {
   registerWalkIn(request: WalkInRequest): Promise<ResidentSummary>;
   listVisits(sessionId: string): Promise<VisitView[]>;
   sessionCounts(sessionId: string): Promise<SessionCounts>;
+  syncStatus(): Promise<SyncView>;
+  /** Wake the background sync; returns at once (the bar shows its progress). */
+  syncNow(): Promise<SyncView>;
+  /** Put an event the service refused back in the queue. */
+  requeueEvent(eventId: string): Promise<SyncView>;
+  /** Enroll this terminal with the central service (address and one-time code). */
+  enrollTerminal(serviceUrl: string, code: string): Promise<AppStatus>;
 }
 
 /** The API over a given invoke function (Tauri's by default; a fake in tests). */
@@ -59,5 +67,9 @@ export function createApi(invoke: InvokeFn = tauriInvoke): Api {
     registerWalkIn: (request) => call("register_walk_in", { request }),
     listVisits: (sessionId) => call("list_visits", { sessionId }),
     sessionCounts: (sessionId) => call("session_counts", { sessionId }),
+    syncStatus: () => call("sync_status"),
+    syncNow: () => call("sync_now"),
+    requeueEvent: (eventId) => call("requeue_event", { eventId }),
+    enrollTerminal: (serviceUrl, code) => call("enroll_terminal", { serviceUrl, code }),
   };
 }

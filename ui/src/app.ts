@@ -11,6 +11,7 @@ import type { ResidentCard } from "./generated/ResidentCard";
 import type { ResidentSummary } from "./generated/ResidentSummary";
 import type { SessionCounts } from "./generated/SessionCounts";
 import type { SessionView } from "./generated/SessionView";
+import type { SyncView } from "./generated/SyncView";
 import type { VisitView } from "./generated/VisitView";
 import { clientError, toApiError } from "./errors";
 import { clear, h, ht, isEditable, localize, relocalize, trAttr } from "./dom";
@@ -20,17 +21,24 @@ import { classifyInput } from "./search";
 import { renderCard, type CardView } from "./views/card";
 import { fillCounts } from "./views/counts";
 import { openCancelDialog, openCorrectionDialog, type DialogHandle } from "./views/dialogs";
+import { enrollErrorField, openEnrollDialog } from "./views/enroll";
 import { createErrorBanner } from "./views/errorBanner";
 import { defaultSession, renderHeaderMain, type HeaderView } from "./views/header";
 import { createResults, type ResultsView } from "./views/results";
 import { renderStaffPicker } from "./views/staffPicker";
 import { renderStoreFailed } from "./views/startup";
+import { createSyncBar } from "./views/syncBar";
 import { fillVisitList } from "./views/visitList";
 import { openWalkInDialog } from "./views/walkIn";
 
 export interface AppOptions {
   storage?: Pick<Storage, "getItem" | "setItem"> | null;
+  /** How often the sync bar asks for the sync status (ms); 0 turns polling off. */
+  syncPollMs?: number;
 }
+
+/** The sync bar's polling interval. */
+export const SYNC_POLL_MS = 2000;
 
 export interface AppHandle {
   /** Resolves once every call the window started has settled (for tests). */
@@ -84,6 +92,10 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
   let lastVoucher: { digits: string; at: number } | null = null;
   let cardSeq = 0;
   let attendanceSeq = 0;
+  /** Sync status requests: a response older than the one shown is dropped. */
+  let syncSeq = 0;
+  let syncShown = 0;
+  let syncPolling = false;
   let destroyed = false;
 
   const inflight = new Set<Promise<unknown>>();
@@ -117,8 +129,21 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
   );
   const banner = createErrorBanner({ programmeName }, () => focusSearch());
   const screen = h("main", { id: "screen", class: "screen" });
+  const syncBar = createSyncBar({
+    onSyncNow: () => {
+      void run(() => syncFrom(() => api.syncNow()));
+      focusSearch();
+    },
+    onRequeue: (event) =>
+      run(async () => {
+        await syncFrom(() => api.requeueEvent(event.event_id));
+        banner.clear();
+        focusSearch();
+      }),
+    onEnroll: () => openEnroll(),
+  });
   clear(root);
-  root.append(header, banner.el, screen);
+  root.append(header, banner.el, screen, syncBar.el);
 
   langToggle.addEventListener("click", () => {
     toggleLang();
@@ -174,6 +199,7 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     status = st;
     allowed = new Set(st.allowed_actions);
     demoBadge.hidden = !st.demo_mode;
+    void refreshSync();
     if (st.store.kind === "failed") {
       showStoreFailed(st, st.store.error);
     } else if (!st.staff) {
@@ -621,7 +647,7 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
 
   /** After a write: the list, the counts and the unsent count. */
   async function refreshAfterWrite(): Promise<void> {
-    await Promise.all([refreshAttendance(), refreshStatus()]);
+    await Promise.all([refreshAttendance(), refreshStatus(), refreshSync()]);
     focusSearch();
   }
 
@@ -635,6 +661,35 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     },
     onCancel: (v: VisitView) => openCancel(v),
   };
+
+  // --- sync -----------------------------------------------------------------------------
+  /** Show the SyncView a command returns, unless a newer one is already shown. */
+  async function syncFrom(fetch: () => Promise<SyncView>): Promise<void> {
+    const seq = ++syncSeq;
+    const view = await fetch();
+    if (destroyed || seq < syncShown) return;
+    syncShown = seq;
+    syncBar.update(view);
+  }
+
+  /** Ask for the sync status. A failure here is not staff's business: the next poll tries again. */
+  function refreshSync(): Promise<void> {
+    return track(
+      syncFrom(() => api.syncStatus()).catch((e: unknown) => {
+        console.warn("sync_status failed", e);
+      }),
+    );
+  }
+
+  function pollSync(): void {
+    if (syncPolling || destroyed) return;
+    syncPolling = true;
+    void refreshSync().finally(() => {
+      syncPolling = false;
+    });
+  }
+  const pollMs = opts.syncPollMs ?? SYNC_POLL_MS;
+  const pollTimer = pollMs > 0 ? setInterval(pollSync, pollMs) : null;
 
   // --- dialogs --------------------------------------------------------------------------
   function dialogClosed(): void {
@@ -717,12 +772,56 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
           }
           banner.clear();
           if (modal === dlg) closeModal();
-          await Promise.all([loadCard(r.resident_id, "walkin"), refreshStatus()]);
+          await Promise.all([loadCard(r.resident_id, "walkin"), refreshStatus(), refreshSync()]);
         });
       },
       onInvalid: (err, field) => {
         banner.show(err);
         dlg.focusField(field);
+      },
+      onClose: dialogClosed,
+    });
+    modal = dlg;
+  }
+
+  /** 端末登録 (demo state only). On success the store starts over: back to the staff picker. */
+  function openEnroll(): void {
+    if (syncBar.current()?.state !== "demo") return;
+    closeModal();
+    banner.clear();
+    hideNotice();
+    const dlg = openEnrollDialog(root, {
+      onSubmit: (serviceUrl, code) => {
+        dlg.showError(null);
+        const missing = serviceUrl.trim() === "" ? "service_url" : code.trim() === "" ? "enrollment_code" : null;
+        if (missing) {
+          dlg.showError(clientError("FIELD_REQUIRED", { field: missing }));
+          dlg.focusField(missing);
+          return;
+        }
+        dlg.setBusy(true);
+        void run(async () => {
+          let next: AppStatus;
+          try {
+            next = await api.enrollTerminal(serviceUrl, code);
+          } catch (e) {
+            const err = toApiError(e);
+            void refreshSync();
+            if (err.needs_reset || err.code === "STORE_UNAVAILABLE" || modal !== dlg) {
+              // The store changed under us, or staff closed the dialog meanwhile.
+              if (modal === dlg) closeModal();
+              handleError(err);
+              return;
+            }
+            dlg.setBusy(false);
+            dlg.showError(err);
+            dlg.focusField(enrollErrorField(err));
+            return;
+          }
+          if (modal === dlg) closeModal();
+          banner.clear();
+          applyStatus(next);
+        });
       },
       onClose: dialogClosed,
     });
@@ -777,6 +876,7 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     },
     destroy() {
       destroyed = true;
+      if (pollTimer !== null) clearInterval(pollTimer);
       document.removeEventListener("keydown", onGlobalKey);
       offLang();
       closeModal();

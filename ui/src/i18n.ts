@@ -157,6 +157,66 @@ const ja = {
   "walkin.phone": "電話番号",
   "walkin.submit": "登録して受付へ",
 
+  // sync bar (state of the link to the central service)
+  "sync.label": "中央サーバーとの同期",
+  "sync.terminal": "端末名：{name}　接続先：{url}",
+  "sync.state.loading": "確認中…",
+  "sync.state.demo": "デモモード（未登録）",
+  "sync.state.never_synced": "未同期",
+  "sync.state.syncing": "同期中…",
+  "sync.state.online": "オンライン",
+  "sync.state.offline": "オフライン",
+  "sync.state.revoked": "この端末は失効しています",
+  "sync.state.error": "同期エラー",
+  "sync.pending": "未送信 {count} 件",
+  "sync.deferred": "（うち保留 {count} 件）",
+  "sync.last": "最終同期 {time}",
+  "sync.lastNever": "最終同期 なし",
+  "sync.now": "今すぐ同期",
+  "sync.progress": "名簿を受信中 {applied} / {total} 件",
+  "sync.skewAhead":
+    "端末の時計が中央サーバーと {minutes} 分ずれています（端末が進んでいます）。時計を確認してください。",
+  "sync.skewBehind":
+    "端末の時計が中央サーバーと {minutes} 分ずれています（端末が遅れています）。時計を確認してください。",
+  "sync.rejectedTitle": "中央サーバーが受け付けなかった記録：{count} 件",
+  "sync.rejectedHelp": "原因を解消してから「再送」を押してください。",
+  "sync.requeue": "再送",
+  "sync.err.OFFLINE":
+    "中央サーバーに接続できません（LAN を確認してください）。記録は端末に保存され、接続が戻ると自動で送信されます。",
+  "sync.err.TERMINAL_REVOKED":
+    "この端末は管理者により失効されました。記録は端末に残っています。管理者に連絡してください。",
+  "sync.err.SERVICE_UNAVAILABLE":
+    "中央サーバーが一時的に利用できません。記録は端末に保存され、後で自動で送信されます。",
+  "sync.err.TERMINAL_UNKNOWN": "中央サーバーにこの端末が登録されていません。管理者に連絡してください。",
+  "sync.err.generic": "同期に失敗しました（コード: {code}）",
+  "eventType.reception.checked_in.v1": "受付",
+  "eventType.reception.corrected.v1": "訂正",
+  "eventType.reception.cancelled.v1": "取消",
+  "eventType.resident.walk_in_registered.v1": "仮登録",
+
+  // enrollment (端末登録)
+  "enroll.open": "中央サーバーに登録",
+  "enroll.title": "端末登録",
+  "enroll.note": "登録するとデモデータは退避され、名簿は中央サーバーから受信します。",
+  "enroll.url": "中央サーバーのアドレス",
+  "enroll.urlPlaceholder": "https://…:8443",
+  "enroll.code": "登録コード",
+  "enroll.codeHint": "管理者から受け取った32文字のコード（4文字ずつ区切り。例：ABCD-2345-…）",
+  "enroll.submit": "登録",
+  "enroll.cancel": "キャンセル",
+  "enroll.busy": "中央サーバーに登録しています…",
+  "enroll.err.ENROLLMENT_CODE_MALFORMED": "登録コードの形式が正しくありません。",
+  "enroll.err.ENROLLMENT_CODE_INVALID":
+    "登録コードが無効です（使用済み・期限切れ・誤り）。管理者に新しいコードを依頼してください。",
+  "enroll.err.ENROLLMENT_CA_MISMATCH": "接続先の証明書が登録コードと一致しません。接続先を確認してください。",
+  "enroll.err.OFFLINE": "中央サーバーに接続できません。",
+  "enroll.err.ALREADY_ENROLLED": "この端末はすでに中央サーバーに登録されています。",
+  "enroll.err.DEVICE_IDENTITY_ERROR": "この端末の鍵を作成・保存できませんでした。管理者に連絡してください。",
+  "enroll.err.BAD_REQUEST": "中央サーバーが登録を受け付けませんでした。アドレスと登録コードを確認してください。",
+  "enroll.err.SYNC_PROTOCOL_ERROR": "接続先が中央サーバーとして応答しません。アドレスを確認してください。",
+  "enroll.err.SERVICE_UNAVAILABLE": "中央サーバーが一時的に利用できません。しばらくしてからもう一度お試しください。",
+  "enroll.err.generic": "登録できませんでした（コード: {code}）",
+
   // field names (FIELD_REQUIRED, FIELD_TOO_LONG)
   "field.name_kanji": "氏名（漢字）",
   "field.name_kana": "フリガナ",
@@ -167,6 +227,8 @@ const ja = {
   "field.phone": "電話番号",
   "field.reason": "理由",
   "field.copay_proof": "確認した証明書",
+  "field.service_url": "中央サーバーのアドレス",
+  "field.enrollment_code": "登録コード",
 
   // action names (FORBIDDEN)
   "action.search_residents": "住民の検索",
@@ -230,6 +292,7 @@ const ja = {
   "err.STORE_SCHEMA_TOO_NEW":
     "ローカルデータは新しい版のアプリで作成されています（形式 {found}、この版は {known} まで）。アプリを更新してください。",
   "err.STORE_INTEGRITY_FAILED": "ローカルデータの整合性検査に失敗しました。",
+  "err.EVENT_NOT_REJECTED": "この記録は再送の対象ではありません（すでに再送されている可能性があります）",
   "err.IPC_FAILED": "アプリ内部の通信に失敗しました",
   "err.UI_ERROR": "画面の処理でエラーが発生しました。もう一度お試しください",
 };
@@ -380,6 +443,65 @@ const en: Record<MsgKey, string> = {
   "walkin.phone": "Phone",
   "walkin.submit": "Register and continue",
 
+  "sync.label": "Sync with the central service",
+  "sync.terminal": "Terminal: {name}  Service: {url}",
+  "sync.state.loading": "Checking…",
+  "sync.state.demo": "Demo mode (not enrolled)",
+  "sync.state.never_synced": "Not synced yet",
+  "sync.state.syncing": "Syncing…",
+  "sync.state.online": "Online",
+  "sync.state.offline": "Offline",
+  "sync.state.revoked": "This terminal has been revoked",
+  "sync.state.error": "Sync error",
+  "sync.pending": "Unsent: {count}",
+  "sync.deferred": " ({count} on hold)",
+  "sync.last": "Last sync {time}",
+  "sync.lastNever": "Last sync: never",
+  "sync.now": "Sync now",
+  "sync.progress": "Receiving the roster: {applied} / {total}",
+  "sync.skewAhead":
+    "This terminal’s clock is {minutes} minutes off from the central service (the terminal is ahead). Check the clock.",
+  "sync.skewBehind":
+    "This terminal’s clock is {minutes} minutes off from the central service (the terminal is behind). Check the clock.",
+  "sync.rejectedTitle": "Records the central service refused: {count}",
+  "sync.rejectedHelp": "Fix the cause, then press “Resend”.",
+  "sync.requeue": "Resend",
+  "sync.err.OFFLINE":
+    "Cannot reach the central service (check the LAN). Records are kept on this terminal and sent automatically when the connection returns.",
+  "sync.err.TERMINAL_REVOKED":
+    "The administrator has revoked this terminal. Its records remain on the terminal. Contact the administrator.",
+  "sync.err.SERVICE_UNAVAILABLE":
+    "The central service is temporarily unavailable. Records are kept on this terminal and sent automatically later.",
+  "sync.err.TERMINAL_UNKNOWN": "The central service does not know this terminal. Contact the administrator.",
+  "sync.err.generic": "Sync failed (code {code})",
+  "eventType.reception.checked_in.v1": "Check-in",
+  "eventType.reception.corrected.v1": "Correction",
+  "eventType.reception.cancelled.v1": "Cancellation",
+  "eventType.resident.walk_in_registered.v1": "Walk-in registration",
+
+  "enroll.open": "Enroll with the central service",
+  "enroll.title": "Enroll this terminal",
+  "enroll.note": "Enrolling sets the demo data aside; the roster is then received from the central service.",
+  "enroll.url": "Central service address",
+  "enroll.urlPlaceholder": "https://…:8443",
+  "enroll.code": "Enrollment code",
+  "enroll.codeHint": "The 32-character code from the administrator (groups of four, e.g. ABCD-2345-…)",
+  "enroll.submit": "Enroll",
+  "enroll.cancel": "Cancel",
+  "enroll.busy": "Enrolling with the central service…",
+  "enroll.err.ENROLLMENT_CODE_MALFORMED": "The enrollment code is not in the right format.",
+  "enroll.err.ENROLLMENT_CODE_INVALID":
+    "The enrollment code is not valid (already used, expired or mistyped). Ask the administrator for a new code.",
+  "enroll.err.ENROLLMENT_CA_MISMATCH":
+    "The service’s certificate does not match the enrollment code. Check the address.",
+  "enroll.err.OFFLINE": "Cannot reach the central service.",
+  "enroll.err.ALREADY_ENROLLED": "This terminal is already enrolled with the central service.",
+  "enroll.err.DEVICE_IDENTITY_ERROR": "This terminal’s key could not be created or stored. Contact the administrator.",
+  "enroll.err.BAD_REQUEST": "The central service did not accept the enrollment. Check the address and the code.",
+  "enroll.err.SYNC_PROTOCOL_ERROR": "The address does not answer as the central service. Check the address.",
+  "enroll.err.SERVICE_UNAVAILABLE": "The central service is temporarily unavailable. Try again in a while.",
+  "enroll.err.generic": "The terminal could not be enrolled (code {code})",
+
   "field.name_kanji": "the name (kanji)",
   "field.name_kana": "the name (kana)",
   "field.sex": "the sex",
@@ -389,6 +511,8 @@ const en: Record<MsgKey, string> = {
   "field.phone": "the phone number",
   "field.reason": "the reason",
   "field.copay_proof": "the proof seen",
+  "field.service_url": "the central service address",
+  "field.enrollment_code": "the enrollment code",
 
   "action.search_residents": "search residents",
   "action.view_resident": "view a resident",
@@ -452,6 +576,7 @@ const en: Record<MsgKey, string> = {
   "err.STORE_SCHEMA_TOO_NEW":
     "The local data was written by a newer version of the app (format {found}; this version knows up to {known}). Update the app.",
   "err.STORE_INTEGRITY_FAILED": "The local data failed its integrity check.",
+  "err.EVENT_NOT_REJECTED": "This record is not waiting to be resent (it may have been resent already)",
   "err.IPC_FAILED": "Communication inside the app failed",
   "err.UI_ERROR": "The window ran into an error. Please try again",
 };

@@ -14,6 +14,8 @@ import type { ResidentSummary } from "../src/generated/ResidentSummary";
 import type { SessionCounts } from "../src/generated/SessionCounts";
 import type { SessionView } from "../src/generated/SessionView";
 import type { StaffView } from "../src/generated/StaffView";
+import type { SyncStatus } from "../src/generated/SyncStatus";
+import type { SyncView } from "../src/generated/SyncView";
 import type { VisitView } from "../src/generated/VisitView";
 import type { WalkInRequest } from "../src/generated/WalkInRequest";
 
@@ -58,6 +60,35 @@ export function status(over: Partial<AppStatus> = {}): AppStatus {
 
 export function failedStatus(error: ApiError): AppStatus {
   return status({ store: { kind: "failed", error }, staff: null, allowed_actions: [], terminal_id: null });
+}
+
+export function syncStatus(over: Partial<SyncStatus> = {}): SyncStatus {
+  return {
+    pending: 0n,
+    deferred: 0n,
+    rejected: [],
+    last_success_at: null,
+    last_attempt_at: null,
+    last_error_code: null,
+    last_error_message: null,
+    skew_ms: null,
+    skew_warning: false,
+    roster_total: null,
+    roster_applied: 0,
+    ...over,
+  };
+}
+
+/** A SyncView: demo (not enrolled) unless told otherwise. */
+export function syncView(over: Partial<Omit<SyncView, "status">> = {}, st: Partial<SyncStatus> = {}): SyncView {
+  const enrolled = (over.state ?? "demo") !== "demo";
+  return {
+    state: "demo",
+    service_url: enrolled ? "https://central.example:8443" : null,
+    terminal_name: enrolled ? "保健センター受付1" : null,
+    status: syncStatus(st),
+    ...over,
+  };
 }
 
 export const SESSIONS: SessionView[] = [
@@ -139,6 +170,9 @@ export class FakeBackend implements Api {
   residents: ResidentSummary[] = [resident()];
   cards = new Map<string, Partial<ResidentCard>>();
   visits: VisitView[] = [];
+  syncValue: SyncView = syncView();
+  /** What a successful enroll_terminal leads to. */
+  enrolledSync: SyncView = syncView({ state: "never_synced" }, { roster_total: 500, roster_applied: 0 });
   /** Reject the next call of a command with this error. */
   failures = new Map<keyof Api, ApiError>();
   private nextNo = 1;
@@ -310,6 +344,33 @@ export class FakeBackend implements Api {
           return { programme_code: code, received: n("received"), done: n("done"), stopped: n("stopped") };
         }),
       };
+    });
+  }
+  syncStatus() {
+    return this.call("syncStatus", [], () => structuredClone(this.syncValue));
+  }
+  syncNow() {
+    return this.call("syncNow", [], () => {
+      if (this.syncValue.state !== "demo") this.syncValue = { ...this.syncValue, state: "syncing" };
+      return structuredClone(this.syncValue);
+    });
+  }
+  requeueEvent(eventId: string) {
+    return this.call("requeueEvent", [eventId], () => {
+      if (!this.statusValue.staff) throw apiError("NOT_LOGGED_IN");
+      const st = this.syncValue.status;
+      const rejected = st.rejected.filter((r) => r.event_id !== eventId);
+      if (rejected.length === st.rejected.length) throw apiError("EVENT_NOT_REJECTED");
+      this.syncValue = { ...this.syncValue, status: { ...st, rejected, pending: st.pending + 1n } };
+      return structuredClone(this.syncValue);
+    });
+  }
+  enrollTerminal(serviceUrl: string, code: string) {
+    return this.call("enrollTerminal", [serviceUrl, code], () => {
+      if (this.syncValue.state !== "demo") throw apiError("ALREADY_ENROLLED");
+      this.syncValue = structuredClone(this.enrolledSync);
+      this.statusValue = { ...this.statusValue, demo_mode: false, staff: null, allowed_actions: [], pending_events: 0n };
+      return { ...this.statusValue };
     });
   }
 }
