@@ -7,7 +7,7 @@ use uketsuke_core::{age, eligibility, kana, voucher, wareki, CopayCategory, Resi
 
 use crate::catalog;
 use crate::error::{Result, StoreError};
-use crate::views::{ProgrammeEligibility, ResidentCard, ResidentSummary};
+use crate::views::{ProgrammeEligibility, RemoteVisitView, ResidentCard, ResidentSummary, WalkInOutcomeView};
 
 /// Insert or replace a resident from the register. Stored names are kept byte-exact;
 /// only `kana_key` is derived.
@@ -209,6 +209,21 @@ pub fn card(conn: &Connection, resident_id: &str, session_id: &str, today: Naive
     }
     let eligibility = eligibility_for_session(conn, &r, session_id)?;
     let visit = crate::reception::active_visit_of(conn, session_id, resident_id)?;
+    let elsewhere = conn
+        .prepare_cached(
+            "SELECT terminal_name, reception_no, checked_in_at FROM remote_visits
+             WHERE session_id = ?1 AND resident_id = ?2 AND state = 'active' ORDER BY checked_in_at",
+        )?
+        .query_map([session_id, resident_id], |r| {
+            Ok(RemoteVisitView { terminal_name: r.get(0)?, reception_no: r.get(1)?, checked_in_at: r.get(2)? })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let walk_in_outcome = conn
+        .prepare_cached("SELECT status, resident_id, note FROM walk_in_outcomes WHERE provisional_id = ?1")?
+        .query_row([resident_id], |r| {
+            Ok(WalkInOutcomeView { status: r.get(0)?, resident_id: r.get(1)?, note: r.get(2)? })
+        })
+        .optional()?;
     Ok(ResidentCard {
         summary: summarize(&r, voucher_for(conn, resident_id)?, today),
         postal_code: if r.dv_support { None } else { Some(r.postal_code.clone()) },
@@ -217,5 +232,7 @@ pub fn card(conn: &Connection, resident_id: &str, session_id: &str, today: Naive
         session_id: session_id.to_owned(),
         eligibility,
         visit,
+        elsewhere,
+        walk_in_outcome,
     })
 }

@@ -82,6 +82,30 @@ pub struct ResidentCard {
     pub eligibility: Vec<ProgrammeEligibility>,
     /// The active visit at this session, if already checked in.
     pub visit: Option<VisitView>,
+    /// Active check-ins of this resident at this session on other terminals, as
+    /// last synced: staff see they may be about to receive someone twice.
+    pub elsewhere: Vec<RemoteVisitView>,
+    /// For a walk-in: what the central service decided (matched or rejected).
+    pub walk_in_outcome: Option<WalkInOutcomeView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RemoteVisitView {
+    pub terminal_name: String,
+    pub reception_no: i64,
+    /// RFC 3339, the other terminal's clock.
+    pub checked_in_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WalkInOutcomeView {
+    /// `matched` or `rejected`.
+    pub status: String,
+    /// The roster resident (宛名番号) the walk-in was matched to.
+    pub resident_id: Option<String>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

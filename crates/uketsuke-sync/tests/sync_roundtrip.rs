@@ -90,6 +90,9 @@ async fn a_check_in_reaches_the_service_once_and_the_other_terminal_sees_it() {
         })
         .unwrap();
     assert_eq!((remote_visit, name.as_str()), (visit, "受付1"));
+    let card = b.store.lock().unwrap().resident_card(&Terminal::actor(), Utc::now(), &who, &session_am()).unwrap();
+    assert_eq!(card.elsewhere.len(), 1, "B's card warns the resident was received on 受付1");
+    assert_eq!(card.elsewhere[0].terminal_name, "受付1");
 
     // B checks the same resident in while it thinks it is offline: both kept, flagged.
     b.check_in(&session_am(), &who);
@@ -337,4 +340,57 @@ async fn a_service_restored_from_an_earlier_dump_gets_what_it_lost_again() {
     let report = t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(report.resent, 0);
     assert_eq!(central.count("SELECT count(*) FROM events").await, 22);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_walk_in_lands_in_the_matching_queue_and_the_decision_flows_back() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let provisional = {
+        let mut s = t.store.lock().unwrap();
+        let req = uketsuke_store::reception::WalkInRequest {
+            name_kanji: "新井　直子".into(),
+            name_kana: "アライ　ナオコ".into(),
+            sex: uketsuke_core::Sex::Female,
+            birth_date: "昭和40年5月6日".into(),
+            postal_code: "9870001".into(),
+            address: "みなと市中央町一丁目2".into(),
+            phone: "0120-111-222".into(),
+        };
+        s.register_walk_in(&Terminal::actor(), Utc::now(), &req).unwrap().resident_id
+    };
+    assert!(provisional.starts_with("P-"));
+    t.check_in(&session_am(), &provisional);
+    t.engine.sync_once(&t.store).await.unwrap();
+    let queue = uketsuke_central::admin::list_walk_ins(central.pool(), true).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].provisional_id, provisional);
+    assert_eq!(queue[0].person["name_kanji"], "新井　直子");
+
+    // The administrator matches the walk-in to a roster resident.
+    let roster_id = t.residents(3).remove(2);
+    uketsuke_central::admin::decide_walk_in(central.pool(), &provisional, Some(&roster_id), "住基で確認", Utc::now())
+        .await
+        .unwrap();
+    let report = t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(report.walk_ins, 1);
+    let card = t
+        .store
+        .lock()
+        .unwrap()
+        .resident_card(&Terminal::actor(), Utc::now(), &provisional, &session_am())
+        .unwrap();
+    let outcome = card.walk_in_outcome.expect("the decision reached the terminal");
+    assert_eq!((outcome.status.as_str(), outcome.resident_id.as_deref()), ("matched", Some(roster_id.as_str())));
+
+    // The attendance export carries the matched 宛名番号.
+    let today = today();
+    let csv = uketsuke_central::admin::export_attendance(central.pool(), today, today).await.unwrap();
+    let text = String::from_utf8(csv.bytes).unwrap();
+    assert_eq!(csv.rows, 1);
+    assert!(text.contains(&format!(",{roster_id},照合済,")), "{text}");
+    assert!(!text.contains(&provisional));
+    // Deciding twice is refused.
+    assert!(uketsuke_central::admin::decide_walk_in(central.pool(), &provisional, None, "x", Utc::now()).await.is_err());
 }
