@@ -73,6 +73,11 @@ const ja = {
   "card.dvWarning": "支援措置対象者：住所は表示されません。第三者に在否を伝えないでください。",
   "card.gaiji": "外字を含みます：{codes}",
   "card.checkedIn": "受付済（受付番号 {no}）",
+  "card.elsewhere": "他の端末で受付済みです：{terminal}（No. {no}、{time}）",
+  "card.walkInMatched": "照合済み：宛名番号 {resident_id}",
+  "card.walkInMatchedNote": "照合済み：宛名番号 {resident_id}（{note}）",
+  "card.walkInRejected": "照合不可：{note}",
+  "card.walkInRejectedNoNote": "照合不可",
   "card.correct": "訂正する",
   "card.close": "閉じる（Esc）",
 
@@ -365,6 +370,11 @@ const en: Record<MsgKey, string> = {
     "Under a support measure: the address is not shown. Do not tell anyone else whether this person is here.",
   "card.gaiji": "Contains non-standard characters: {codes}",
   "card.checkedIn": "Checked in (No. {no})",
+  "card.elsewhere": "Already received on another terminal: {terminal} (No. {no}, {time})",
+  "card.walkInMatched": "Matched: resident no. {resident_id}",
+  "card.walkInMatchedNote": "Matched: resident no. {resident_id} ({note})",
+  "card.walkInRejected": "Could not be matched: {note}",
+  "card.walkInRejectedNoNote": "Could not be matched",
   "card.correct": "Correct",
   "card.close": "Close (Esc)",
 

@@ -265,6 +265,22 @@ describe("reception screen", () => {
     expect(root.querySelector("#checkin-submit")).toBeNull();
   });
 
+  it("warns of a check-in on another terminal on the scanned card, in both languages, and still checks in", async () => {
+    const backend = new FakeBackend();
+    backend.cards.set("R-1", {
+      elsewhere: [{ terminal_name: "受付1", reception_no: 3n, checked_in_at: "2026-11-24T01:02:00Z" }],
+    });
+    await start(backend);
+    search("01234567");
+    await app!.idle();
+    expect($("#card-elsewhere").textContent).toBe("他の端末で受付済みです：受付1（No. 3、10:02）");
+    $("#lang-toggle").click();
+    expect($("#card-elsewhere").textContent).toBe("Already received on another terminal: 受付1 (No. 3, 10:02)");
+    $("#checkin-submit").click();
+    await app!.idle();
+    expect(backend.callsOf("checkIn")).toHaveLength(1);
+  });
+
   it("cancels a visit with a reason; the row is struck through and the counts drop", async () => {
     const backend = new FakeBackend();
     await start(backend);

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { initLang } from "../src/i18n";
+import { relocalize } from "../src/dom";
+import { initLang, setLang } from "../src/i18n";
 import { renderCard } from "../src/views/card";
 import { createResults } from "../src/views/results";
 import { fillVisitList } from "../src/views/visitList";
@@ -13,6 +14,26 @@ beforeEach(() => {
   initLang(null);
   document.body.replaceChildren();
 });
+
+const SAMPLE_VISIT: VisitView = {
+  visit_id: "V-1",
+  session_id: "SES-T",
+  resident_id: "R-1",
+  name_kanji: "山田 花子",
+  name_kana: "ヤマダ ハナコ",
+  dv_support: false,
+  provisional: false,
+  reception_no: 1n,
+  identity_method: "voucher_only",
+  copay_category: "standard",
+  copay_proof: "",
+  copay_yen: 500,
+  state: "active",
+  cancel_reason: null,
+  checked_in_at: "2026-11-24T00:00:00Z",
+  updated_at: "2026-11-24T00:00:00Z",
+  screenings: [],
+};
 
 // 葛 + IVS selector U+E0104, a 外字 in the private use area, and 𠮷 (outside the BMP).
 const HARD_NAME = "葛\u{E0104}飾\u{E000}𠮷田 太郎";
@@ -150,5 +171,106 @@ describe("resident card", () => {
     const view = renderCard(cardFor(resident()), { allowed: new Set(["view_resident" as const]), identity: "voucher_only" }, handlers());
     expect(view.el.querySelector("#checkin-submit")).toBeNull();
     expect(view.el.querySelector("input[data-programme]")).toBeNull();
+  });
+});
+
+describe("check-ins elsewhere and walk-in outcomes on the card", () => {
+  const elsewhere = (n: number, name: string, at: string) => ({ terminal_name: name, reception_no: BigInt(n), checked_in_at: at });
+
+  it("warns when the person was already received on another terminal, and still offers the check-in", () => {
+    const c = cardFor(resident(), { elsewhere: [elsewhere(3, "受付1", "2026-11-24T01:02:41.5+00:00")] });
+    const view = renderCard(c, opts, handlers());
+    document.body.appendChild(view.el);
+    const warning = view.el.querySelector("#card-elsewhere");
+    expect(warning?.textContent).toBe("他の端末で受付済みです：受付1（No. 3、10:02）");
+    expect(warning?.getAttribute("role")).toBe("alert");
+    // Offline terminals cannot know for sure: the warning does not block the check-in.
+    expect(view.el.querySelector("#checkin-submit")).not.toBeNull();
+  });
+
+  it("shows one line per terminal, times in Japan time whatever the offset", () => {
+    const c = cardFor(resident(), {
+      elsewhere: [elsewhere(3, "受付1", "2026-11-24T10:02:00+09:00"), elsewhere(12, "北部公民館2", "2026-11-24T00:45:00Z")],
+    });
+    const view = renderCard(c, opts, handlers());
+    const lines = [...view.el.querySelectorAll("#card-elsewhere .elsewhere-line")].map((e) => e.textContent);
+    expect(lines).toEqual([
+      "他の端末で受付済みです：受付1（No. 3、10:02）",
+      "他の端末で受付済みです：北部公民館2（No. 12、09:45）",
+    ]);
+  });
+
+  it("shows the warning next to 受付済 when the person is also checked in here", () => {
+    const c = cardFor(resident(), { elsewhere: [elsewhere(3, "受付1", "2026-11-24T01:02:00Z")] });
+    const view = renderCard({ ...c, visit: { ...SAMPLE_VISIT, reception_no: 5n } }, opts, handlers());
+    expect(view.el.querySelector("#card-visit-status")?.textContent).toBe("受付済（受付番号 5）");
+    const warning = view.el.querySelector("#card-elsewhere")!;
+    expect(warning.nextElementSibling?.classList.contains("card-visit")).toBe(true);
+  });
+
+  it("shows no warning and no outcome when there is nothing elsewhere and no decision", () => {
+    const view = renderCard(cardFor(resident()), opts, handlers());
+    expect(view.el.querySelector("#card-elsewhere")).toBeNull();
+    expect(view.el.querySelector("#card-walk-in-outcome")).toBeNull();
+    expect(view.el.textContent).not.toContain("他の端末");
+  });
+
+  it("shows a matched walk-in with the 宛名番号, and the note when there is one", () => {
+    const walkIn = resident({ resident_id: "P-7", provisional: true, voucher_no: null });
+    const matched = renderCard(
+      cardFor(walkIn, { walk_in_outcome: { status: "matched", resident_id: "000123456", note: null } }),
+      opts,
+      handlers(),
+    );
+    const el = matched.el.querySelector("#card-walk-in-outcome")!;
+    expect(el.textContent).toBe("照合済み：宛名番号 000123456");
+    expect(el.classList.contains("matched")).toBe(true);
+    expect(el.classList.contains("rejected")).toBe(false);
+
+    const withNote = renderCard(
+      cardFor(walkIn, { walk_in_outcome: { status: "matched", resident_id: "000123456", note: "旧姓で登録" } }),
+      opts,
+      handlers(),
+    );
+    expect(withNote.el.querySelector("#card-walk-in-outcome")?.textContent).toBe("照合済み：宛名番号 000123456（旧姓で登録）");
+  });
+
+  it("shows a rejected walk-in with the note, in the warning colour", () => {
+    const walkIn = resident({ resident_id: "P-7", provisional: true, voucher_no: null });
+    const view = renderCard(
+      cardFor(walkIn, { walk_in_outcome: { status: "rejected", resident_id: null, note: "住民登録なし" } }),
+      opts,
+      handlers(),
+    );
+    const el = view.el.querySelector("#card-walk-in-outcome")!;
+    expect(el.textContent).toBe("照合不可：住民登録なし");
+    expect(el.classList.contains("rejected")).toBe(true);
+    expect(el.classList.contains("matched")).toBe(false);
+  });
+
+  it("follows the language toggle", () => {
+    const c = cardFor(resident({ provisional: true }), {
+      elsewhere: [elsewhere(3, "受付1", "2026-11-24T01:02:00Z")],
+      walk_in_outcome: { status: "rejected", resident_id: null, note: "住民登録なし" },
+    });
+    const view = renderCard(c, opts, handlers());
+    document.body.appendChild(view.el);
+    setLang("en");
+    relocalize(document.body);
+    expect(view.el.querySelector("#card-elsewhere")?.textContent).toBe(
+      "Already received on another terminal: 受付1 (No. 3, 10:02)",
+    );
+    expect(view.el.querySelector("#card-walk-in-outcome")?.textContent).toBe("Could not be matched: 住民登録なし");
+
+    const matched = renderCard(
+      cardFor(resident(), { walk_in_outcome: { status: "matched", resident_id: "000123456", note: null } }),
+      opts,
+      handlers(),
+    );
+    expect(matched.el.querySelector("#card-walk-in-outcome")?.textContent).toBe("Matched: resident no. 000123456");
+
+    setLang("ja");
+    relocalize(document.body);
+    expect(view.el.querySelector("#card-elsewhere")?.textContent).toBe("他の端末で受付済みです：受付1（No. 3、10:02）");
   });
 });

@@ -155,6 +155,8 @@ export function cardFor(r: ResidentSummary, over: Partial<ResidentCard> = {}): R
       },
     ],
     visit: null,
+    elsewhere: [],
+    walk_in_outcome: null,
     ...over,
   };
 }

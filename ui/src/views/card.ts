@@ -1,15 +1,19 @@
 // #resident-card: who is at the desk, their eligibility, and the check-in form
 // (or, if already checked in, 「受付済」 and the way to a correction).
 // Under a support measure (dv_support) no address or postal code is put on screen.
+// Check-ins of the same person on other terminals (as last synced) are shown as a
+// warning, and for a walk-in (仮登録) the central office's decision on it.
 
 import type { Action } from "../generated/Action";
 import type { ApiError } from "../generated/ApiError";
 import type { CheckInRequest } from "../generated/CheckInRequest";
 import type { IdentityMethod } from "../generated/IdentityMethod";
+import type { RemoteVisitView } from "../generated/RemoteVisitView";
 import type { ResidentCard } from "../generated/ResidentCard";
+import type { WalkInOutcomeView } from "../generated/WalkInOutcomeView";
 import { buildCheckIn, initialFormState, type FieldRef } from "../checkin";
 import { h, ht } from "../dom";
-import { num, privateUseCodes } from "../format";
+import { num, privateUseCodes, timeJst } from "../format";
 import type { MsgKey } from "../i18n";
 import { createVisitForm, type VisitForm } from "./visitForm";
 import { nameKana, nameKanji, sexKey } from "./resident";
@@ -32,6 +36,47 @@ export interface CardHandlers {
 
 function fact(labelKey: MsgKey, ...value: (Node | string | null)[]): HTMLElement[] {
   return [ht("dt", {}, labelKey), h("dd", {}, ...value)];
+}
+
+/**
+ * 「他の端末で受付済みです」, one line per check-in elsewhere; null when there is none.
+ * Check-in stays possible (an offline terminal cannot know for sure): this is a warning.
+ */
+function elsewhereWarning(elsewhere: readonly RemoteVisitView[]): HTMLElement | null {
+  if (elsewhere.length === 0) return null;
+  return h(
+    "div",
+    { id: "card-elsewhere", class: "elsewhere-warning", role: "alert" },
+    ...elsewhere.map((v) =>
+      ht("p", { class: "elsewhere-line" }, "card.elsewhere", {
+        terminal: v.terminal_name,
+        no: num(v.reception_no),
+        time: timeJst(v.checked_in_at),
+      }),
+    ),
+  );
+}
+
+/** The central office's decision on a walk-in: matched to a roster resident, or rejected. */
+function walkInOutcome(outcome: WalkInOutcomeView | null): HTMLElement | null {
+  if (!outcome) return null;
+  const note = outcome.note?.trim() ? outcome.note.trim() : null;
+  if (outcome.status === "matched") {
+    const resident_id = outcome.resident_id ?? "—";
+    return note
+      ? ht("p", { id: "card-walk-in-outcome", class: "walk-in-outcome matched" }, "card.walkInMatchedNote", {
+          resident_id,
+          note,
+        })
+      : ht("p", { id: "card-walk-in-outcome", class: "walk-in-outcome matched" }, "card.walkInMatched", {
+          resident_id,
+        });
+  }
+  if (outcome.status === "rejected") {
+    const attrs = { id: "card-walk-in-outcome", class: "walk-in-outcome rejected", role: "note" };
+    return note ? ht("p", attrs, "card.walkInRejected", { note }) : ht("p", attrs, "card.walkInRejectedNoNote");
+  }
+  return null;
 }
 
 export function renderCard(
@@ -97,7 +142,9 @@ export function renderCard(
     head,
     gaijiNote,
     dv,
+    walkInOutcome(card.walk_in_outcome),
     facts,
+    elsewhereWarning(card.elsewhere),
   );
 
   let form: VisitForm | null = null;
