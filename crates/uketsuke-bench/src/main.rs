@@ -6,6 +6,10 @@
 //! the access-log write (and for check-in the outbox event) the app performs, with
 //! `synchronous = FULL` (durable commits).
 //!
+//! `sync-pull`, `sync-push`, `central-ingest`: the real central service (mutual TLS
+//! on loopback, PostgreSQL from uketsuke-pgtest: `$DATABASE_URL`, else 127.0.0.1:5432,
+//! else a throwaway cluster) and real terminal stores; only setup is untimed.
+//!
 //! The key is kept in keyring-core's in-memory store here: the benchmark measures the
 //! database, not the OS credential store (which is touched once per open).
 
@@ -22,6 +26,8 @@ use uketsuke_demo::DemoConfig;
 use uketsuke_store::ops::{self as store_ops, CatalogLoad};
 use uketsuke_store::reception::{self, CheckInRequest, CopayInput, ScreeningInput};
 use uketsuke_store::{migrate, Actor, DataDir, Keystore, Store};
+
+mod sync_bench;
 
 #[derive(Parser)]
 struct Cli {
@@ -40,6 +46,25 @@ enum Cmd {
         ops: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// First roster pull of N residents from the central service over mutual TLS
+    /// on loopback into a fresh SQLCipher store (rows/s).
+    SyncPull {
+        #[arg(long, default_value_t = 300_000)]
+        residents: usize,
+    },
+    /// Push of N queued outbox events to the central service (seconds).
+    SyncPush {
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+    },
+    /// N terminals pushing at once to one central service (events/s).
+    CentralIngest {
+        #[arg(long, default_value_t = 50)]
+        terminals: usize,
+        /// Events per terminal.
+        #[arg(long, default_value_t = 2_000)]
+        events: usize,
     },
 }
 
@@ -259,10 +284,24 @@ fn machine() -> serde_json::Value {
     })
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
+}
+
+fn with_machine(mut v: serde_json::Value) -> serde_json::Value {
+    v["machine"] = machine();
+    v
+}
+
 fn main() {
     let cli = Cli::parse();
     let out = match cli.command {
         Cmd::Reception { residents, ops, seed } => reception_bench(residents, ops, seed),
+        Cmd::SyncPull { residents } => with_machine(runtime().block_on(sync_bench::pull(residents))),
+        Cmd::SyncPush { events } => with_machine(runtime().block_on(sync_bench::push(events))),
+        Cmd::CentralIngest { terminals, events } => {
+            with_machine(runtime().block_on(sync_bench::ingest(terminals, events)))
+        }
     };
     println!("{}", serde_json::to_string(&out).unwrap());
 }

@@ -405,6 +405,14 @@ pub async fn list_review_flags(pool: &Pool) -> Result<Vec<ReviewFlag>> {
     .collect())
 }
 
+/// Refresh the planner's statistics after a bulk load. Without it the pull query
+/// is planned for an empty roster and reads every voucher per page (measured:
+/// 1 s instead of 11 ms per 5000-row page at 300k residents).
+async fn analyze_roster(c: &impl GenericClient) -> Result<()> {
+    c.batch_execute("ANALYZE residents, vouchers, screening_history").await?;
+    Ok(())
+}
+
 /// Load the demo city (catalog, staff, roster with history) into the service:
 /// the README's two-terminal walkthrough starts from it.
 pub async fn demo_seed(pool: &Pool, cfg: &uketsuke_demo::DemoConfig) -> Result<usize> {
@@ -442,6 +450,7 @@ pub async fn demo_seed(pool: &Pool, cfg: &uketsuke_demo::DemoConfig) -> Result<u
     upsert_roster(&tx, &batch, None).await?;
     upsert_history(&tx, &history).await?;
     tx.commit().await?;
+    analyze_roster(&c).await?;
     Ok(n)
 }
 
@@ -540,6 +549,7 @@ pub async fn import_roster(
     )
     .await?;
     tx.commit().await?;
+    analyze_roster(&c).await?;
     report.import_id = Some(import_id);
     report.rows_loaded = records.len();
     Ok(report)

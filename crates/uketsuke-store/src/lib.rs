@@ -72,6 +72,10 @@ impl Store {
 
     fn from_parts(conn: Connection, meta: StoreMeta) -> Result<Store> {
         let terminal_id = ensure_terminal_id(&conn)?;
+        // A first sync cut short leaves the roster without its indexes: build them.
+        if sync::ensure_roster_indexes(&conn)? {
+            tracing::info!("roster indexes rebuilt after an interrupted first sync");
+        }
         Ok(Store { conn, meta, terminal_id })
     }
 

@@ -175,6 +175,40 @@ fn has_pending_events_for(conn: &Connection, resident_id: &str) -> Result<bool> 
         .query_row([resident_id], |r| r.get(0))?)
 }
 
+/// The roster's secondary indexes, exactly as `migrations/local/0001_initial.sql`
+/// makes them. A first sync into an empty store drops them and builds them once
+/// at the end: one sorted build instead of 300k random index inserts.
+const ROSTER_INDEXES: &[(&str, &str)] = &[
+    ("residents_by_kana", "CREATE INDEX IF NOT EXISTS residents_by_kana ON residents (kana_key, resident_id)"),
+    (
+        "residents_by_birth_kana",
+        "CREATE INDEX IF NOT EXISTS residents_by_birth_kana ON residents (birth_date, kana_key, resident_id)",
+    ),
+    ("vouchers_by_resident", "CREATE INDEX IF NOT EXISTS vouchers_by_resident ON vouchers (resident_id)"),
+];
+
+/// Make sure the roster indexes exist (after a first sync, and at every open in
+/// case a first sync was cut short). Cheap when they do.
+pub fn ensure_roster_indexes(conn: &Connection) -> Result<bool> {
+    let mut built = false;
+    for (name, sql) in ROSTER_INDEXES {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            conn.execute_batch(sql)?;
+            built = true;
+        }
+    }
+    Ok(built)
+}
+
+fn bulk_mode(conn: &Connection) -> Result<bool> {
+    Ok(get(conn, "bulk_roster")?.as_deref() == Some("1"))
+}
+
 fn apply_roster_entry(conn: &Connection, e: &RosterEntry) -> Result<()> {
     let id = &e.resident.resident_id;
     if !e.active {
@@ -189,7 +223,9 @@ fn apply_roster_entry(conn: &Connection, e: &RosterEntry) -> Result<()> {
         return Ok(());
     }
     residents::upsert_resident(conn, &e.resident)?;
-    conn.prepare_cached("DELETE FROM vouchers WHERE resident_id = ?1")?.execute([id])?;
+    if !bulk_mode(conn)? {
+        conn.prepare_cached("DELETE FROM vouchers WHERE resident_id = ?1")?.execute([id])?;
+    }
     for v in &e.vouchers {
         residents::upsert_voucher(
             conn,
@@ -287,6 +323,14 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
     if let Some(total) = page.roster_total {
         set(&tx, "roster_total", &total.to_string())?;
         set(&tx, "roster_applied", "0")?;
+        // A first sync into an empty store: build the indexes once at the end.
+        let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM residents)", [], |r| r.get(0))?;
+        if empty && total > 0 {
+            for (name, _) in ROSTER_INDEXES {
+                tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+            }
+            set(&tx, "bulk_roster", "1")?;
+        }
     }
     if let Some(cat) = &page.catalog {
         for s in &cat.staff {
@@ -312,8 +356,10 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
             )?;
         }
     }
+    let any_pending: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE sync_state = 'pending')", [], |r| r.get(0))?;
     for e in &page.roster {
-        if has_pending_events_for(&tx, &e.resident.resident_id)? {
+        if any_pending && has_pending_events_for(&tx, &e.resident.resident_id)? {
             tx.prepare_cached(
                 "INSERT INTO deferred_roster (resident_id, entry) VALUES (?1, ?2)
                  ON CONFLICT (resident_id) DO UPDATE SET entry = excluded.entry",
@@ -345,6 +391,10 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
         tally.walk_ins += 1;
     }
     set_json(&tx, "cursors", &page.cursors)?;
+    if !page.more && bulk_mode(&tx)? {
+        ensure_roster_indexes(&tx)?;
+        tx.execute("DELETE FROM sync_state WHERE key = 'bulk_roster'", [])?;
+    }
     tx.commit()?;
     Ok(tally)
 }

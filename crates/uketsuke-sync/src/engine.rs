@@ -176,23 +176,42 @@ impl Engine {
         store.with(|s| sync::requeue_missing(s.connection_mut(), &missing))
     }
 
+    /// Pull pages until none is left. The next page is fetched while the current
+    /// one is applied; a cursor is stored only with the page it covers, so a cut
+    /// anywhere resumes from the last applied page.
     async fn pull_all(&self, store: &impl StoreAccess, report: &mut SyncReport) -> Result<()> {
         store.with(|s| sync::apply_deferred_roster(s.connection_mut()))?;
+        let fetch = |cursors: Cursors| {
+            let (transport, now, limit) = (self.transport.clone(), self.now.clone(), self.page);
+            tokio::spawn(async move {
+                transport.post::<_, PullPage>("/v1/pull", &PullRequest { cursors, limit }, now()).await
+            })
+        };
+        let mut next = fetch(store.with(|s| sync::cursors(s.connection()))?);
         loop {
-            let cursors = store.with(|s| sync::cursors(s.connection()))?;
-            let (page, timing): (PullPage, _) =
-                self.transport.post("/v1/pull", &PullRequest { cursors, limit: self.page }, (self.now)()).await?;
+            let (page, timing) = next.await.map_err(|e| SyncError::Protocol(e.to_string()))??;
             report.skew_ms = timing.skew_ms.or(report.skew_ms);
-            let tally = store.with(|s| {
+            let prefetch = page.more.then(|| fetch(page.cursors.clone()));
+            let applied = store.with(|s| {
                 sync::note_service(s.connection(), &page.service)?;
                 sync::apply_pull_page(s.connection_mut(), &page)
-            })?;
+            });
+            let tally = match applied {
+                Ok(t) => t,
+                Err(e) => {
+                    if let Some(p) = prefetch {
+                        p.abort();
+                    }
+                    return Err(e);
+                }
+            };
             report.pages += 1;
             report.roster += tally.roster;
             report.remote_events += tally.events;
             report.walk_ins += tally.walk_ins;
-            if !page.more {
-                return Ok(());
+            match prefetch {
+                Some(p) => next = p,
+                None => return Ok(()),
             }
         }
     }

@@ -257,6 +257,14 @@ async fn a_connection_cut_mid_pull_resumes_from_the_last_applied_page() {
     assert_eq!(report.roster as i64, total - applied, "resumed, not restarted");
     assert_eq!(t.count("SELECT count(*) FROM residents"), total);
     assert_eq!(t.count("SELECT count(*) FROM vouchers"), total);
+    // The first sync builds the roster's search indexes once, at its end.
+    assert_eq!(
+        t.count(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index'
+             AND name IN ('residents_by_kana', 'residents_by_birth_kana', 'vouchers_by_resident')"
+        ),
+        3
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,12 +383,8 @@ async fn a_walk_in_lands_in_the_matching_queue_and_the_decision_flows_back() {
         .unwrap();
     let report = t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(report.walk_ins, 1);
-    let card = t
-        .store
-        .lock()
-        .unwrap()
-        .resident_card(&Terminal::actor(), Utc::now(), &provisional, &session_am())
-        .unwrap();
+    let card =
+        t.store.lock().unwrap().resident_card(&Terminal::actor(), Utc::now(), &provisional, &session_am()).unwrap();
     let outcome = card.walk_in_outcome.expect("the decision reached the terminal");
     assert_eq!((outcome.status.as_str(), outcome.resident_id.as_deref()), ("matched", Some(roster_id.as_str())));
 
@@ -392,5 +396,7 @@ async fn a_walk_in_lands_in_the_matching_queue_and_the_decision_flows_back() {
     assert!(text.contains(&format!(",{roster_id},照合済,")), "{text}");
     assert!(!text.contains(&provisional));
     // Deciding twice is refused.
-    assert!(uketsuke_central::admin::decide_walk_in(central.pool(), &provisional, None, "x", Utc::now()).await.is_err());
+    assert!(uketsuke_central::admin::decide_walk_in(central.pool(), &provisional, None, "x", Utc::now())
+        .await
+        .is_err());
 }

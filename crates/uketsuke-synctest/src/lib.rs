@@ -50,6 +50,11 @@ pub struct Central {
 
 impl Central {
     pub async fn start() -> Central {
+        Central::start_with(RESIDENTS, 8).await
+    }
+
+    /// A service with `residents` demo residents and a pool of `pool_size`.
+    pub async fn start_with(residents: usize, pool_size: usize) -> Central {
         let db = uketsuke_pgtest::fresh_db().await.expect("test database");
         let pki_dir = tempfile::tempdir().unwrap();
         uketsuke_central::pki::init(pki_dir.path(), &["127.0.0.1".into(), "localhost".into()], "テスト市").unwrap();
@@ -57,11 +62,11 @@ impl Central {
             database_url: db.url.clone(),
             pki_dir: pki_dir.path().to_owned(),
             shutdown_grace_secs: 2,
-            pool_size: 8,
+            pool_size,
             ..Config::default()
         };
         let state = uketsuke_central::state(config, Arc::new(uketsuke_central::SystemClock)).await.unwrap();
-        let cfg = uketsuke_demo::DemoConfig { seed: 7, residents: RESIDENTS, today: today() };
+        let cfg = uketsuke_demo::DemoConfig { seed: 7, residents, today: today() };
         admin::demo_seed(&state.pool, &cfg).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
