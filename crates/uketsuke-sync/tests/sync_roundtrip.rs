@@ -27,11 +27,12 @@ async fn first_pull_brings_the_assigned_scope_and_never_my_number() {
     let t = Terminal::enroll(&central, "会場A 受付1", &[session_am()]).await;
     let report = t.engine.sync_once(&t.store).await.unwrap();
 
+    let fy = uketsuke_central::admin::fiscal_year(today());
     let in_scope = central
-        .count(
+        .count(&format!(
             "SELECT count(*) FROM residents r WHERE EXISTS (SELECT 1 FROM vouchers v
-             WHERE v.resident_id = r.resident_id AND v.fiscal_year = 2026)",
-        )
+             WHERE v.resident_id = r.resident_id AND v.fiscal_year = {fy})"
+        ))
         .await;
     assert!(in_scope > 0);
     assert_eq!(report.roster as i64, in_scope);

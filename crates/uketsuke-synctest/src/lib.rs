@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, Once};
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Pool;
 use uketsuke_central::{admin, AppState, Config, Running};
 use uketsuke_core::events::{CopayInput, ScreeningInput};
@@ -14,8 +14,14 @@ use uketsuke_store::reception::CheckInRequest;
 use uketsuke_store::{Actor, DataDir, Keystore, Store};
 use uketsuke_sync::{Engine, Enrollment, Now};
 
+/// Today in JST: the demo city has sessions around it, as the window expects.
 pub fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap()).date_naive()
+}
+
+/// The demo city the service is seeded with.
+pub fn demo_config(residents: usize) -> uketsuke_demo::DemoConfig {
+    uketsuke_demo::DemoConfig { seed: 7, residents, today: today() }
 }
 
 pub fn now() -> DateTime<Utc> {
@@ -24,15 +30,9 @@ pub fn now() -> DateTime<Utc> {
 
 pub const RESIDENTS: usize = 200;
 
+/// The health centre's morning session today (the demo city holds one every day).
 pub fn session_am() -> String {
-    "V01-2026-11-24-AM".into()
-}
-
-struct FixedClock(DateTime<Utc>);
-impl uketsuke_central::Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
+    format!("V01-{}-AM", today())
 }
 
 fn install_mock_keyring() {
@@ -66,7 +66,7 @@ impl Central {
             ..Config::default()
         };
         let state = uketsuke_central::state(config, Arc::new(uketsuke_central::SystemClock)).await.unwrap();
-        let cfg = uketsuke_demo::DemoConfig { seed: 7, residents, today: today() };
+        let cfg = demo_config(residents);
         admin::demo_seed(&state.pool, &cfg).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -197,14 +197,6 @@ impl Terminal {
             .unwrap();
         stmt.query_map([n as i64], |r| r.get(0)).unwrap().collect::<Result<Vec<String>, _>>().unwrap()
     }
-}
-
-pub fn fixed(t: DateTime<Utc>) -> impl uketsuke_central::Clock {
-    FixedClock(t)
-}
-
-pub fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
 }
 
 /// A TCP proxy that forwards both ways and, once `cut_after` bytes have gone

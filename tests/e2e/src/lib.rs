@@ -15,7 +15,7 @@ use uketsuke_demo::{DemoConfig, DemoResident};
 
 pub const DEMO_RESIDENTS: usize = 400;
 
-fn env_path(name: &str) -> PathBuf {
+pub fn env_path(name: &str) -> PathBuf {
     PathBuf::from(std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/test.sh")))
 }
 
@@ -96,20 +96,25 @@ pub struct Window {
 
 impl Window {
     pub async fn open(venue: &Venue) -> Window {
+        Window::open_dir(venue.path(), "http://127.0.0.1:4444").await
+    }
+
+    /// The app on `data_dir`, through the tauri-driver at `driver`.
+    pub async fn open_dir(data_dir: &Path, driver: &str) -> Window {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({
                 "application": env_path("UKETSUKE_APP"),
-                "args": ["--data-dir", venue.path()],
+                "args": ["--data-dir", data_dir],
             }),
         );
         let client = ClientBuilder::native()
             .capabilities(caps)
-            .connect("http://127.0.0.1:4444")
+            .connect(driver)
             .await
-            .expect("tauri-driver on 127.0.0.1:4444 (run scripts/test.sh)");
+            .unwrap_or_else(|e| panic!("tauri-driver at {driver} (run scripts/test.sh): {e}"));
         Window { client }
     }
 

@@ -1,0 +1,129 @@
+//! Two app instances and one central service: enrolled with one-time codes, they
+//! sync through the real service (mutual TLS, PostgreSQL); a check-in on one shows
+//! on the other, both check-ins of one resident reach the service once each and are
+//! flagged for review, and a revoked terminal says so in its window.
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use fantoccini::key::Key;
+use uketsuke_core::eligibility;
+use uketsuke_e2e::{env_path, Window};
+use uketsuke_synctest::{demo_config, session_am, Central, RESIDENTS};
+
+/// A second tauri-driver (the first, on 4444 with WebKitWebDriver on 4445, belongs
+/// to scripts/test.sh), so two
+/// app windows run side by side.
+struct Driver(Child);
+
+impl Driver {
+    async fn start(port: u16, native_port: u16) -> Driver {
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .spawn()
+            .expect("tauri-driver on PATH");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Driver(child);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the second tauri-driver did not start");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn cli(args: &[&str], dir: &Path) -> serde_json::Value {
+    let out = Command::new(env_path("UKETSUKE_CLI")).args(args).arg("--data-dir").arg(dir).output().unwrap();
+    assert!(out.status.success(), "uketsuke-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn enter() -> String {
+    char::from(Key::Enter).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_windows_sync_through_one_service() {
+    let central = Central::start().await;
+    let mut terminals = Vec::new();
+    for name in ["受付1", "受付2"] {
+        let (id, code) = central.new_terminal(name, &[session_am()]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let status = cli(&["enroll", "--server", &central.url(), "--code", &code], dir.path());
+        assert_eq!(status["demo_mode"], false);
+        let first = cli(&["sync"], dir.path());
+        assert!(first["roster"].as_u64().unwrap() > 0, "{first}");
+        terminals.push((id, dir));
+    }
+    // A resident with a voucher this year, eligible without warnings at the session.
+    let cfg = demo_config(RESIDENTS);
+    let session = uketsuke_demo::catalog(&cfg).sessions.into_iter().find(|s| s.session_id == session_am()).unwrap();
+    let programmes: Vec<_> =
+        uketsuke_demo::catalog(&cfg).programmes.into_iter().filter(|p| session.programmes.contains(&p.code)).collect();
+    let resident = uketsuke_demo::residents(&cfg)
+        .filter(|d| !d.resident.dv_support && d.resident.copay_category == uketsuke_core::CopayCategory::Standard)
+        .filter(|d| d.voucher.fiscal_year == uketsuke_central::admin::fiscal_year(cfg.today))
+        .find(|d| programmes.iter().any(|p| eligibility::check(&d.resident, p, session.date, &d.history).is_eligible()))
+        .expect("an eligible resident");
+    let voucher = resident.voucher.voucher_no.clone();
+
+    let _driver2 = Driver::start(4454, 4455).await;
+    let a = Window::open_dir(terminals[0].1.path(), "http://127.0.0.1:4444").await;
+    let b = Window::open_dir(terminals[1].1.path(), "http://127.0.0.1:4454").await;
+    let result = tokio::spawn({
+        let (a, b) = (Window { client: a.client.clone() }, Window { client: b.client.clone() });
+        let revoke_b = terminals[1].0;
+        let pool = central.pool().clone();
+        async move {
+            for w in [&a, &b] {
+                w.wait_text("#sync-state", |t| t == "オンライン").await;
+                w.log_in_as_reception().await;
+            }
+            // Terminal 1 receives the resident; its check-in leaves at once.
+            a.type_in("#search-input", &format!("{voucher}{}", enter())).await;
+            a.wait("#resident-card").await;
+            a.click("#checkin-submit").await;
+            a.wait_text("#last-reception-no", |t| t.contains('1')).await;
+            a.wait_text("#sync-pending", |t| t.contains("未送信 0 件")).await;
+
+            // Terminal 2 syncs and is warned when the same person comes to its desk.
+            b.click("#sync-now").await;
+            b.wait_text("#sync-state", |t| t == "オンライン").await;
+            b.type_in("#search-input", &format!("{voucher}{}", enter())).await;
+            b.wait_text("#card-elsewhere", |t| t.contains("受付1")).await;
+            b.screenshot("two-terminals-elsewhere").await;
+            // Received anyway (the desk cannot be sure offline): both kept, flagged.
+            b.click("#checkin-submit").await;
+            b.wait_text("#sync-pending", |t| t.contains("未送信 0 件")).await;
+            let c = pool.get().await.unwrap();
+            let events: i64 = c.query_one("SELECT count(*) FROM events", &[]).await.unwrap().get(0);
+            let flags: i64 = c.query_one("SELECT count(*) FROM review_flags", &[]).await.unwrap().get(0);
+            assert_eq!((events, flags), (2, 1));
+
+            // The administrator revokes terminal 2: its window says so on the next sync.
+            uketsuke_central::admin::revoke(&pool, revoke_b, "紛失", chrono::Utc::now()).await.unwrap();
+            b.click("#sync-now").await;
+            b.wait_text("#sync-state", |t| t.contains("失効")).await;
+            b.wait_text("#sync-error", |t| t.contains("失効")).await;
+            b.screenshot("two-terminals-revoked").await;
+        }
+    })
+    .await;
+    if result.is_err() {
+        a.screenshot("failed-two-terminals-a").await;
+        b.screenshot("failed-two-terminals-b").await;
+    }
+    a.client.close().await.ok();
+    b.client.close().await.ok();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
