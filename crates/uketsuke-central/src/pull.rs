@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Pool;
 use sha2::{Digest, Sha256};
 use tokio_postgres::IsolationLevel;
-use uketsuke_core::{CopayCategory, Programme, Resident, Sex, Staff, Venue};
+use uketsuke_core::{CopayCategory, Programme, Resident, Session, Sex, Staff, Venue};
 use uketsuke_protocol::*;
 
 use crate::db;
@@ -189,7 +189,7 @@ async fn read_catalog(
         .collect();
     let sessions = session_rows
         .iter()
-        .map(|r| SessionRow {
+        .map(|r| Session {
             session_id: r.get(0),
             venue_id: r.get(1),
             date: r.get(2),

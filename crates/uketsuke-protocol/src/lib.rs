@@ -14,9 +14,9 @@
 //! terminal measures its skew, and [`ServiceInfo`] where it matters. Errors are
 //! [`ErrorBody`] `{code, message}` with a stable `code`.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uketsuke_core::{Programme, Resident, Staff, Venue};
+use uketsuke_core::{Programme, Resident, Session, Staff, Venue};
 use uuid::Uuid;
 
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -185,23 +185,12 @@ pub struct PullRequest {
     pub limit: u32,
 }
 
-/// A session as the terminal needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionRow {
-    pub session_id: String,
-    pub venue_id: String,
-    pub date: NaiveDate,
-    pub start_time: String,
-    pub end_time: String,
-    pub programmes: Vec<String>,
-}
-
 /// The catalog in the terminal's scope, sent whole whenever any of it changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
     pub programmes: Vec<Programme>,
     pub venues: Vec<Venue>,
-    pub sessions: Vec<SessionRow>,
+    pub sessions: Vec<Session>,
     pub staff: Vec<Staff>,
 }
 

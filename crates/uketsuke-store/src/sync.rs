@@ -17,7 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uketsuke_core::events::{types, Cancelled, CheckedIn};
-use uketsuke_core::{ScreeningRecord, Session, Voucher};
+use uketsuke_core::{ScreeningRecord, Voucher};
 use uketsuke_protocol::{
     Cursors, EventOutcome, PullPage, PushEvent, PushResult, RosterEntry, ServiceInfo, WalkInDecision,
 };
@@ -343,17 +343,7 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
             catalog::upsert_venue(&tx, v)?;
         }
         for s in &cat.sessions {
-            catalog::upsert_session(
-                &tx,
-                &Session {
-                    session_id: s.session_id.clone(),
-                    venue_id: s.venue_id.clone(),
-                    date: s.date,
-                    start_time: s.start_time.clone(),
-                    end_time: s.end_time.clone(),
-                    programmes: s.programmes.clone(),
-                },
-            )?;
+            catalog::upsert_session(&tx, s)?;
         }
     }
     let any_pending: bool =

@@ -19,7 +19,7 @@ struct Driver(Child);
 
 impl Driver {
     async fn start(port: u16, native_port: u16) -> Driver {
-        let child = Command::new("tauri-driver")
+        let mut child = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .spawn()
             .expect("tauri-driver on PATH");
@@ -29,6 +29,8 @@ impl Driver {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the second tauri-driver did not start");
     }
 }
