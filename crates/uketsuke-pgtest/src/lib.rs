@@ -243,24 +243,58 @@ impl TestDb {
 
     /// Drop the database, disconnecting anything still connected to it (a pool the test forgot
     /// to close must not keep the database alive). Best effort: a test may ignore the result.
-    pub async fn drop_db(self) -> Result<(), PgTestError> {
-        let admin = connect(&self.admin_url).await?;
-        let force = format!(r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#, self.name);
+    pub async fn drop_db(mut self) -> Result<(), PgTestError> {
+        let result = drop_database(&self.admin_url, &self.name).await;
+        self.name.clear(); // nothing left for Drop to do
+        result
+    }
+}
+
+/// A database is dropped when its `TestDb` goes out of scope, so test runs against a
+/// shared server (CI's, a developer's) leave nothing behind. Drop cannot await: it
+/// runs the drop on a thread of its own with its own small runtime, and only logs
+/// a failure.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.name.is_empty() {
+            return;
+        }
+        let (admin_url, name) = (self.admin_url.clone(), std::mem::take(&mut self.name));
+        let joined = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            match rt {
+                Ok(rt) => rt.block_on(drop_database(&admin_url, &name)),
+                Err(source) => Err(PgTestError::Io { context: "a runtime to drop the test database".into(), source }),
+            }
+        })
+        .join();
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "test database not dropped"),
+            Err(_) => tracing::warn!("test database drop panicked"),
+        }
+    }
+}
+
+async fn drop_database(admin_url: &str, name: &str) -> Result<(), PgTestError> {
+    {
+        let admin = connect(admin_url).await?;
+        let force = format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#);
         if let Err(e) = admin.client.batch_execute(&force).await {
             // `WITH (FORCE)` is PostgreSQL 13+. On older servers disconnect the sessions by hand;
             // a pool could reconnect in between, which is why this is only the fallback.
             debug!(error = %ErrorChain(&e), "DROP DATABASE ... WITH (FORCE) failed; terminating sessions and retrying");
             admin
                 .client
-                .execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", &[&self.name])
+                .execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", &[&name])
                 .await?;
-            let plain = format!(r#"DROP DATABASE IF EXISTS "{}""#, self.name);
+            let plain = format!(r#"DROP DATABASE IF EXISTS "{name}""#);
             admin.client.batch_execute(&plain).await?;
         }
         close(admin).await;
-        debug!(name = %self.name, "dropped test database");
-        Ok(())
     }
+    debug!(%name, "dropped test database");
+    Ok(())
 }
 
 impl std::fmt::Debug for TestDb {

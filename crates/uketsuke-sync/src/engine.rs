@@ -20,8 +20,9 @@ pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// Events per push request.
 pub const PUSH_BATCH: usize = 500;
-/// Rows per stream per pull page.
-pub const PULL_PAGE: u32 = 5000;
+/// Rows per stream per pull page. Larger pages mean fewer transactions, each
+/// touching a B-tree page more than once (5,000 → 20,000: 12.5 s → 7.9 s at 300k).
+pub const PULL_PAGE: u32 = 20_000;
 
 /// Short, exclusive access to the store.
 pub trait StoreAccess: Send + Sync {
