@@ -121,6 +121,53 @@ pub async fn upsert_programme(tx: &impl GenericClient, p: &Programme) -> Result<
     Ok(())
 }
 
+/// Define or change programmes, all in one transaction; terminals receive them on
+/// their next pull. A code must be 51–58 (national) or a local code.
+pub async fn add_programmes(pool: &Pool, programmes: &[Programme]) -> Result<usize> {
+    for p in programmes {
+        let national_code = matches!(p.code.as_str(), "51" | "52" | "53" | "54" | "55" | "56" | "57" | "58");
+        if p.code.trim().is_empty() || p.name_ja.trim().is_empty() || p.national != national_code {
+            return Err(CentralError::BadRequest(format!(
+                "programme {:?}: a code and a Japanese name are required, and `national` is true exactly for 51–58",
+                p.code
+            )));
+        }
+    }
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    db::lock_changes(&tx).await?;
+    for p in programmes {
+        upsert_programme(&tx, p).await?;
+    }
+    tx.commit().await?;
+    Ok(programmes.len())
+}
+
+pub async fn list_programmes(pool: &Pool) -> Result<Vec<Programme>> {
+    let c = pool.get().await?;
+    let mut out = Vec::new();
+    for r in c
+        .query("SELECT code, name_ja, name_en, age_rule, sex, \"interval\", age_base, copay_yen, national FROM programmes ORDER BY code", &[])
+        .await?
+    {
+        let bad = |what: &str| CentralError::Internal(format!("programmes.{what}"));
+        let sex: Option<String> = r.get(4);
+        let copay: i32 = r.get(7);
+        out.push(Programme {
+            code: r.get(0),
+            name_ja: r.get(1),
+            name_en: r.get(2),
+            age_rule: serde_json::from_value(r.get(3)).map_err(|_| bad("age_rule"))?,
+            sex: sex.map(|s| uketsuke_core::Sex::from_code(&s).ok_or_else(|| bad("sex"))).transpose()?,
+            interval: serde_json::from_value(r.get(5)).map_err(|_| bad("interval"))?,
+            age_base: serde_json::from_value(r.get(6)).map_err(|_| bad("age_base"))?,
+            copay_yen: copay as u32,
+            national: r.get(8),
+        });
+    }
+    Ok(out)
+}
+
 pub async fn upsert_venue(tx: &impl GenericClient, v: &Venue) -> Result<()> {
     tx.execute(
         "INSERT INTO venues (venue_id, name, address) VALUES ($1, $2, $3)

@@ -67,6 +67,8 @@ enum Command {
         out: PathBuf,
     },
     #[command(subcommand)]
+    Programme(ProgrammeCmd),
+    #[command(subcommand)]
     Venue(VenueCmd),
     #[command(subcommand)]
     Session(SessionCmd),
@@ -96,6 +98,15 @@ enum RosterCmd {
         #[arg(long)]
         reject_file: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum ProgrammeCmd {
+    /// Define or change programmes from a JSON file: one object or an array, in the
+    /// shape `uketsuke_core::Programme` serialises to (see `programme list`).
+    Add { file: PathBuf },
+    /// The programmes, as JSON (the same shape `add` takes).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -299,6 +310,17 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             std::fs::write(&out, &csv.bytes)?;
             print(serde_json::json!({ "rows": csv.rows, "out": out }));
         }
+        Command::Programme(ProgrammeCmd::Add { file }) => {
+            let text = std::fs::read_to_string(&file)?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| uketsuke_central::CentralError::BadRequest(format!("{}: {e}", file.display())))?;
+            let list = if value.is_array() { value } else { serde_json::Value::Array(vec![value]) };
+            let programmes: Vec<uketsuke_core::Programme> = serde_json::from_value(list)
+                .map_err(|e| uketsuke_central::CentralError::BadRequest(format!("{}: {e}", file.display())))?;
+            let n = admin::add_programmes(&pool, &programmes).await?;
+            print(serde_json::json!({ "programmes": n }));
+        }
+        Command::Programme(ProgrammeCmd::List) => print(admin::list_programmes(&pool).await?),
         Command::Venue(VenueCmd::Add { id, name, address }) => {
             admin::upsert_venue(&pool.get().await?, &Venue { venue_id: id, name, address }).await?;
             print(serde_json::json!({ "ok": true }));

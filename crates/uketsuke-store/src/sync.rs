@@ -345,6 +345,22 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
         for s in &cat.sessions {
             catalog::upsert_session(&tx, s)?;
         }
+        // Sessions no longer assigned to this terminal leave it, unless it recorded
+        // visits there (those stay until their events are long accepted).
+        let keep: Vec<&str> = cat.sessions.iter().map(|s| s.session_id.as_str()).collect();
+        let keep = serde_json::to_string(&keep).expect("serialisable");
+        tx.execute(
+            "DELETE FROM session_programmes WHERE session_id IN (
+                 SELECT session_id FROM sessions
+                 WHERE session_id NOT IN (SELECT value FROM json_each(?1))
+                   AND session_id NOT IN (SELECT session_id FROM visits))",
+            [&keep],
+        )?;
+        tx.execute(
+            "DELETE FROM sessions WHERE session_id NOT IN (SELECT value FROM json_each(?1))
+               AND session_id NOT IN (SELECT session_id FROM visits)",
+            [&keep],
+        )?;
     }
     let any_pending: bool =
         tx.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE sync_state = 'pending')", [], |r| r.get(0))?;

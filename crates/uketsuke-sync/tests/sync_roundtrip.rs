@@ -401,3 +401,27 @@ async fn a_walk_in_lands_in_the_matching_queue_and_the_decision_flows_back() {
         .await
         .is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_taken_away_leaves_the_terminal_unless_it_holds_visits_there() {
+    let central = Central::start().await;
+    let pm = session_am().replace("-AM", "-PM");
+    let mut sessions = vec![session_am()];
+    // The health centre has an afternoon session except on Sundays.
+    let has_pm = central.count(&format!("SELECT count(*) FROM sessions WHERE session_id = '{pm}'")).await == 1;
+    if has_pm {
+        sessions.push(pm.clone());
+    }
+    let t = Terminal::enroll(&central, "受付1", &sessions).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(t.count("SELECT count(*) FROM sessions") as usize, sessions.len());
+    t.check_in(&session_am(), &t.residents(1)[0]);
+    t.engine.sync_once(&t.store).await.unwrap();
+    for s in &sessions {
+        uketsuke_central::admin::unassign(central.pool(), t.enrollment.terminal_id, s).await.unwrap();
+    }
+    t.engine.sync_once(&t.store).await.unwrap();
+    // The morning session keeps its visit; the afternoon one is gone.
+    assert_eq!(t.count("SELECT count(*) FROM sessions"), 1);
+    assert_eq!(t.count(&format!("SELECT count(*) FROM sessions WHERE session_id = '{}'", session_am())), 1);
+}
