@@ -73,6 +73,17 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
+    fn the_documented_example_is_valid_and_states_the_defaults() {
+        // In a Jail: serialised with the test above, which sets environment variables.
+        figment::Jail::expect_with(|_| {
+            let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/central.example.toml");
+            assert_eq!(Config::load(Some(&example)).map_err(|e| e.to_string())?, Config::default());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_missing_named_file_is_an_error() {
         assert!(Config::load(Some(Path::new("/nonexistent/central.toml"))).is_err());
     }
