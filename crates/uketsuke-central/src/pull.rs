@@ -90,7 +90,8 @@ pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateT
     let roster = if fiscal_years.is_empty() {
         Vec::new()
     } else {
-        read_roster(&tx, cursors.roster, &fiscal_years, limit).await?
+        let window = history_window(&tx, fiscal_years[0]).await?;
+        read_roster(&tx, cursors.roster, &fiscal_years, &window, limit).await?
     };
     if let Some((_, seq)) = roster.last() {
         cursors.roster = *seq;
@@ -212,10 +213,38 @@ async fn read_catalog(
     Ok(Catalog { programmes, venues, sessions, staff })
 }
 
+/// Which screening history a terminal needs: what the interval checks can see.
+/// A programme every `n` fiscal years looks back `n - 1` years from the session's
+/// year; a once-per-lifetime programme looks at every year. Older records stay
+/// centrally (less personal data on the terminal, and a faster first pull).
+struct HistoryWindow {
+    from_fiscal_year: i32,
+    once_codes: Vec<String>,
+}
+
+async fn history_window(tx: &deadpool_postgres::Transaction<'_>, earliest_session_fy: i32) -> Result<HistoryWindow> {
+    let years: i32 = tx
+        .query_one(
+            "SELECT coalesce(max((\"interval\"->>'years')::int), 1) FROM programmes
+             WHERE \"interval\"->>'kind' = 'fiscal_years'",
+            &[],
+        )
+        .await?
+        .get(0);
+    let once_codes = tx
+        .query("SELECT code FROM programmes WHERE \"interval\"->>'kind' = 'once'", &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    Ok(HistoryWindow { from_fiscal_year: earliest_session_fy - years + 1, once_codes })
+}
+
 async fn read_roster(
     tx: &deadpool_postgres::Transaction<'_>,
     after: i64,
     fiscal_years: &[i32],
+    window: &HistoryWindow,
     limit: i64,
 ) -> Result<Vec<(RosterEntry, i64)>> {
     let rows = tx
@@ -244,9 +273,10 @@ async fn read_roster(
     let mut history: HashMap<String, Vec<(String, i32)>> = HashMap::new();
     for r in tx
         .query(
-            "SELECT resident_id, programme_code, fiscal_year FROM screening_history WHERE resident_id = ANY($1)
+            "SELECT resident_id, programme_code, fiscal_year FROM screening_history
+             WHERE resident_id = ANY($1) AND (fiscal_year >= $2 OR programme_code = ANY($3))
              ORDER BY resident_id, fiscal_year, programme_code",
-            &[&ids],
+            &[&ids, &window.from_fiscal_year, &window.once_codes],
         )
         .await?
     {

@@ -425,3 +425,42 @@ async fn a_session_taken_away_leaves_the_terminal_unless_it_holds_visits_there()
     assert_eq!(t.count("SELECT count(*) FROM sessions"), 1);
     assert_eq!(t.count(&format!("SELECT count(*) FROM sessions WHERE session_id = '{}'", session_am())), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_gets_only_the_history_its_eligibility_checks_can_see() {
+    use uketsuke_core::{eligibility, ScreeningRecord};
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+
+    let cfg = demo_config(RESIDENTS);
+    let catalog = uketsuke_demo::catalog(&cfg);
+    let session = catalog.sessions.iter().find(|s| s.session_id == session_am()).unwrap();
+    let local: Vec<ScreeningRecord> = {
+        let s = t.store.lock().unwrap();
+        let mut stmt =
+            s.connection().prepare("SELECT resident_id, programme_code, fiscal_year FROM screening_history").unwrap();
+        stmt.query_map([], |r| {
+            Ok(ScreeningRecord { resident_id: r.get(0)?, programme_code: r.get(1)?, fiscal_year: r.get(2)? })
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    let mut full = 0;
+    let mut checked = 0;
+    for d in uketsuke_demo::residents(&cfg) {
+        full += d.history.len();
+        if t.count(&format!("SELECT count(*) FROM residents WHERE resident_id = '{}'", d.resident.resident_id)) == 0 {
+            continue;
+        }
+        for p in catalog.programmes.iter().filter(|p| session.programmes.contains(&p.code)) {
+            let with_all = eligibility::check(&d.resident, p, session.date, &d.history);
+            let with_local = eligibility::check(&d.resident, p, session.date, &local);
+            assert_eq!(with_all, with_local, "{} {}", d.resident.resident_id, p.code);
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked}");
+    assert!(local.len() < full, "older history stays centrally: {} of {full}", local.len());
+}
