@@ -6,9 +6,6 @@ use std::time::Duration;
 
 use uketsuke_api::app::DemoOptions;
 use uketsuke_api::{run_sync_loop, App, SyncState, SystemClock};
-use uketsuke_core::events::{CopayInput, ScreeningInput};
-use uketsuke_core::{CopayCategory, IdentityMethod, ScreeningStatus};
-use uketsuke_store::reception::CheckInRequest;
 use uketsuke_store::DataDir;
 use uketsuke_synctest::{session_am, Central, Terminal};
 
@@ -18,15 +15,7 @@ async fn a_write_made_while_the_service_is_down_reaches_it_when_it_returns() {
     let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
     t.engine.sync_once(&t.store).await.unwrap();
     let resident = t.residents(1).remove(0);
-    let programme: String = t
-        .store
-        .lock()
-        .unwrap()
-        .connection()
-        .query_row("SELECT programme_code FROM session_programmes WHERE session_id = ?1 LIMIT 1", [session_am()], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let request = t.check_in_request(&session_am(), &resident);
     let Terminal { dir, keystore, store, .. } = t;
     drop(store);
 
@@ -44,19 +33,7 @@ async fn a_write_made_while_the_service_is_down_reaches_it_when_it_returns() {
     // The LAN goes away; staff keep working.
     let state = central.state.clone();
     central.running.take().unwrap().stop().await.unwrap();
-    app.check_in(&CheckInRequest {
-        session_id: session_am(),
-        resident_id: resident,
-        identity_method: IdentityMethod::VoucherOnly,
-        copay: CopayInput { category: CopayCategory::Standard, proof: String::new(), amount_yen: 500 },
-        screenings: vec![ScreeningInput {
-            programme_code: programme,
-            status: ScreeningStatus::Received,
-            stop_reason: None,
-            override_reason: Some("試験".into()),
-        }],
-    })
-    .unwrap();
+    app.check_in(&request).unwrap();
     let mut offline = false;
     for _ in 0..100 {
         if app.sync_view().state == SyncState::Offline {

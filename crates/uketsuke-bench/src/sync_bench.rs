@@ -97,15 +97,7 @@ pub async fn ingest(terminals: usize, per_terminal: usize) -> serde_json::Value 
     // The roster, once, to pick residents and a programme.
     clients[0].engine.sync_once(&clients[0].store).await.expect("roster");
     let residents = clients[0].residents(terminals);
-    let programme: String = clients[0]
-        .store
-        .lock()
-        .unwrap()
-        .connection()
-        .query_row("SELECT programme_code FROM session_programmes WHERE session_id = ?1 LIMIT 1", [session_am()], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let programme = clients[0].first_programme(&session_am());
     let mut work = Vec::new();
     for (i, t) in clients.iter().enumerate() {
         let stream_id: uuid::Uuid = t.store.lock().unwrap().meta().store_id.parse().unwrap();

@@ -162,30 +162,40 @@ impl Terminal {
         Actor { staff_id: "S0001".into(), department: "健康推進課".into() }
     }
 
-    /// Check in a resident at `session` for its first programme.
-    pub fn check_in(&self, session: &str, resident_id: &str) -> String {
-        let mut store = self.store.lock().unwrap();
-        let programme: String = store
+    /// The first programme (in code order) `session` offers, from this terminal's store.
+    pub fn first_programme(&self, session: &str) -> String {
+        self.store
+            .lock()
+            .unwrap()
             .connection()
             .query_row(
                 "SELECT programme_code FROM session_programmes WHERE session_id = ?1 ORDER BY programme_code LIMIT 1",
                 [session],
                 |r| r.get(0),
             )
-            .unwrap();
-        let req = CheckInRequest {
+            .unwrap()
+    }
+
+    /// A check-in at `session` for its first programme, standard copay, warnings overridden.
+    pub fn check_in_request(&self, session: &str, resident_id: &str) -> CheckInRequest {
+        CheckInRequest {
             session_id: session.into(),
             resident_id: resident_id.into(),
             identity_method: IdentityMethod::VoucherOnly,
             copay: CopayInput { category: CopayCategory::Standard, proof: String::new(), amount_yen: 500 },
             screenings: vec![ScreeningInput {
-                programme_code: programme,
+                programme_code: self.first_programme(session),
                 status: ScreeningStatus::Received,
                 stop_reason: None,
                 override_reason: Some("試験".into()),
             }],
-        };
-        store.check_in(&Terminal::actor(), Utc::now(), &req).unwrap().visit_id
+        }
+    }
+
+    /// Check in a resident at `session` for its first programme; returns the visit id.
+    pub fn check_in(&self, session: &str, resident_id: &str) -> String {
+        let req = self.check_in_request(session, resident_id);
+        self.store.lock().unwrap().check_in(&Terminal::actor(), Utc::now(), &req).unwrap().visit_id
     }
 
     /// Some residents the terminal holds, in id order.
