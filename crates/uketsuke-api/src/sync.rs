@@ -56,7 +56,7 @@ impl uketsuke_sync::StoreAccess for App {
         let mut g = self.lock();
         match &mut g.slot {
             Slot::Open(s) => Ok(f(s)?),
-            Slot::Failed(e) => Err(SyncError::Store(uketsuke_store::StoreError::Corrupt(e.message.clone()))),
+            Slot::Failed(e) => Err(SyncError::StoreUnavailable { code: e.code.clone(), message: e.message.clone() }),
         }
     }
 }

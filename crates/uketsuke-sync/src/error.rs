@@ -19,6 +19,9 @@ pub enum SyncError {
     Protocol(String),
     #[error("{0}")]
     Store(#[from] uketsuke_store::StoreError),
+    /// The local store is not open (the caller's own error, with its code).
+    #[error("{message}")]
+    StoreUnavailable { code: String, message: String },
     #[error("device identity: {0}")]
     Identity(String),
 }
@@ -34,6 +37,7 @@ impl SyncError {
             SyncError::Refused { code, .. } => code,
             SyncError::Protocol(_) => "SYNC_PROTOCOL_ERROR",
             SyncError::Store(e) => e.code(),
+            SyncError::StoreUnavailable { code, .. } => code,
             SyncError::Identity(_) => "DEVICE_IDENTITY_ERROR",
         }
     }
