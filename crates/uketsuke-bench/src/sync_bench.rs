@@ -22,6 +22,8 @@ pub async fn pull(residents: usize) -> serde_json::Value {
         "pages": report.pages,
         "seconds": secs,
         "rows_per_second": report.roster as f64 / secs,
+        "terminal_applying_seconds": report.pull_applying.as_secs_f64(),
+        "terminal_waiting_for_service_seconds": report.pull_waiting.as_secs_f64(),
         "target": "first pull of 300k in <= 4 s (>= 75k rows/s)",
     })
 }

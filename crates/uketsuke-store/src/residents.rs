@@ -9,20 +9,26 @@ use crate::catalog;
 use crate::error::{Result, StoreError};
 use crate::views::{ProgrammeEligibility, RemoteVisitView, ResidentCard, ResidentSummary, WalkInOutcomeView};
 
-/// Insert or replace a resident from the register. Stored names are kept byte-exact;
-/// only `kana_key` is derived.
-pub fn upsert_resident(conn: &Connection, r: &Resident) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO residents (resident_id, name_kanji, name_kana, kana_key, sex, birth_date, postal_code,
+/// Roster writes, shared by the one-row functions below and the first sync's
+/// bulk path (`sync::BulkInsert`), so both write exactly the same rows.
+pub(crate) const UPSERT_RESIDENT: &str =
+    "INSERT INTO residents (resident_id, name_kanji, name_kana, kana_key, sex, birth_date, postal_code,
                                 address, phone, copay_category, dv_support, provisional)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (resident_id) DO UPDATE SET name_kanji = excluded.name_kanji, name_kana = excluded.name_kana,
            kana_key = excluded.kana_key, sex = excluded.sex, birth_date = excluded.birth_date,
            postal_code = excluded.postal_code, address = excluded.address, phone = excluded.phone,
            copay_category = excluded.copay_category, dv_support = excluded.dv_support,
-           provisional = excluded.provisional",
-    )?
-    .execute(params![
+           provisional = excluded.provisional";
+pub(crate) const UPSERT_VOUCHER: &str =
+    "INSERT INTO vouchers (voucher_no, resident_id, fiscal_year) VALUES (?1, ?2, ?3)
+         ON CONFLICT (voucher_no) DO UPDATE SET resident_id = excluded.resident_id, fiscal_year = excluded.fiscal_year";
+pub(crate) const INSERT_HISTORY: &str =
+    "INSERT OR IGNORE INTO screening_history (resident_id, programme_code, fiscal_year) VALUES (?1, ?2, ?3)";
+
+/// Run [`UPSERT_RESIDENT`] (prepared by the caller) for `r`.
+pub(crate) fn execute_upsert_resident(stmt: &mut rusqlite::Statement<'_>, r: &Resident) -> Result<()> {
+    stmt.execute(params![
         r.resident_id,
         r.name_kanji,
         r.name_kana,
@@ -39,20 +45,19 @@ pub fn upsert_resident(conn: &Connection, r: &Resident) -> Result<()> {
     Ok(())
 }
 
+/// Insert or replace a resident from the register. Stored names are kept byte-exact;
+/// only `kana_key` is derived.
+pub fn upsert_resident(conn: &Connection, r: &Resident) -> Result<()> {
+    execute_upsert_resident(&mut *conn.prepare_cached(UPSERT_RESIDENT)?, r)
+}
+
 pub fn upsert_voucher(conn: &Connection, v: &Voucher) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO vouchers (voucher_no, resident_id, fiscal_year) VALUES (?1, ?2, ?3)
-         ON CONFLICT (voucher_no) DO UPDATE SET resident_id = excluded.resident_id, fiscal_year = excluded.fiscal_year",
-    )?
-    .execute(params![v.voucher_no, v.resident_id, v.fiscal_year])?;
+    conn.prepare_cached(UPSERT_VOUCHER)?.execute(params![v.voucher_no, v.resident_id, v.fiscal_year])?;
     Ok(())
 }
 
 pub fn insert_history(conn: &Connection, h: &ScreeningRecord) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO screening_history (resident_id, programme_code, fiscal_year) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![h.resident_id, h.programme_code, h.fiscal_year])?;
+    conn.prepare_cached(INSERT_HISTORY)?.execute(params![h.resident_id, h.programme_code, h.fiscal_year])?;
     Ok(())
 }
 

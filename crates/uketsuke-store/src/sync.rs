@@ -209,7 +209,7 @@ fn bulk_mode(conn: &Connection) -> Result<bool> {
     Ok(get(conn, "bulk_roster")?.as_deref() == Some("1"))
 }
 
-fn apply_roster_entry(conn: &Connection, e: &RosterEntry) -> Result<()> {
+fn apply_roster_entry(conn: &Connection, e: &RosterEntry, bulk: bool) -> Result<()> {
     let id = &e.resident.resident_id;
     if !e.active {
         // Removed from the roster: drop it unless this terminal recorded visits for them.
@@ -223,7 +223,7 @@ fn apply_roster_entry(conn: &Connection, e: &RosterEntry) -> Result<()> {
         return Ok(());
     }
     residents::upsert_resident(conn, &e.resident)?;
-    if !bulk_mode(conn)? {
+    if !bulk {
         conn.prepare_cached("DELETE FROM vouchers WHERE resident_id = ?1")?.execute([id])?;
     }
     for v in &e.vouchers {
@@ -241,6 +241,49 @@ fn apply_roster_entry(conn: &Connection, e: &RosterEntry) -> Result<()> {
     Ok(())
 }
 
+/// A first sync into an empty store: the same statements as [`apply_roster_entry`]
+/// (a resident changed during the first sync comes again in a later page), prepared
+/// once per page instead of looked up per row, and bound without clones.
+struct BulkInsert<'c, 'p> {
+    resident: rusqlite::Statement<'c>,
+    voucher: rusqlite::Statement<'c>,
+    history: rusqlite::Statement<'c>,
+    /// Vouchers are keyed by voucher number, which has nothing to do with the
+    /// roster's order: inserted in key order at the end of the page, each leaf of
+    /// the voucher B-tree is visited once per page instead of once per row.
+    vouchers: Vec<(&'p str, &'p str, i32)>,
+}
+
+impl<'c, 'p> BulkInsert<'c, 'p> {
+    fn new(conn: &'c Connection) -> Result<Self> {
+        Ok(BulkInsert {
+            resident: conn.prepare(residents::UPSERT_RESIDENT)?,
+            voucher: conn.prepare(residents::UPSERT_VOUCHER)?,
+            history: conn.prepare(residents::INSERT_HISTORY)?,
+            vouchers: Vec::new(),
+        })
+    }
+
+    fn insert(&mut self, e: &'p RosterEntry) -> Result<()> {
+        let r = &e.resident;
+        residents::execute_upsert_resident(&mut self.resident, r)?;
+        for (code, fy) in &e.history {
+            self.history.execute(params![r.resident_id, code, fy])?;
+        }
+        self.vouchers.extend(e.vouchers.iter().map(|v| (v.voucher_no.as_str(), r.resident_id.as_str(), v.fiscal_year)));
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        // Stable: a voucher number twice in one page keeps its arrival order.
+        self.vouchers.sort_by(|a, b| a.0.cmp(b.0));
+        for (no, resident, fy) in &self.vouchers {
+            self.voucher.execute(params![no, resident, fy])?;
+        }
+        Ok(())
+    }
+}
+
 /// Apply parked roster rows whose residents no longer have unsent events.
 pub fn apply_deferred_roster(conn: &mut Connection) -> Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -255,7 +298,7 @@ pub fn apply_deferred_roster(conn: &mut Connection) -> Result<usize> {
         }
         let entry: RosterEntry =
             serde_json::from_str(&entry).map_err(|_| StoreError::Corrupt(format!("deferred_roster {id}")))?;
-        apply_roster_entry(&tx, &entry)?;
+        apply_roster_entry(&tx, &entry, bulk_mode(&tx)?)?;
         tx.execute("DELETE FROM deferred_roster WHERE resident_id = ?1", [&id])?;
         n += 1;
     }
@@ -364,8 +407,13 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
     }
     let any_pending: bool =
         tx.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE sync_state = 'pending')", [], |r| r.get(0))?;
+    let bulk = bulk_mode(&tx)?;
+    let mut bulk_insert = if bulk && !any_pending { Some(BulkInsert::new(&tx)?) } else { None };
     for e in &page.roster {
-        if any_pending && has_pending_events_for(&tx, &e.resident.resident_id)? {
+        if let (Some(b), true) = (bulk_insert.as_mut(), e.active) {
+            b.insert(e)?;
+            tally.roster += 1;
+        } else if any_pending && has_pending_events_for(&tx, &e.resident.resident_id)? {
             tx.prepare_cached(
                 "INSERT INTO deferred_roster (resident_id, entry) VALUES (?1, ?2)
                  ON CONFLICT (resident_id) DO UPDATE SET entry = excluded.entry",
@@ -373,10 +421,11 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
             .execute(params![e.resident.resident_id, serde_json::to_string(e).expect("serialisable")])?;
             tally.deferred += 1;
         } else {
-            apply_roster_entry(&tx, e)?;
+            apply_roster_entry(&tx, e, bulk)?;
             tally.roster += 1;
         }
     }
+    bulk_insert.map(BulkInsert::finish).transpose()?;
     let applied: i64 = get(&tx, "roster_applied")?.and_then(|s| s.parse().ok()).unwrap_or(0);
     set(&tx, "roster_applied", &(applied + page.roster.len() as i64).to_string())?;
     for e in &page.events {
@@ -397,7 +446,7 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
         tally.walk_ins += 1;
     }
     set_json(&tx, "cursors", &page.cursors)?;
-    if !page.more && bulk_mode(&tx)? {
+    if !page.more && bulk {
         ensure_roster_indexes(&tx)?;
         tx.execute("DELETE FROM sync_state WHERE key = 'bulk_roster'", [])?;
     }

@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use uketsuke_protocol::*;
@@ -48,6 +49,10 @@ pub struct SyncReport {
     pub walk_ins: usize,
     pub pages: usize,
     pub skew_ms: Option<i64>,
+    /// Time spent waiting for pull pages from the service, and applying them to
+    /// the store (measurement only; the benchmark reports them).
+    pub pull_waiting: Duration,
+    pub pull_applying: Duration,
 }
 
 pub struct Engine {
@@ -190,7 +195,10 @@ impl Engine {
         };
         let mut next = fetch(store.with(|s| sync::cursors(s.connection()))?);
         loop {
+            let waiting = Instant::now();
             let (page, timing) = next.await.map_err(|e| SyncError::Protocol(e.to_string()))??;
+            let applying = Instant::now();
+            report.pull_waiting += applying - waiting;
             report.skew_ms = timing.skew_ms.or(report.skew_ms);
             let prefetch = page.more.then(|| fetch(page.cursors.clone()));
             let applied = store.with(|s| {
@@ -207,6 +215,7 @@ impl Engine {
                 }
             };
             report.pages += 1;
+            report.pull_applying += applying.elapsed();
             report.roster += tally.roster;
             report.remote_events += tally.events;
             report.walk_ins += tally.walk_ins;
