@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use tauri::State;
-use uketsuke_api::{ApiError, App, AppStatus, SyncView};
+use uketsuke_api::app::{AuditQuery, MyNumberView};
+use uketsuke_api::demo::LoginHint;
+use uketsuke_api::{ApiError, App, AppStatus, LoginRequest, SyncView};
 use uketsuke_store::reception::{CheckInRequest, CorrectionRequest, WalkInRequest};
-use uketsuke_store::views::{ResidentCard, ResidentSummary, SessionCounts, SessionView, StaffView, VisitView};
+use uketsuke_store::views::{AccessLogEntry, ResidentCard, ResidentSummary, SessionCounts, SessionView, VisitView};
 
 type R<T> = Result<T, ApiError>;
 
@@ -20,19 +22,37 @@ pub fn reset_local_cache(app: State<'_, Arc<App>>, confirmation: String) -> R<Ap
     app.reset_local_cache(&confirmation)
 }
 
-#[tauri::command(async)]
-pub fn list_staff(app: State<'_, Arc<App>>) -> R<Vec<StaffView>> {
-    app.list_staff()
+/// Password and code go to Rust and are checked there; nothing about the
+/// account comes back except the status.
+#[tauri::command]
+pub async fn login(app: State<'_, Arc<App>>, request: LoginRequest) -> R<AppStatus> {
+    app.login(&request).await
 }
 
 #[tauri::command(async)]
-pub fn select_staff(app: State<'_, Arc<App>>, staff_id: String) -> R<AppStatus> {
-    app.select_staff(&staff_id)
+pub fn logout(app: State<'_, Arc<App>>) -> AppStatus {
+    app.logout()
+}
+
+/// Demo mode only (refused once enrolled).
+#[tauri::command(async)]
+pub fn demo_login_hints(app: State<'_, Arc<App>>) -> R<Vec<LoginHint>> {
+    app.demo_login_hints()
 }
 
 #[tauri::command(async)]
-pub fn sign_out(app: State<'_, Arc<App>>) -> AppStatus {
-    app.sign_out()
+pub fn unlock_account(app: State<'_, Arc<App>>, staff_id: String) -> R<()> {
+    app.unlock_account(&staff_id)
+}
+
+#[tauri::command(async)]
+pub fn audit_log(app: State<'_, Arc<App>>, query: AuditQuery) -> R<Vec<AccessLogEntry>> {
+    app.audit_log(&query)
+}
+
+#[tauri::command]
+pub async fn view_my_number(app: State<'_, Arc<App>>, resident_id: String, reason: String) -> R<MyNumberView> {
+    app.view_my_number(&resident_id, &reason).await
 }
 
 #[tauri::command(async)]
@@ -104,5 +124,5 @@ pub fn requeue_event(app: State<'_, Arc<App>>, event_id: String) -> R<SyncView> 
 
 #[tauri::command]
 pub async fn enroll_terminal(app: State<'_, Arc<App>>, service_url: String, code: String) -> R<AppStatus> {
-    app.enroll(&service_url, &code).await
+    app.enroll_as_administrator(&service_url, &code).await
 }

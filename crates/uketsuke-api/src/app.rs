@@ -14,8 +14,10 @@ use uketsuke_store::{business_date, db, Actor, DataDir, Keystore, Store, StoreEr
 use crate::clock::Clock;
 use crate::demo;
 use crate::error::{ApiError, ApiResult};
+use crate::login::{self, LoginPolicy, LoginRequest, LogoutReason, Session};
 use crate::permissions::{self, Action};
 use crate::sync::SyncView;
+use uketsuke_store::audit::{self, ops, REASON_AUTH};
 use uketsuke_sync::{Engine, Enrollment};
 
 /// How the app starts when there is no central service.
@@ -44,15 +46,47 @@ pub enum StoreState {
     },
 }
 
+/// A 個人番号 for one view. Never stored; `Debug` hides the number.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct MyNumberView {
+    pub resident_id: String,
+    pub my_number: String,
+}
+
+impl std::fmt::Debug for MyNumberView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MyNumberView").field("resident_id", &self.resident_id).finish_non_exhaustive()
+    }
+}
+
+/// The audit view's filter; dates are JST days (YYYY-MM-DD), `to` inclusive.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, TS)]
+#[ts(export)]
+pub struct AuditQuery {
+    pub staff_id: Option<String>,
+    pub resident_id: Option<String>,
+    pub operation: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: Option<u32>,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct AppStatus {
     pub store: StoreState,
     pub demo_mode: bool,
     pub terminal_id: Option<String>,
-    /// The logged-in staff member (the demo picker's choice until login lands).
+    /// The logged-in staff member.
     pub staff: Option<StaffView>,
     pub allowed_actions: Vec<Action>,
+    /// The logged-in staff member may view 個人番号 (online only).
+    pub my_number_permission: bool,
+    /// Why the last session ended (idle timeout or logout), while nobody is logged in.
+    pub session_ended: Option<LogoutReason>,
+    /// Minutes without activity before the window locks.
+    pub idle_timeout_minutes: i64,
     pub pending_events: i64,
     /// ISO date (JST)
     pub today: String,
@@ -68,7 +102,9 @@ pub(crate) enum Slot {
 
 pub(crate) struct Inner {
     pub(crate) slot: Slot,
-    staff: Option<(Actor, StaffView)>,
+    pub(crate) session: Option<Session>,
+    /// Why the last session ended, until the next login (the window says so).
+    ended: Option<LogoutReason>,
 }
 
 /// An enrolled terminal's link to the central service.
@@ -81,7 +117,8 @@ pub(crate) struct SyncContext {
 pub struct App {
     data_dir: DataDir,
     keystore: Keystore,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) policy: LoginPolicy,
     demo: DemoOptions,
     inner: Mutex<Inner>,
     pub(crate) sync: Mutex<Option<SyncContext>>,
@@ -100,9 +137,9 @@ fn sync_context(data_dir: &DataDir, keystore: &Keystore, clock: &Arc<dyn Clock>)
         }
     };
     let clock = clock.clone();
-    match enrollment.transport(keystore) {
-        Ok(t) => {
-            let engine = Arc::new(Engine::new(t, Arc::new(move || clock.now())));
+    match enrollment.transport(keystore).and_then(|t| Ok((t, enrollment.audit_identity(keystore)?))) {
+        Ok((t, identity)) => {
+            let engine = Arc::new(Engine::new(t, Arc::new(move || clock.now())).with_audit(identity));
             Some(SyncContext { enrollment, engine })
         }
         Err(e) => {
@@ -137,7 +174,8 @@ impl App {
             keystore,
             clock,
             demo,
-            inner: Mutex::new(Inner { slot, staff: None }),
+            inner: Mutex::new(Inner { slot, session: None, ended: None }),
+            policy: LoginPolicy::from_env(),
             sync: Mutex::new(sync),
             sync_trigger: tokio::sync::Notify::new(),
             syncing: AtomicBool::new(false),
@@ -166,15 +204,25 @@ impl App {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Replace the login rules (tests; the window uses [`LoginPolicy::from_env`]).
+    pub fn with_policy(mut self, policy: LoginPolicy) -> App {
+        self.policy = policy;
+        self
+    }
+
     pub fn status(&self) -> AppStatus {
+        self.expire_idle();
         let g = self.lock();
         let today = business_date(self.clock.now());
         let (store, terminal_id, pending) = match &g.slot {
             Slot::Open(s) => (StoreState::Ready, Some(s.terminal_id().to_owned()), s.pending_events().unwrap_or(0)),
             Slot::Failed(e) => (StoreState::Failed { error: e.clone() }, None, 0),
         };
-        let staff = g.staff.as_ref().map(|(_, v)| v.clone());
+        let staff = g.session.as_ref().map(|s| s.view.clone());
         AppStatus {
+            my_number_permission: g.session.as_ref().is_some_and(|s| s.my_number_permission),
+            session_ended: g.ended,
+            idle_timeout_minutes: self.policy.idle_timeout.num_minutes(),
             store,
             demo_mode: self.sync.lock().unwrap_or_else(|p| p.into_inner()).is_none(),
             terminal_id,
@@ -192,6 +240,11 @@ impl App {
     /// still holds events the central service has not received.
     pub fn reset_local_cache(&self, confirmation: &str) -> ApiResult<AppStatus> {
         let now = self.clock.now();
+        // A store that opened has accounts: only an administrator resets it. One
+        // that did not open has nobody to log in, and the reset is the way out.
+        if matches!(self.lock().slot, Slot::Open(_)) {
+            self.as_staff(Action::ResetLocalCache, |_, _| Ok(()))?;
+        }
         {
             let mut g = self.lock();
             if confirmation.trim() != RESET_CONFIRMATION {
@@ -206,7 +259,7 @@ impl App {
             }
             // Close the store before moving its files.
             g.slot = Slot::Failed(ApiError::store_unavailable());
-            g.staff = None;
+            g.session = None;
             db::reset(&self.data_dir, confirmation, now)?;
             tracing::warn!("local cache reset by confirmed request");
             let enrolled = self.sync.lock().unwrap_or_else(|p| p.into_inner()).is_some();
@@ -230,7 +283,7 @@ impl App {
         {
             let mut g = self.lock();
             g.slot = Slot::Failed(ApiError::store_unavailable());
-            g.staff = None;
+            g.session = None;
             db::reset(&self.data_dir, RESET_CONFIRMATION, self.clock.now())?;
             let demo = DemoOptions { residents: 0, ..self.demo };
             g.slot = open_slot(&self.data_dir, &self.keystore, self.clock.as_ref(), demo, false);
@@ -239,6 +292,12 @@ impl App {
         tracing::info!("terminal enrolled; first sync requested");
         self.request_sync();
         Ok(self.status())
+    }
+
+    /// [`App::enroll`] from the window: only a logged-in administrator.
+    pub async fn enroll_as_administrator(&self, service_url: &str, code: &str) -> ApiResult<AppStatus> {
+        self.as_staff(Action::EnrollTerminal, |_, _| Ok(()))?;
+        self.enroll(service_url, code).await
     }
 
     /// Put an event the service refused back in the queue, after its cause was fixed.
@@ -253,7 +312,7 @@ impl App {
         Ok(self.sync_view())
     }
 
-    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> ApiResult<T>) -> ApiResult<T> {
+    pub(crate) fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> ApiResult<T>) -> ApiResult<T> {
         let mut g = self.lock();
         match &mut g.slot {
             Slot::Open(s) => f(s),
@@ -261,35 +320,237 @@ impl App {
         }
     }
 
-    /// Run `f` as the logged-in staff member, if their role allows `action`.
-    fn as_staff<T>(&self, action: Action, f: impl FnOnce(&mut Store, &Actor) -> ApiResult<T>) -> ApiResult<T> {
+    /// Run `f` as the logged-in staff member, if their role allows `action`. An
+    /// idle session ends first; a refusal is logged.
+    pub(crate) fn as_staff<T>(
+        &self,
+        action: Action,
+        f: impl FnOnce(&mut Store, &Actor) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        self.expire_idle();
+        let now = self.clock.now();
         let mut g = self.lock();
         let inner = &mut *g;
-        let (actor, view) = inner.staff.as_ref().ok_or_else(ApiError::not_logged_in)?;
-        if !permissions::allows(view.role, action) {
+        let session = inner.session.as_mut().ok_or_else(ApiError::not_logged_in)?;
+        let store = match &mut inner.slot {
+            Slot::Open(s) => s,
+            Slot::Failed(e) => return Err(e.clone()),
+        };
+        if !permissions::allows(session.view.role, action) {
+            let tid = store.terminal_id().to_owned();
+            audit::append(
+                store.connection(),
+                &session.actor,
+                &tid,
+                now,
+                REASON_AUTH,
+                None,
+                ops::REFUSED,
+                action.name(),
+            )?;
             return Err(ApiError::forbidden(action.name()));
         }
-        match &mut inner.slot {
-            Slot::Open(s) => f(s, actor),
-            Slot::Failed(e) => Err(e.clone()),
-        }
+        session.last_activity = now;
+        let actor = session.actor.clone();
+        f(store, &actor)
     }
 
-    /// The demo staff picker (replaced by real login in the login issue).
-    pub fn list_staff(&self) -> ApiResult<Vec<StaffView>> {
-        self.with_store(|s| Ok(s.staff()?))
+    /// The logged-in session, if any (after ending an idle one).
+    pub(crate) fn session(&self) -> Option<Session> {
+        self.expire_idle();
+        self.lock().session.clone()
     }
 
-    pub fn select_staff(&self, staff_id: &str) -> ApiResult<AppStatus> {
+    /// End the session if it has been idle longer than the policy allows.
+    fn expire_idle(&self) {
         let now = self.clock.now();
-        let chosen = self.with_store(|s| Ok(s.select_staff(staff_id, now)?))?;
-        self.lock().staff = Some(chosen);
+        let mut g = self.lock();
+        let inner = &mut *g;
+        let Some(s) = inner.session.as_ref() else { return };
+        if now - s.last_activity <= self.policy.idle_timeout {
+            return;
+        }
+        if let Slot::Open(store) = &inner.slot {
+            if let Err(e) = login::record_logout(store, s, LogoutReason::Idle, now) {
+                tracing::error!(code = %e.code, "idle logout not logged");
+            }
+        }
+        tracing::info!(staff = %s.actor.staff_id, "session ended after idle timeout");
+        inner.session = None;
+        inner.ended = Some(LogoutReason::Idle);
+    }
+
+    /// Log in with staff id, password and the authenticator's code. Verified here
+    /// against the credentials the central service synced; when the service is
+    /// reachable it confirms the account, otherwise the offline grace period applies.
+    pub async fn login(&self, req: &LoginRequest) -> ApiResult<AppStatus> {
+        let now = self.clock.now();
+        if let Some(s) = self.session() {
+            return Err(ApiError::new("ALREADY_LOGGED_IN", "log out first").with("staff_id", &s.actor.staff_id));
+        }
+        let prepared = self.with_store(|s| login::prepare(s, &self.policy, &req.staff_id, now))?;
+        let verified = {
+            let (p, r, user) = (prepared.clone(), req.clone(), login::os_user());
+            // Argon2id takes a noticeable fraction of a second: off the async runtime.
+            tokio::task::spawn_blocking(move || login::verify(&p, &r, &user, now))
+                .await
+                .map_err(|e| ApiError::new("INTERNAL", e.to_string()))?
+        };
+        let step = match verified {
+            Ok(step) => step,
+            Err(reason) => {
+                return Err(self.with_store(|s| login::record_failure(s, &self.policy, &prepared, reason, now))?);
+            }
+        };
+        let engine = self.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|c| c.engine.clone());
+        let enrolled = engine.is_some();
+        let mut online = None;
+        if let Some(engine) = engine {
+            let staff_id = prepared.account.as_ref().map(|a| a.staff.staff_id.clone()).unwrap_or_default();
+            match engine.online_login(&staff_id, step).await {
+                Ok(at) => online = Some(at),
+                Err(uketsuke_sync::SyncError::Refused { code, .. }) => {
+                    let reason = match code.as_str() {
+                        "STAFF_DISABLED" => "disabled_by_service",
+                        "STAFF_LOCKED" => "locked_by_service",
+                        "TOTP_REPLAYED" => "totp_replayed",
+                        _ => "refused_by_service",
+                    };
+                    self.with_store(|s| login::record_failure(s, &self.policy, &prepared, reason, now))?;
+                    return Err(login::refused_by_service(&code));
+                }
+                Err(e) => tracing::info!(error = %e, "service unreachable at login; offline rules apply"),
+            }
+        }
+        let session = self.with_store(|s| login::complete(s, &self.policy, &prepared, step, online, enrolled, now))?;
+        {
+            let mut g = self.lock();
+            g.session = Some(session);
+            g.ended = None;
+        }
+        self.request_sync();
         Ok(self.status())
     }
 
-    pub fn sign_out(&self) -> AppStatus {
-        self.lock().staff = None;
+    pub fn logout(&self) -> AppStatus {
+        let now = self.clock.now();
+        {
+            let mut g = self.lock();
+            let inner = &mut *g;
+            if let (Some(s), Slot::Open(store)) = (inner.session.as_ref(), &inner.slot) {
+                if let Err(e) = login::record_logout(store, s, LogoutReason::User, now) {
+                    tracing::error!(code = %e.code, "logout not logged");
+                }
+            }
+            if inner.session.take().is_some() {
+                inner.ended = Some(LogoutReason::User);
+            }
+        }
         self.status()
+    }
+
+    /// A supervisor unlocks an account locked by failed logins.
+    pub fn unlock_account(&self, staff_id: &str) -> ApiResult<()> {
+        let now = self.clock.now();
+        self.as_staff(Action::UnlockAccount, |s, a| login::unlock(s, a, staff_id, now))?;
+        self.request_sync();
+        Ok(())
+    }
+
+    /// Demo mode only: the demo accounts' password and each one's current code,
+    /// so the demo can be tried without an authenticator. An enrolled terminal
+    /// refuses.
+    pub fn demo_login_hints(&self) -> ApiResult<Vec<crate::demo::LoginHint>> {
+        if self.sync.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+            return Err(ApiError::new("NOT_DEMO", "this terminal is enrolled; there are no demo accounts"));
+        }
+        let now = self.clock.now();
+        self.with_store(|s| crate::demo::login_hints(s, now))
+    }
+
+    /// One resident's 個人番号, for one view: online only, for staff whose role
+    /// allows it and who hold the My Number permission, with a reason. The service
+    /// logs the view before answering; this terminal logs it too. The number is
+    /// returned to the window and kept nowhere.
+    pub async fn view_my_number(&self, resident_id: &str, reason: &str) -> ApiResult<MyNumberView> {
+        let now = self.clock.now();
+        let reason = reason.trim();
+        let permitted = self.session().is_some_and(|s| s.my_number_permission);
+        let staff_id = self.as_staff(Action::ViewMyNumber, |s, a| {
+            if !permitted {
+                let tid = s.terminal_id().to_owned();
+                audit::append(
+                    s.connection(),
+                    a,
+                    &tid,
+                    now,
+                    REASON_AUTH,
+                    Some(resident_id),
+                    ops::REFUSED,
+                    "view_my_number: no permission",
+                )?;
+                return Err(ApiError::new("MY_NUMBER_NOT_PERMITTED", "this staff member may not view 個人番号"));
+            }
+            if reason.is_empty() {
+                return Err(ApiError::new("REASON_REQUIRED", "a reason is required").with("field", "reason"));
+            }
+            Ok(a.staff_id.clone())
+        })?;
+        let engine = self.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|c| c.engine.clone());
+        let Some(engine) = engine else {
+            return Err(ApiError::new("MY_NUMBER_ONLINE_ONLY", "個人番号 is only on the central service"));
+        };
+        let res = engine.my_number(&staff_id, resident_id, reason).await.map_err(|e| match e {
+            uketsuke_sync::SyncError::Offline(_) => {
+                ApiError::new("MY_NUMBER_ONLINE_ONLY", "the central service cannot be reached")
+            }
+            other => ApiError::new(other.code(), other.to_string()),
+        })?;
+        self.as_staff(Action::ViewMyNumber, |s, a| {
+            let tid = s.terminal_id().to_owned();
+            audit::append(s.connection(), a, &tid, now, reason, Some(resident_id), ops::VIEW_MY_NUMBER, "")?;
+            Ok(())
+        })?;
+        Ok(MyNumberView { resident_id: res.resident_id.clone(), my_number: res.my_number.clone() })
+    }
+
+    /// The supervisor's audit view of this terminal's access log (newest first).
+    /// Looking is itself logged.
+    pub fn audit_log(&self, filter: &AuditQuery) -> ApiResult<Vec<AccessLogEntry>> {
+        let now = self.clock.now();
+        self.as_staff(Action::ViewAuditLog, |s, a| {
+            let tid = s.terminal_id().to_owned();
+            let detail = serde_json::to_string(filter).unwrap_or_default();
+            audit::append(s.connection(), a, &tid, now, "監査", None, ops::VIEW_AUDIT, &detail)?;
+            let day = |d: &Option<String>| -> ApiResult<Option<String>> {
+                match d.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                    None => Ok(None),
+                    Some(d) => {
+                        let date = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                            .map_err(|_| ApiError::new("DATE_INVALID", "dates are YYYY-MM-DD").with("field", "date"))?;
+                        // Days are JST business days; `at` is stored in UTC.
+                        let start = date.and_hms_opt(0, 0, 0).expect("midnight") - Duration::hours(9);
+                        Ok(Some(start.and_utc().to_rfc3339()))
+                    }
+                }
+            };
+            let from = day(&filter.from)?;
+            let to = day(&filter.to)?.map(|t| {
+                (chrono::DateTime::parse_from_rfc3339(&t).expect("made above") + Duration::days(1)).to_rfc3339()
+            });
+            let nonempty =
+                |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+            let (staff, resident, op) =
+                (nonempty(&filter.staff_id), nonempty(&filter.resident_id), nonempty(&filter.operation));
+            let f = audit::AuditFilter {
+                staff_id: staff.as_deref(),
+                resident_id: resident.as_deref(),
+                operation: op.as_deref(),
+                from: from.as_deref(),
+                to: to.as_deref(),
+            };
+            Ok(audit::query(s.connection(), &f, filter.limit.unwrap_or(200).clamp(1, 1000))?)
+        })
     }
 
     /// Sessions from yesterday to a week ahead.
@@ -368,6 +629,7 @@ fn open_slot(
         }
         if demo_sessions {
             demo::ensure_sessions_today(&mut store, now)?;
+            demo::ensure_credentials(&mut store)?;
         }
         Ok(store)
     })();

@@ -20,6 +20,7 @@ pub fn seed(store: &mut Store, residents: usize, seed: u64, now: DateTime<Utc>) 
         venues: cat.venues,
         sessions: cat.sessions,
     })?;
+    set_demo_credentials(store)?;
     let n = store
         .load_residents(uketsuke_demo::residents(&cfg).map(|d| (d.resident, vec![d.voucher], d.history)), 5_000)?;
     tracing::info!(residents = n, "demo data seeded");
@@ -40,4 +41,70 @@ pub fn ensure_sessions_today(store: &mut Store, now: DateTime<Utc>) -> ApiResult
     let sessions = uketsuke_demo::sessions_for_day(today, &venues);
     store.load_catalog(&CatalogLoad { sessions, ..Default::default() })?;
     Ok(())
+}
+
+/// A demo store made before staff login existed: give its demo staff their
+/// demo credentials (once; never on an enrolled terminal).
+pub fn ensure_credentials(store: &mut Store) -> ApiResult<()> {
+    let any: bool = store
+        .connection()
+        .query_row("SELECT EXISTS (SELECT 1 FROM staff WHERE password_hash IS NOT NULL)", [], |r| r.get(0))
+        .map_err(uketsuke_store::StoreError::from)?;
+    if !any {
+        set_demo_credentials(store)?;
+    }
+    Ok(())
+}
+
+/// Demo accounts: every demo staff member gets the demo password and their demo
+/// TOTP seed (`uketsuke_demo::city`). Demo stores only; an enrolled terminal's
+/// accounts come from the central service.
+pub fn set_demo_credentials(store: &mut Store) -> ApiResult<()> {
+    let hash =
+        uketsuke_auth::hash_password(uketsuke_demo::city::DEMO_PASSWORD, uketsuke_auth::Argon2Params::RECOMMENDED)
+            .map_err(|e| crate::ApiError::new(e.code(), e.to_string()))?;
+    let conn = store.connection();
+    for s in uketsuke_demo::city::staff() {
+        let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(&s.staff_id))
+            .map_err(|e| crate::ApiError::new(e.code(), e.to_string()))?;
+        uketsuke_store::accounts::set_credentials(
+            conn,
+            &s.staff_id,
+            &hash,
+            &seed.to_base32(),
+            s.role == uketsuke_core::Role::Supervisor,
+        )?;
+    }
+    Ok(())
+}
+
+/// What the demo login screen shows: who the demo staff are, the shared demo
+/// password and each one's current authenticator code.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct LoginHint {
+    pub staff_id: String,
+    pub name: String,
+    pub role: uketsuke_core::Role,
+    pub password: String,
+    pub totp_code: String,
+}
+
+pub fn login_hints(store: &mut Store, now: DateTime<Utc>) -> ApiResult<Vec<LoginHint>> {
+    let mut out = Vec::new();
+    for s in uketsuke_demo::city::staff().into_iter().filter(|s| s.active) {
+        if uketsuke_store::accounts::account(store.connection(), &s.staff_id)?.is_none() {
+            continue;
+        }
+        let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(&s.staff_id))
+            .map_err(|e| crate::ApiError::new(e.code(), e.to_string()))?;
+        out.push(LoginHint {
+            staff_id: s.staff_id,
+            name: s.name,
+            role: s.role,
+            password: uketsuke_demo::city::DEMO_PASSWORD.to_owned(),
+            totp_code: uketsuke_auth::code_at(&seed, now),
+        });
+    }
+    Ok(out)
 }

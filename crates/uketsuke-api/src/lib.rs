@@ -11,11 +11,13 @@ pub mod app;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod login;
 pub mod permissions;
 pub mod sync;
 
 pub use app::{App, AppStatus, StoreState};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::ApiError;
+pub use login::{LoginPolicy, LoginRequest, LogoutReason};
 pub use permissions::Action;
 pub use sync::{run_sync_loop, SyncState, SyncView};

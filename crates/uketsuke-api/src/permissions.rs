@@ -19,10 +19,21 @@ pub enum Action {
     RegisterWalkIn,
     /// Today's attendee list and counts.
     ViewAttendance,
+    /// Clear another account's failed logins and lock.
+    UnlockAccount,
+    /// The audit view (every access on this terminal).
+    ViewAuditLog,
+    /// One resident's 個人番号, online, with a reason; also needs the person's own
+    /// My Number permission.
+    ViewMyNumber,
+    /// Enroll this terminal with the central service.
+    EnrollTerminal,
+    /// Set a healthy local store aside and start anew.
+    ResetLocalCache,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 12] = [
         Action::SearchResidents,
         Action::ViewResident,
         Action::CheckIn,
@@ -30,6 +41,11 @@ impl Action {
         Action::CancelVisit,
         Action::RegisterWalkIn,
         Action::ViewAttendance,
+        Action::UnlockAccount,
+        Action::ViewAuditLog,
+        Action::ViewMyNumber,
+        Action::EnrollTerminal,
+        Action::ResetLocalCache,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,19 +57,38 @@ impl Action {
             Action::CancelVisit => "cancel_visit",
             Action::RegisterWalkIn => "register_walk_in",
             Action::ViewAttendance => "view_attendance",
+            Action::UnlockAccount => "unlock_account",
+            Action::ViewAuditLog => "view_audit_log",
+            Action::ViewMyNumber => "view_my_number",
+            Action::EnrollTerminal => "enroll_terminal",
+            Action::ResetLocalCache => "reset_local_cache",
         }
     }
 }
 
 /// Least privilege: reception work is for reception staff and their supervisors;
-/// clerks see attendance (they prepare exports); administrators manage the system
-/// and see no resident data through the reception screens.
+/// supervisors also unlock accounts and read the audit log; clerks see attendance
+/// (they prepare exports); administrators manage the system (enrollment) and see
+/// no resident data through the reception screens. 個人番号 additionally needs
+/// the person's own permission, checked where it is used.
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
+    let reception = matches!(
+        action,
+        SearchResidents
+            | ViewResident
+            | CheckIn
+            | CorrectVisit
+            | CancelVisit
+            | RegisterWalkIn
+            | ViewAttendance
+            | ViewMyNumber
+    );
     match role {
-        Role::Reception | Role::Supervisor => true,
+        Role::Reception => reception,
+        Role::Supervisor => reception || matches!(action, UnlockAccount | ViewAuditLog),
         Role::Clerk => matches!(action, ViewAttendance),
-        Role::Administrator => false,
+        Role::Administrator => matches!(action, EnrollTerminal | ResetLocalCache),
     }
 }
 
@@ -67,9 +102,11 @@ mod tests {
 
     #[test]
     fn reception_may_do_reception_work_and_others_are_limited() {
-        assert!(Action::ALL.iter().all(|a| allows(Role::Reception, *a)));
+        assert!(allows(Role::Reception, Action::CheckIn) && allows(Role::Reception, Action::SearchResidents));
+        assert!(!allows(Role::Reception, Action::UnlockAccount) && !allows(Role::Reception, Action::ViewAuditLog));
+        assert!(allows(Role::Supervisor, Action::UnlockAccount) && allows(Role::Supervisor, Action::ViewAuditLog));
         assert_eq!(allowed_actions(Role::Clerk), vec![Action::ViewAttendance]);
-        assert!(allowed_actions(Role::Administrator).is_empty());
+        assert_eq!(allowed_actions(Role::Administrator), vec![Action::EnrollTerminal, Action::ResetLocalCache]);
         assert!(!allows(Role::Clerk, Action::CheckIn));
     }
 }

@@ -28,7 +28,13 @@ async fn a_write_made_while_the_service_is_down_reaches_it_when_it_returns() {
     ));
     assert!(!app.status().demo_mode);
     tokio::spawn(run_sync_loop(app.clone()));
-    app.select_staff("S0001").unwrap();
+    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed("S0001")).unwrap();
+    let login = uketsuke_api::LoginRequest {
+        staff_id: "S0001".into(),
+        password: uketsuke_demo::city::DEMO_PASSWORD.into(),
+        totp_code: uketsuke_auth::code_at(&seed, chrono::Utc::now()),
+    };
+    app.login(&login).await.unwrap();
 
     // The LAN goes away; staff keep working.
     let state = central.state.clone();

@@ -462,7 +462,21 @@ async fn analyze_roster(c: &impl GenericClient) -> Result<()> {
 
 /// Load the demo city (catalog, staff, roster with history) into the service:
 /// the README's two-terminal walkthrough starts from it.
-pub async fn demo_seed(pool: &Pool, cfg: &uketsuke_demo::DemoConfig) -> Result<usize> {
+/// A demo 個人番号: 11 digits from the resident's position, and the check digit.
+/// Synthetic (the demo city is fictional), valid by the check-digit rule.
+fn demo_my_number(i: usize) -> String {
+    let body = format!("{:011}", 90_000_000_000u64 + i as u64);
+    let digits: [u8; 11] = std::array::from_fn(|k| body.as_bytes()[k] - b'0');
+    format!("{body}{}", uketsuke_roster::my_number_check_digit(&digits))
+}
+
+/// Load the demo city. Its staff get the demo password and demo TOTP seeds
+/// (`uketsuke_demo::city`), hashed with `argon2`: demo data only.
+pub async fn demo_seed(
+    pool: &Pool,
+    cfg: &uketsuke_demo::DemoConfig,
+    argon2: uketsuke_auth::Argon2Params,
+) -> Result<usize> {
     let catalog = uketsuke_demo::catalog(cfg);
     let mut c = pool.get().await?;
     let tx = c.transaction().await?;
@@ -476,15 +490,31 @@ pub async fn demo_seed(pool: &Pool, cfg: &uketsuke_demo::DemoConfig) -> Result<u
     for s in &catalog.sessions {
         upsert_session(&tx, s).await?;
     }
+    let demo_hash = uketsuke_auth::hash_password(uketsuke_demo::city::DEMO_PASSWORD, argon2)
+        .map_err(|e| CentralError::Internal(e.to_string()))?;
     for s in &catalog.staff {
         upsert_staff(&tx, s).await?;
+        let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(&s.staff_id))
+            .map_err(|e| CentralError::Internal(e.to_string()))?;
+        tx.execute(
+            "UPDATE staff SET password_hash = $2, totp_secret = $3, my_number_permission = ($4 = 'supervisor')
+             WHERE staff_id = $1",
+            &[
+                &s.staff_id,
+                &demo_hash,
+                &seed.to_base32(),
+                &serde_json::to_value(s.role).ok().and_then(|v| v.as_str().map(str::to_owned)),
+            ],
+        )
+        .await?;
     }
     let mut batch = Vec::with_capacity(5000);
     let mut history = Vec::new();
     let mut n = 0;
     for r in uketsuke_demo::residents(cfg) {
         history.extend(r.history);
-        batch.push(RosterRecord { resident: r.resident, voucher: r.voucher, my_number: None, active: true });
+        let my_number = Some(demo_my_number(n + batch.len()));
+        batch.push(RosterRecord { resident: r.resident, voucher: r.voucher, my_number, active: true });
         if batch.len() == 5000 {
             n += batch.len();
             upsert_roster(&tx, &batch, None).await?;

@@ -26,6 +26,11 @@ pub struct Config {
     pub pool_size: usize,
     /// Seconds to let requests in flight finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Argon2id cost for staff passwords (security.md §7.1: 64 MiB, 3 passes, 1 lane).
+    /// Terminals verify with the parameters stored in each hash.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
 }
 
 impl Default for Config {
@@ -39,11 +44,22 @@ impl Default for Config {
             log_format: "text".into(),
             pool_size: 16,
             shutdown_grace_secs: 10,
+            argon2_memory_kib: uketsuke_auth::Argon2Params::RECOMMENDED.m_kib,
+            argon2_iterations: uketsuke_auth::Argon2Params::RECOMMENDED.t,
+            argon2_parallelism: uketsuke_auth::Argon2Params::RECOMMENDED.p,
         }
     }
 }
 
 impl Config {
+    pub fn argon2(&self) -> uketsuke_auth::Argon2Params {
+        uketsuke_auth::Argon2Params {
+            m_kib: self.argon2_memory_kib,
+            t: self.argon2_iterations,
+            p: self.argon2_parallelism,
+        }
+    }
+
     /// Defaults, then the file (if given and present), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));

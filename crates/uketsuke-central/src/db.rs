@@ -18,8 +18,10 @@ use uketsuke_protocol::ServiceInfo;
 use crate::error::{CentralError, Result};
 
 /// `(version, name, sql)` in order.
-pub const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "initial", include_str!("../../../migrations/central/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "initial", include_str!("../../../migrations/central/0001_initial.sql")),
+    (2, "accounts_audit", include_str!("../../../migrations/central/0002_accounts_audit.sql")),
+];
 
 /// Advisory lock keys (an arbitrary constant namespace: "uke" + n).
 const LOCK_MIGRATE: i64 = 0x756b_6500_0001;

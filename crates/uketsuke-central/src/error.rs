@@ -26,6 +26,10 @@ pub enum CentralError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A request the service understood and refuses, with its own stable code
+    /// (e.g. `STAFF_DISABLED`, `AUDIT_CHAIN_GAP`).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("database: {0}")]
     Db(#[from] tokio_postgres::Error),
     #[error("database pool: {0}")]
@@ -54,6 +58,7 @@ impl CentralError {
             CentralError::BatchTooLarge { .. } => codes::BATCH_TOO_LARGE,
             CentralError::NotFound(_) => "NOT_FOUND",
             CentralError::Conflict(_) => "CONFLICT",
+            CentralError::Refused { code, .. } => code,
             CentralError::Db(_) | CentralError::Pool(_) => codes::UNAVAILABLE,
             CentralError::Pki(_) => "PKI_ERROR",
             CentralError::Io(_) | CentralError::Internal(_) => codes::INTERNAL,
@@ -69,6 +74,7 @@ impl CentralError {
             CentralError::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             CentralError::NotFound(_) => StatusCode::NOT_FOUND,
             CentralError::Conflict(_) => StatusCode::CONFLICT,
+            CentralError::Refused { .. } => StatusCode::FORBIDDEN,
             CentralError::Db(_) | CentralError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

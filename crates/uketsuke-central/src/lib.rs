@@ -8,9 +8,15 @@
 //! - [`admin`]: what the administration CLI does (roster, catalog, staff, terminals,
 //!   walk-in matching, review flags, attendance export).
 //!
+//! - [`accounts`]: staff credentials (Argon2id, TOTP), the online-login check,
+//!   the 個人番号 gate; [`audit`]: shipped access logs, their verification,
+//!   receipts, findings, queries and the sealed archive.
+//!
 //! Time is passed in (`now`) or read through [`routes::Clock`], never inside the logic.
 
+pub mod accounts;
 pub mod admin;
+pub mod audit;
 pub mod config;
 pub mod db;
 pub mod error;

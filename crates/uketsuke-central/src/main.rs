@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
-use uketsuke_central::{admin, db, pki, Config, SystemClock};
+use uketsuke_central::{accounts, admin, audit, db, pki, Config, SystemClock};
 use uketsuke_core::{Staff, Venue};
 use uuid::Uuid;
 
@@ -80,6 +80,8 @@ enum Command {
     WalkIn(WalkInCmd),
     /// Open review flags (e.g. one resident checked in on two terminals).
     Review,
+    #[command(subcommand)]
+    Audit(AuditCmd),
 }
 
 #[derive(Subcommand)]
@@ -157,6 +159,60 @@ enum StaffCmd {
     },
     Enable {
         id: String,
+    },
+    /// Set a staff member's password, read from standard input (first line; the
+    /// staff member types it at the administrator's desk). Checked against the policy.
+    Password {
+        id: String,
+    },
+    /// Enrol a new authenticator seed and print its QR code, once.
+    Totp {
+        id: String,
+    },
+    /// Grant or withdraw the permission to view 個人番号.
+    MyNumber {
+        id: String,
+        #[arg(long, value_parser = ["grant", "withdraw"])]
+        set: String,
+    },
+    /// Let only this OS account log in as this staff member (empty: any).
+    OsAccount {
+        id: String,
+        #[arg(long, default_value = "")]
+        account: String,
+    },
+    /// Clear failed logins and a lock.
+    Unlock {
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Shipped access-log entries, newest first.
+    Query {
+        #[arg(long)]
+        staff: Option<String>,
+        #[arg(long)]
+        resident: Option<String>,
+        #[arg(long)]
+        operation: Option<String>,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+    },
+    /// A resident's access report (who looked at the record, when, why).
+    Report { resident: String },
+    /// Open findings: gaps, edits, reorders, forged checkpoints, silent terminals.
+    Flags,
+    /// Re-verify every stored chain, and flag terminals that were online within
+    /// `--silent-hours` but shipped no access log in that time.
+    Verify {
+        #[arg(long, default_value_t = 24)]
+        silent_hours: i64,
     },
 }
 
@@ -275,7 +331,8 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         Command::DemoSeed { residents, seed, today } => {
             let today = today
                 .unwrap_or_else(|| now.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap()).date_naive());
-            let n = admin::demo_seed(&pool, &uketsuke_demo::DemoConfig { seed, residents, today }).await?;
+            let n =
+                admin::demo_seed(&pool, &uketsuke_demo::DemoConfig { seed, residents, today }, config.argon2()).await?;
             print(serde_json::json!({ "residents": n }));
         }
         Command::Roster(RosterCmd::Import { file, encoding, skip_bad, reject_file }) => {
@@ -382,6 +439,64 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             print(serde_json::json!({ "ok": true }));
         }
         Command::Review => print(admin::list_review_flags(&pool).await?),
+        Command::Staff(StaffCmd::Password { id }) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+            accounts::set_password(&pool, &id, &password, config.argon2(), now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Staff(StaffCmd::Totp { id }) => {
+            let secret = accounts::enroll_totp(&pool, &id, now).await?;
+            let uri = uketsuke_auth::totp::otpauth_uri(&secret, "Uketsuke", &id);
+            // The QR code goes to the administrator's terminal once and is not kept.
+            eprintln!("{}", uketsuke_auth::totp::qr_unicode(&uri));
+            eprintln!("認証アプリで読み取ってください（この表示は一度だけです）。");
+            print(serde_json::json!({ "ok": true, "staff_id": id }));
+        }
+        Command::Staff(StaffCmd::MyNumber { id, set }) => {
+            accounts::set_my_number_permission(&pool, &id, set == "grant", now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Staff(StaffCmd::OsAccount { id, account }) => {
+            let account = Some(account.trim()).filter(|a| !a.is_empty());
+            accounts::set_os_account(&pool, &id, account, now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Staff(StaffCmd::Unlock { id }) => {
+            accounts::unlock(&pool, &id, now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Audit(AuditCmd::Query { staff, resident, operation, from, to, limit }) => {
+            let day = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+            let filter = audit::Filter {
+                staff_id: staff,
+                resident_id: resident,
+                operation,
+                from: from.map(day),
+                to: to.map(|d| day(d) + chrono::Duration::days(1)),
+                limit,
+            };
+            print(audit::query(&pool, &filter).await?);
+        }
+        Command::Audit(AuditCmd::Report { resident }) => {
+            accounts::admin_log(&pool.get().await?, now, "audit.report", &resident, "").await?;
+            print(audit::resident_report(&pool, &resident).await?);
+        }
+        Command::Audit(AuditCmd::Flags) => print(audit::open_flags(&pool).await?),
+        Command::Audit(AuditCmd::Verify { silent_hours }) => {
+            let broken = audit::verify_stored(&pool, now).await?;
+            let silent = audit::flag_silent(&pool, chrono::Duration::hours(silent_hours), now).await?;
+            let broken: Vec<_> = broken
+                .iter()
+                .map(|(t, c, e)| serde_json::json!({ "terminal_id": t, "chain_id": c, "seq": e.seq, "code": e.code() }))
+                .collect();
+            let ok = broken.is_empty() && silent.is_empty();
+            print(serde_json::json!({ "ok": ok, "broken_chains": broken, "silent_terminals": silent }));
+            if !ok {
+                std::process::exit(2);
+            }
+        }
     }
     Ok(())
 }

@@ -47,6 +47,9 @@ pub struct Pki {
     issuer: Issuer<'static, KeyPair>,
     pub server_cert_pem: String,
     pub server_key_pem: String,
+    /// The CA key (PKCS#8 DER). Besides certificates it signs audit receipts,
+    /// under their own domain tag, because the CA is what terminals pin.
+    ca_key_pkcs8: zeroize::Zeroizing<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Pki {
@@ -150,6 +153,7 @@ pub fn load(dir: &Path) -> Result<Pki> {
     };
     let ca_pem = read(&paths.ca_cert)?;
     let ca_key = KeyPair::from_pem(&read(&paths.ca_key)?).map_err(pki_err)?;
+    let ca_key_pkcs8 = zeroize::Zeroizing::new(ca_key.serialize_der());
     let issuer = Issuer::from_ca_cert_pem(&ca_pem, ca_key).map_err(pki_err)?;
     let ca_der = pem_to_der(&ca_pem)?;
     Ok(Pki {
@@ -158,6 +162,7 @@ pub fn load(dir: &Path) -> Result<Pki> {
         issuer,
         server_cert_pem: read(&paths.server_cert)?,
         server_key_pem: read(&paths.server_key)?,
+        ca_key_pkcs8,
     })
 }
 
@@ -169,6 +174,11 @@ pub fn pem_to_der(pem: &str) -> Result<Vec<u8>> {
 }
 
 impl Pki {
+    /// The key audit receipts are signed with (`uketsuke_auth::RECEIPT_DOMAIN`).
+    pub fn receipt_key(&self) -> &[u8] {
+        &self.ca_key_pkcs8
+    }
+
     pub fn fingerprint(&self) -> String {
         ca_fingerprint(&self.ca_der)
     }

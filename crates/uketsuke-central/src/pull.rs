@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Pool;
 use sha2::{Digest, Sha256};
 use tokio_postgres::IsolationLevel;
-use uketsuke_core::{CopayCategory, Programme, Resident, Session, Sex, Staff, Venue};
+use uketsuke_core::{CopayCategory, Programme, Resident, Session, Sex, Venue};
 use uketsuke_protocol::*;
 
 use crate::db;
@@ -199,17 +199,7 @@ async fn read_catalog(
             programmes: r.get(5),
         })
         .collect();
-    let mut staff = Vec::new();
-    for r in tx.query("SELECT staff_id, name, department, role, active FROM staff ORDER BY staff_id", &[]).await? {
-        let role: String = r.get(3);
-        staff.push(Staff {
-            staff_id: r.get(0),
-            name: r.get(1),
-            department: r.get(2),
-            role: serde_json::from_value(serde_json::Value::String(role)).map_err(|_| bad_row("staff.role"))?,
-            active: r.get(4),
-        });
-    }
+    let staff = crate::accounts::staff_accounts(tx).await?;
     Ok(Catalog { programmes, venues, sessions, staff })
 }
 

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::error::{CentralError, Result};
 use crate::pki::{cert_sha256, Pki};
 use crate::tls::PeerCert;
-use crate::{db, pull, push};
+use crate::{accounts, audit, db, pull, push};
 
 /// The service's clock, injectable so tests can move it.
 pub trait Clock: Send + Sync {
@@ -54,6 +54,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/push", post(push_handler))
         .route("/v1/pull", post(pull_handler))
         .route("/v1/events/known", post(known_handler))
+        .route("/v1/audit", post(audit_handler))
+        .route("/v1/auth/online-login", post(online_login_handler))
+        .route("/v1/my-number", post(my_number_handler))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/health", get(health))
@@ -192,4 +195,31 @@ async fn known_handler(
         .collect();
     let service = db::service_info(&client, st.clock.now()).await?;
     Ok(Json(KnownResponse { known, service }))
+}
+
+async fn audit_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Extension(peer): Extension<PeerCert>,
+    Json(req): Json<AuditShipment>,
+) -> Result<Json<AuditReceipt>> {
+    let cert = peer.0.ok_or(CentralError::CertificateRequired)?;
+    let device_key = audit::certificate_public_key(&cert)?;
+    Ok(Json(audit::ingest(&st.pool, st.pki.receipt_key(), &terminal, &device_key, &req, st.clock.now()).await?))
+}
+
+async fn online_login_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<OnlineLoginRequest>,
+) -> Result<Json<OnlineLoginResponse>> {
+    Ok(Json(accounts::online_login(&st.pool, &terminal, &req, st.clock.now()).await?))
+}
+
+async fn my_number_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<MyNumberRequest>,
+) -> Result<Json<MyNumberResponse>> {
+    Ok(Json(accounts::my_number(&st.pool, &terminal, &req, st.clock.now()).await?))
 }

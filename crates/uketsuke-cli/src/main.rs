@@ -28,7 +28,9 @@ struct DirArg {
 
 #[derive(clap::Args, Clone)]
 struct StaffArg {
-    /// Staff id the access log records as the person doing this (e.g. S0001).
+    /// Staff id to log in as (e.g. S0001). The password and the authenticator's
+    /// code are read from standard input, one per line, and checked exactly as
+    /// the window checks them; the access log records this person.
     #[arg(long)]
     staff: String,
 }
@@ -135,7 +137,21 @@ fn keystore_ready() -> Result<Keystore, ApiError> {
 
 fn attach(dir: &DirArg, staff: &StaffArg) -> Result<App, ApiError> {
     let app = App::attach(data_dir(dir), keystore_ready()?, Arc::new(SystemClock));
-    app.select_staff(&staff.staff)?;
+    let mut lines = std::io::stdin().lines();
+    let mut next = |field: &str| -> Result<zeroize::Zeroizing<String>, ApiError> {
+        match lines.next() {
+            Some(Ok(l)) => Ok(zeroize::Zeroizing::new(l)),
+            _ => Err(ApiError::new("FIELD_REQUIRED", format!("{field} on standard input")).with("field", field)),
+        }
+    };
+    let password = next("password")?;
+    let totp_code = next("totp_code")?;
+    let request = uketsuke_api::LoginRequest {
+        staff_id: staff.staff.clone(),
+        password: password.to_string(),
+        totp_code: totp_code.to_string(),
+    };
+    runtime().block_on(app.login(&request))?;
     Ok(app)
 }
 

@@ -8,6 +8,14 @@
 //!   [`Cursors`], in pages the terminal applies atomically together with the new cursors.
 //! - `POST /v1/events/known`: which of these event ids the service holds (after a
 //!   restore the terminal re-sends what the service lost).
+//! - `POST /v1/audit`: the terminal's access-log chain from where the service's
+//!   copy ends, with a checkpoint signed by the device key; the service verifies
+//!   the chain and answers with a receipt signed by its own key.
+//! - `POST /v1/auth/online-login`: after a staff member passed password and TOTP
+//!   on the terminal, the service confirms the account is still active (and
+//!   records an online login, which starts the offline grace period).
+//! - `POST /v1/my-number`: one resident's 個人番号 for one view, for staff with
+//!   the permission; the service logs the view before answering.
 //! - `GET /health`: liveness and database reachability, no certificate needed.
 //!
 //! Every response carries the service's clock in [`SERVER_TIME_HEADER`] so the
@@ -52,6 +60,20 @@ pub mod codes {
     /// Not a rejection: the event depends on one of this terminal's earlier events
     /// the service has not received yet (batches arrived out of order). Retry later.
     pub const DEPENDS_ON_MISSING_EVENT: &str = "DEPENDS_ON_MISSING_EVENT";
+
+    /// Audit shipping: the chain does not continue the service's copy.
+    pub const AUDIT_CHAIN_GAP: &str = "AUDIT_CHAIN_GAP";
+    pub const AUDIT_CHAIN_REORDERED: &str = "AUDIT_CHAIN_REORDERED";
+    pub const AUDIT_CHAIN_BROKEN_LINK: &str = "AUDIT_CHAIN_BROKEN_LINK";
+    pub const AUDIT_CHAIN_EDITED: &str = "AUDIT_CHAIN_EDITED";
+    pub const AUDIT_SIGNATURE_INVALID: &str = "AUDIT_SIGNATURE_INVALID";
+    /// Staff account checks.
+    pub const STAFF_UNKNOWN: &str = "STAFF_UNKNOWN";
+    pub const STAFF_DISABLED: &str = "STAFF_DISABLED";
+    pub const STAFF_LOCKED: &str = "STAFF_LOCKED";
+    pub const MY_NUMBER_NOT_PERMITTED: &str = "MY_NUMBER_NOT_PERMITTED";
+    pub const MY_NUMBER_NOT_ON_FILE: &str = "MY_NUMBER_NOT_ON_FILE";
+    pub const REASON_REQUIRED: &str = "REASON_REQUIRED";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,7 +213,100 @@ pub struct Catalog {
     pub programmes: Vec<Programme>,
     pub venues: Vec<Venue>,
     pub sessions: Vec<Session>,
-    pub staff: Vec<Staff>,
+    pub staff: Vec<StaffAccount>,
+}
+
+/// A staff account as a terminal needs it to let that person log in offline:
+/// the Argon2id verifier (PHC string), the TOTP seed, and the account's state as
+/// the service last knew it (failed attempts are counted across terminals).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffAccount {
+    #[serde(flatten)]
+    pub staff: Staff,
+    pub password_hash: Option<String>,
+    /// Base32 (RFC 4648, no padding).
+    pub totp_secret: Option<String>,
+    pub my_number_permission: bool,
+    /// When set, only this OS account may log in as this staff member.
+    pub os_account: Option<String>,
+    pub lockout: RemoteLockout,
+    pub last_totp_step: Option<i64>,
+    pub last_online_login_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for StaffAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffAccount")
+            .field("staff", &self.staff)
+            .field("password_hash", &self.password_hash.as_ref().map(|_| ".."))
+            .field("totp_secret", &self.totp_secret.as_ref().map(|_| ".."))
+            .field("lockout", &self.lockout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Failed logins as the service counted them from every terminal's shipped log.
+/// `reset_at`: the last successful login or unlock; failures before it no longer count.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteLockout {
+    pub failures: u32,
+    pub last_failure_at: Option<DateTime<Utc>>,
+    pub locked: bool,
+    pub reset_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /v1/audit`: access-log entries continuing the service's copy of this
+/// chain (`chain_id`: the terminal's local store; a reset store starts a new
+/// chain), and a checkpoint over the last one signed with the device key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditShipment {
+    pub chain_id: Uuid,
+    pub entries: Vec<uketsuke_auth::ChainedEntry>,
+    pub checkpoint: uketsuke_auth::Checkpoint,
+    pub signature: String,
+}
+
+/// The service's signed receipt: it holds the chain up to `receipt.seq`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditReceipt {
+    pub receipt: uketsuke_auth::Receipt,
+    pub signature: String,
+}
+
+/// Largest audit shipment the service takes.
+pub const MAX_AUDIT_BATCH: usize = 2000;
+
+/// `POST /v1/auth/online-login`, sent after the terminal verified password and TOTP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnlineLoginRequest {
+    pub staff_id: String,
+    pub totp_step: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnlineLoginResponse {
+    pub at: DateTime<Utc>,
+}
+
+/// `POST /v1/my-number`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyNumberRequest {
+    pub staff_id: String,
+    pub resident_id: String,
+    pub reason: String,
+}
+
+/// Never logged, never stored: `Debug` hides the number.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyNumberResponse {
+    pub resident_id: String,
+    pub my_number: String,
+}
+
+impl std::fmt::Debug for MyNumberResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MyNumberResponse").field("resident_id", &self.resident_id).finish_non_exhaustive()
+    }
 }
 
 /// One resident with what the terminal needs about them. Never carries 個人番号.

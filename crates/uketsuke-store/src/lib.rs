@@ -8,6 +8,7 @@
 //!
 //! Time is passed in (`now`), never read from the clock here.
 
+pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod db;

@@ -37,6 +37,34 @@ fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// A value in `sync_state` (terminal-wide state that is not a table of its own).
+pub fn get_value(conn: &Connection, key: &str) -> Result<Option<String>> {
+    get(conn, key)
+}
+
+pub fn set_value(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    set(conn, key, value)
+}
+
+/// The newest access-log entry the service has receipted (0: none).
+pub fn audit_receipt_seq(conn: &Connection) -> Result<i64> {
+    Ok(get(conn, "audit_receipt_seq")?.and_then(|s| s.parse().ok()).unwrap_or(0))
+}
+
+/// Keep a receipt from the service and move the shipped mark.
+pub fn record_audit_receipt(conn: &Connection, r: &uketsuke_auth::Receipt, signature: &str) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO audit_receipts (chain_id, seq, entry_hash, received_at, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![r.chain_id, r.seq, r.entry_hash, r.received_at, signature],
+    )?;
+    // Only the newest receipt per chain matters for pruning; older ones are kept
+    // a while for the record and go with the entries they cover.
+    if r.seq > audit_receipt_seq(conn)? {
+        set(conn, "audit_receipt_seq", &r.seq.to_string())?;
+    }
+    Ok(())
+}
+
 fn get_json<T: serde::de::DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<T>> {
     match get(conn, key)? {
         Some(s) => Ok(Some(serde_json::from_str(&s).map_err(|_| StoreError::Corrupt(format!("sync_state.{key}")))?)),
@@ -377,7 +405,7 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
     }
     if let Some(cat) = &page.catalog {
         for s in &cat.staff {
-            catalog::upsert_staff(&tx, s)?;
+            crate::accounts::apply_remote(&tx, s)?;
         }
         for p in &cat.programmes {
             catalog::upsert_programme(&tx, p)?;

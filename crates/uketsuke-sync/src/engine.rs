@@ -53,18 +53,31 @@ pub struct SyncReport {
     /// the store (measurement only; the benchmark reports them).
     pub pull_waiting: Duration,
     pub pull_applying: Duration,
+    /// Access-log entries the service received and receipted.
+    pub audit_shipped: usize,
 }
 
 pub struct Engine {
     transport: Transport,
-    now: Now,
+    pub(crate) now: Now,
+    audit: Option<crate::audit::AuditIdentity>,
     page: u32,
     push_batch: usize,
 }
 
 impl Engine {
     pub fn new(transport: Transport, now: Now) -> Engine {
-        Engine { transport, now, page: PULL_PAGE, push_batch: PUSH_BATCH }
+        Engine { transport, now, audit: None, page: PULL_PAGE, push_batch: PUSH_BATCH }
+    }
+
+    /// Ship the access log with every sync, signed with this identity.
+    pub fn with_audit(mut self, identity: crate::audit::AuditIdentity) -> Engine {
+        self.audit = Some(identity);
+        self
+    }
+
+    pub(crate) fn audit_identity(&self) -> Option<&crate::audit::AuditIdentity> {
+        self.audit.as_ref()
     }
 
     /// Rows per stream per pull page (smaller pages in tests make cuts land mid-pull).
@@ -110,7 +123,11 @@ impl Engine {
                 self.push_all(store, stream_id, report).await?;
             }
         }
-        self.pull_all(store, report).await
+        self.pull_all(store, report).await?;
+        // After the pull, so a refused shipment (a broken chain is for people to
+        // look at) does not hold back the venue's events or the roster.
+        report.audit_shipped = self.ship_audit(store).await?;
+        Ok(())
     }
 
     /// Push until the queue is empty or nothing more moves. Returns whether the

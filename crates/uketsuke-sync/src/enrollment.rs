@@ -77,6 +77,20 @@ impl Enrollment {
         std::fs::rename(&tmp, dir.join(ENROLLMENT_FILE)).map_err(io)
     }
 
+    /// What the engine signs audit checkpoints with (the device key) and checks
+    /// receipts against (the pinned CA).
+    pub fn audit_identity(&self, keystore: &Keystore) -> Result<crate::audit::AuditIdentity> {
+        let key = keystore
+            .get(&key_entry(self.terminal_id))?
+            .ok_or_else(|| SyncError::Identity("the device key is missing from the OS credential store".into()))?;
+        let key_pem = std::str::from_utf8(&key).map_err(|_| SyncError::Identity("device key is not PEM".into()))?;
+        Ok(crate::audit::AuditIdentity {
+            terminal_id: self.terminal_id,
+            device_key: crate::audit::pkcs8_der(key_pem)?,
+            ca_public_key: crate::audit::certificate_public_key(&self.ca_pem)?,
+        })
+    }
+
     /// The device key from the OS credential store and a transport that uses it.
     pub fn transport(&self, keystore: &Keystore) -> Result<Transport> {
         let key = keystore

@@ -4,13 +4,16 @@
 //!   certificate from the service's CA (pinned by the code's fingerprint).
 //! - [`transport`]: mutual TLS (rustls, reqwest) with the pinned CA; clock skew.
 //! - [`engine`]: one cycle — push in order, re-send what a restored service lost,
-//!   pull pages applied atomically.
+//!   pull pages applied atomically, ship the access log.
+//! - [`audit`]: the access-log shipment and receipts; online login; 個人番号 views.
 
+pub mod audit;
 pub mod engine;
 pub mod enrollment;
 pub mod error;
 pub mod transport;
 
+pub use audit::AuditIdentity;
 pub use engine::{Engine, Now, StoreAccess, SyncReport};
 pub use enrollment::{enroll, Enrollment};
 pub use error::{Result, SyncError};

@@ -53,7 +53,12 @@ async fn first_pull_brings_the_assigned_scope_and_never_my_number() {
         .unwrap();
     let json = serde_json::to_string(&page).unwrap();
     assert!(!json.contains("123456789018"));
-    assert!(!json.contains("my_number"));
+    assert!(!json.contains("\"my_number\""), "no 個人番号 field (staff carry only a permission flag)");
+    let pool = central.state.pool.get().await.unwrap();
+    for r in pool.query("SELECT my_number FROM residents WHERE my_number IS NOT NULL LIMIT 50", &[]).await.unwrap() {
+        let n: String = r.get(0);
+        assert!(!json.contains(&n), "a resident's 個人番号 is on the wire");
+    }
 
     // A second sync moves nothing.
     let again = t.engine.sync_once(&t.store).await.unwrap();

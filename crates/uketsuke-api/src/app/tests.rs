@@ -5,6 +5,8 @@ use uketsuke_store::{DataDir, Keystore};
 
 use super::*;
 use crate::clock::FixedClock;
+use crate::error::ApiResult;
+use crate::login::LoginRequest;
 
 fn keystore(name: &str) -> Keystore {
     static ONCE: std::sync::Once = std::sync::Once::new();
@@ -16,12 +18,52 @@ fn clock() -> Arc<FixedClock> {
     Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 1, 0, 0).unwrap()))
 }
 
-fn app(dir: &tempfile::TempDir, name: &str) -> App {
-    App::start(DataDir::new(dir.path()), keystore(name), clock(), DemoOptions { residents: 200, seed: 1 })
+/// An app on a fixed clock the test moves.
+struct Fixture {
+    app: App,
+    clock: Arc<FixedClock>,
 }
 
-fn staff_with(app: &App, role: uketsuke_core::Role) -> String {
-    app.list_staff().unwrap().into_iter().find(|s| s.role == role).unwrap().staff_id
+impl std::ops::Deref for Fixture {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+fn app(dir: &tempfile::TempDir, name: &str) -> Fixture {
+    fixture(dir, keystore(name), 200)
+}
+
+fn fixture(dir: &tempfile::TempDir, ks: Keystore, residents: usize) -> Fixture {
+    let clock = clock();
+    let app = App::start(DataDir::new(dir.path()), ks, clock.clone(), DemoOptions { residents, seed: 1 });
+    Fixture { app, clock }
+}
+
+/// The demo staff member with this role (demo data: S0001 reception, S0004
+/// clerk, S0005 supervisor, S0006 administrator).
+fn staff_with(role: uketsuke_core::Role) -> String {
+    uketsuke_demo::city::staff().into_iter().find(|s| s.role == role && s.active).unwrap().staff_id
+}
+
+/// Log in as a demo staff member with the demo password and the code their
+/// authenticator would show now. Moves the clock to the next TOTP step first
+/// (each step's code is single use).
+fn login(app: &Fixture, staff_id: &str) -> ApiResult<AppStatus> {
+    login_with(app, staff_id, uketsuke_demo::city::DEMO_PASSWORD, None)
+}
+
+fn login_with(app: &Fixture, staff_id: &str, password: &str, code: Option<&str>) -> ApiResult<AppStatus> {
+    let fixed = &app.clock;
+    fixed.set(fixed.now() + chrono::Duration::seconds(30));
+    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(staff_id)).unwrap();
+    let req = LoginRequest {
+        staff_id: staff_id.into(),
+        password: password.into(),
+        totp_code: code.map(str::to_owned).unwrap_or_else(|| uketsuke_auth::code_at(&seed, fixed.now())),
+    };
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(app.login(&req))
 }
 
 #[test]
@@ -33,11 +75,11 @@ fn first_start_creates_a_seeded_store_and_nothing_works_before_a_staff_member_is
     assert!(st.staff.is_none() && st.allowed_actions.is_empty());
     assert_eq!(app.search_residents("ア", None).unwrap_err().code, "NOT_LOGGED_IN");
     assert_eq!(app.sessions().unwrap_err().code, "NOT_LOGGED_IN");
-    let st = app.select_staff(&staff_with(&app, uketsuke_core::Role::Reception)).unwrap();
+    let st = login(&app, &staff_with(uketsuke_core::Role::Reception)).unwrap();
     assert!(st.allowed_actions.contains(&Action::CheckIn));
     assert!(!app.sessions().unwrap().is_empty());
     assert!(!app.search_residents("ア", None).unwrap().is_empty());
-    app.sign_out();
+    app.logout();
     assert_eq!(app.lookup_voucher("12345678901").unwrap_err().code, "NOT_LOGGED_IN");
 }
 
@@ -45,13 +87,13 @@ fn first_start_creates_a_seeded_store_and_nothing_works_before_a_staff_member_is
 fn roles_are_enforced_in_rust() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(&dir, "roles");
-    app.select_staff(&staff_with(&app, uketsuke_core::Role::Clerk)).unwrap();
+    login(&app, &staff_with(uketsuke_core::Role::Clerk)).unwrap();
     assert_eq!(app.search_residents("ア", None).unwrap_err().code, "FORBIDDEN");
     let session = app.sessions().unwrap()[0].session_id.clone();
     assert!(app.list_visits(&session).is_ok());
-    app.select_staff(&staff_with(&app, uketsuke_core::Role::Administrator)).unwrap();
+    app.logout();
+    login(&app, &staff_with(uketsuke_core::Role::Administrator)).unwrap();
     assert_eq!(app.lookup_voucher("12345678901").unwrap_err().code, "FORBIDDEN");
-    assert_eq!(app.select_staff("S9999").unwrap_err().code, "STAFF_NOT_FOUND");
 }
 
 #[test]
@@ -59,12 +101,12 @@ fn a_missing_key_is_reported_and_only_a_confirmed_reset_starts_over() {
     let dir = tempfile::tempdir().unwrap();
     let ks = keystore("reset");
     {
-        let app = App::start(DataDir::new(dir.path()), ks.clone(), clock(), DemoOptions { residents: 50, seed: 1 });
+        let app = fixture(&dir, ks.clone(), 50);
         assert!(matches!(app.status().store, StoreState::Ready));
     }
     let meta = DataDir::new(dir.path()).read_meta().unwrap().unwrap();
     ks.delete(&meta.key_name()).unwrap();
-    let app = App::start(DataDir::new(dir.path()), ks.clone(), clock(), DemoOptions { residents: 50, seed: 1 });
+    let app = fixture(&dir, ks.clone(), 50);
     match app.status().store {
         StoreState::Failed { error } => {
             assert_eq!(error.code, "STORE_KEY_MISSING");
@@ -72,18 +114,18 @@ fn a_missing_key_is_reported_and_only_a_confirmed_reset_starts_over() {
         }
         StoreState::Ready => panic!("opened without its key"),
     }
-    assert_eq!(app.list_staff().unwrap_err().code, "STORE_KEY_MISSING");
+    assert_eq!(login(&app, "S0001").unwrap_err().code, "STORE_KEY_MISSING");
     assert_eq!(app.reset_local_cache("はい").unwrap_err().code, "RESET_NOT_CONFIRMED");
     let st = app.reset_local_cache("RESET").unwrap();
     assert!(matches!(st.store, StoreState::Ready));
-    assert!(!app.list_staff().unwrap().is_empty());
+    assert!(login(&app, "S0001").is_ok());
 }
 
 #[test]
 fn a_healthy_store_with_unsent_events_is_not_reset() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(&dir, "pending");
-    app.select_staff(&staff_with(&app, uketsuke_core::Role::Reception)).unwrap();
+    login(&app, &staff_with(uketsuke_core::Role::Reception)).unwrap();
     let w = uketsuke_store::reception::WalkInRequest {
         name_kanji: "新規　太郎".into(),
         name_kana: "シンキ　タロウ".into(),
@@ -94,6 +136,8 @@ fn a_healthy_store_with_unsent_events_is_not_reset() {
         phone: "".into(),
     };
     app.register_walk_in(&w).unwrap();
+    app.logout();
+    login(&app, &staff_with(uketsuke_core::Role::Administrator)).unwrap();
     let err = app.reset_local_cache("RESET").unwrap_err();
     assert_eq!(err.code, "RESET_WOULD_LOSE_EVENTS");
     assert_eq!(err.details["pending"], "1");
@@ -106,4 +150,184 @@ fn errors_serialise_as_code_message_details() {
     assert_eq!(json["code"], "ALREADY_CHECKED_IN");
     assert_eq!(json["details"]["reception_no"], "3");
     assert!(json["message"].is_string());
+}
+
+// --- Login (issue 4). Tests are named after the ASVS 5.0 requirement they prove;
+// docs/asvs.md maps each requirement to its tests.
+
+fn audit_ops(app: &Fixture) -> Vec<(String, String, String)> {
+    // Read as the store sees it (not through the supervisor view, which logs itself).
+    app.with_store(|s| Ok(uketsuke_store::audit::list(s.connection(), None, 1000)?))
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.staff_id, e.operation, e.detail))
+        .collect()
+}
+
+#[test]
+fn asvs_6_3_8_unknown_id_and_wrong_password_are_refused_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "enum");
+    let unknown = login_with(&app, "S9999", "whatever-password", Some("123456")).unwrap_err();
+    let wrong_pw = login_with(&app, "S0001", "not-the-password", None).unwrap_err();
+    let wrong_code = login_with(&app, "S0002", uketsuke_demo::city::DEMO_PASSWORD, Some("000000")).unwrap_err();
+    let disabled = login(&app, "S0007").unwrap_err();
+    for e in [&unknown, &wrong_pw, &wrong_code, &disabled] {
+        assert_eq!((e.code.as_str(), e.message.as_str()), (unknown.code.as_str(), unknown.message.as_str()));
+        assert!(e.details.is_empty(), "nothing tells which part was wrong");
+    }
+    assert_eq!(unknown.code, "AUTH_FAILED");
+    // The log says what happened; an unknown id is not written as typed.
+    let log = audit_ops(&app);
+    assert!(log.iter().any(|(s, op, d)| s == "(unknown)" && op == "login_fail" && d == "unknown_id"));
+    assert!(log.iter().any(|(s, op, d)| s == "S0001" && op == "login_fail" && d == "password"));
+    assert!(log.iter().any(|(s, op, d)| s == "S0002" && op == "login_fail" && d == "totp"));
+    assert!(log.iter().any(|(s, op, d)| s == "S0007" && op == "login_fail" && d == "disabled"));
+    assert!(!log.iter().any(|(s, _, _)| s == "S9999"));
+}
+
+#[test]
+fn asvs_6_3_1_backoff_then_lock_and_a_supervisor_unlocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(&dir, "lockout");
+    app.app = std::mem::replace(
+        &mut app.app,
+        App::unavailable(DataDir::new(dir.path()), keystore("x"), clock(), ApiError::store_unavailable()),
+    )
+    .with_policy(crate::login::LoginPolicy {
+        lockout: uketsuke_auth::LockoutPolicy {
+            free_attempts: 2,
+            base_delay: chrono::Duration::seconds(60),
+            max_delay: chrono::Duration::minutes(15),
+            hard_lock_after: 4,
+        },
+        ..Default::default()
+    });
+    // Two free failures (each login moves the clock 30 s).
+    for _ in 0..2 {
+        assert_eq!(login_with(&app, "S0002", "wrong-password-123", None).unwrap_err().code, "AUTH_FAILED");
+    }
+    // The third failure starts a 60 s wait; 30 s later even the right password is refused unchecked.
+    assert_eq!(login_with(&app, "S0002", "wrong-password-123", None).unwrap_err().code, "AUTH_FAILED");
+    let wait = login(&app, "S0002").unwrap_err();
+    assert_eq!(wait.code, "AUTH_THROTTLED");
+    assert!(wait.details["wait_seconds"].parse::<i64>().unwrap() > 0);
+    // After the wait, a fourth failure locks the account; the right password no longer helps.
+    app.clock.set(app.clock.now() + chrono::Duration::minutes(2));
+    assert_eq!(login_with(&app, "S0002", "wrong-password-123", None).unwrap_err().code, "AUTH_FAILED");
+    app.clock.set(app.clock.now() + chrono::Duration::hours(1));
+    assert_eq!(login(&app, "S0002").unwrap_err().code, "AUTH_LOCKED");
+    assert!(audit_ops(&app).iter().any(|(s, op, _)| s == "S0002" && op == "account_locked"));
+    // Reception staff may not unlock; a supervisor may, and that is logged.
+    login(&app, "S0001").unwrap();
+    assert_eq!(app.unlock_account("S0002").unwrap_err().code, "FORBIDDEN");
+    app.logout();
+    login(&app, "S0005").unwrap();
+    app.unlock_account("S0002").unwrap();
+    app.logout();
+    login(&app, "S0002").unwrap();
+    assert!(audit_ops(&app).iter().any(|(s, op, d)| s == "S0005" && op == "account_unlock" && d == "S0002"));
+}
+
+#[test]
+fn asvs_6_5_1_a_code_is_good_for_one_login_per_time_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "replay");
+    login(&app, "S0001").unwrap();
+    app.logout();
+    // The same code again within the same step (the clock does not move here).
+    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed("S0001")).unwrap();
+    let req = LoginRequest {
+        staff_id: "S0001".into(),
+        password: uketsuke_demo::city::DEMO_PASSWORD.into(),
+        totp_code: uketsuke_auth::code_at(&seed, app.clock.now()),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    assert_eq!(rt.block_on(app.login(&req)).unwrap_err().code, "AUTH_FAILED");
+    assert!(audit_ops(&app).iter().any(|(s, op, d)| s == "S0001" && op == "login_fail" && d == "totp_replayed"));
+    // The next step's code works.
+    login(&app, "S0001").unwrap();
+}
+
+#[test]
+fn asvs_7_3_1_an_idle_session_ends_and_data_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "idle");
+    login(&app, "S0001").unwrap();
+    app.clock.set(app.clock.now() + chrono::Duration::minutes(9));
+    assert!(!app.sessions().unwrap().is_empty(), "activity within the timeout keeps the session");
+    app.clock.set(app.clock.now() + chrono::Duration::minutes(11));
+    assert_eq!(app.sessions().unwrap_err().code, "NOT_LOGGED_IN");
+    let st = app.status();
+    assert!(st.staff.is_none());
+    assert_eq!(st.session_ended, Some(LogoutReason::Idle));
+    assert!(audit_ops(&app).iter().any(|(s, op, d)| s == "S0001" && op == "logout" && d == "idle"));
+}
+
+#[test]
+fn asvs_8_2_1_refusals_are_logged_and_the_audit_view_is_for_supervisors() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "refuse");
+    login(&app, "S0001").unwrap();
+    assert_eq!(app.audit_log(&Default::default()).unwrap_err().code, "FORBIDDEN");
+    assert!(audit_ops(&app).iter().any(|(s, op, d)| s == "S0001" && op == "refused" && d == "view_audit_log"));
+    app.search_residents("ア", None).unwrap();
+    app.logout();
+    login(&app, "S0005").unwrap();
+    // The supervisor sees S0001's own actions, filtered, and their own look is logged.
+    let mine = app.audit_log(&AuditQuery { staff_id: Some("S0001".into()), ..Default::default() }).unwrap();
+    let ops: Vec<&str> = mine.iter().map(|e| e.operation.as_str()).collect();
+    for op in ["login_ok", "refused", "search_kana", "logout"] {
+        assert!(ops.contains(&op), "{op} in {ops:?}");
+    }
+    assert!(mine.iter().all(|e| e.staff_id == "S0001"));
+    let logins = app.audit_log(&AuditQuery { operation: Some("login_ok".into()), ..Default::default() }).unwrap();
+    assert!(logins.iter().all(|e| e.operation == "login_ok") && logins.len() >= 2);
+    assert_eq!(
+        app.audit_log(&AuditQuery { from: Some("24/11/2026".into()), ..Default::default() }).unwrap_err().code,
+        "DATE_INVALID"
+    );
+    assert!(audit_ops(&app).iter().any(|(s, op, _)| s == "S0005" && op == "view_audit"));
+}
+
+#[test]
+fn asvs_16_4_2_the_local_log_is_a_verifiable_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "chain");
+    login(&app, "S0001").unwrap();
+    app.search_residents("ア", None).unwrap();
+    app.logout();
+    let ok = app.with_store(|s| Ok(uketsuke_store::audit::verify_local(s.connection())?)).unwrap();
+    assert_eq!(ok, Ok(()));
+    // Someone with the database key edits an entry (past the trigger): the chain says where.
+    let err = app
+        .with_store(|s| {
+            let c = s.connection();
+            c.execute_batch(
+                "DROP TRIGGER access_log_is_append_only_update;
+                 UPDATE access_log SET detail = 'nothing to see' WHERE operation = 'search_kana';",
+            )
+            .map_err(uketsuke_store::StoreError::from)?;
+            Ok(uketsuke_store::audit::verify_local(c)?)
+        })
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.kind, uketsuke_auth::ChainErrorKind::HashMismatch);
+}
+
+#[test]
+fn my_number_is_refused_without_permission_and_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "mynumber");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    login(&app, "S0001").unwrap();
+    assert!(!app.status().my_number_permission);
+    assert_eq!(rt.block_on(app.view_my_number("0000000001", "確認")).unwrap_err().code, "MY_NUMBER_NOT_PERMITTED");
+    app.logout();
+    login(&app, "S0005").unwrap();
+    assert!(app.status().my_number_permission);
+    assert_eq!(rt.block_on(app.view_my_number("0000000001", " ")).unwrap_err().code, "REASON_REQUIRED");
+    // A demo terminal has no central service: never a number.
+    assert_eq!(rt.block_on(app.view_my_number("0000000001", "本人確認")).unwrap_err().code, "MY_NUMBER_ONLINE_ONLY");
+    assert!(audit_ops(&app).iter().any(|(s, op, _)| s == "S0001" && op == "refused"));
 }

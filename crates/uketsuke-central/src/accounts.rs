@@ -1,0 +1,290 @@
+//! Staff accounts: credentials set by an administrator, their state as counted
+//! from every terminal's access log, the online-login check and the 個人番号 gate.
+//!
+//! Passwords are hashed here (Argon2id, [`uketsuke_auth::Argon2Params`]) and only
+//! the PHC string leaves the service, to terminals of the account's city. The
+//! TOTP seed is generated here from the OS CSPRNG and shown to the administrator
+//! once, as a QR code.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use deadpool_postgres::Pool;
+use uketsuke_auth::{password, Argon2Params, TotpSecret};
+use uketsuke_core::Staff;
+use uketsuke_protocol::{
+    codes, MyNumberRequest, MyNumberResponse, OnlineLoginRequest, OnlineLoginResponse, RemoteLockout, StaffAccount,
+};
+
+use crate::db;
+use crate::error::{CentralError, Result};
+use crate::routes::Terminal;
+
+/// The OS user running an administration command, for `admin_log`.
+pub fn os_user() -> String {
+    std::env::var("SUDO_USER")
+        .ok()
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Record an administrator's action (who ran the CLI, what, on what).
+pub async fn admin_log(
+    c: &impl GenericClient,
+    now: DateTime<Utc>,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO admin_log (at, os_user, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+        &[&now, &os_user(), &action, &target, &detail],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn bump_staff(
+    pool: &Pool,
+    staff_id: &str,
+    now: DateTime<Utc>,
+    action: &str,
+    detail: &str,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<()> {
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    db::lock_changes(&tx).await?;
+    let n = tx.execute(sql, params).await?;
+    if n == 0 {
+        return Err(CentralError::NotFound(format!("staff {staff_id}")));
+    }
+    admin_log(&tx, now, action, staff_id, detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Set a staff member's password (checked against the policy first).
+pub async fn set_password(
+    pool: &Pool,
+    staff_id: &str,
+    new_password: &str,
+    params: Argon2Params,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    password::check_policy(new_password, staff_id)
+        .map_err(|e| CentralError::BadRequest(format!("{}: {}", e.code(), e.message_ja())))?;
+    let phc = password::hash_password(new_password, params).map_err(|e| CentralError::Internal(e.to_string()))?;
+    bump_staff(
+        pool,
+        staff_id,
+        now,
+        "staff.password",
+        "",
+        "UPDATE staff SET password_hash = $2, change_seq = nextval('change_seq') WHERE staff_id = $1",
+        &[&staff_id, &phc],
+    )
+    .await
+}
+
+/// Enrol (or re-enrol) a staff member's authenticator: a new seed, returned once
+/// so the administrator can show its QR code. Earlier codes stop working.
+pub async fn enroll_totp(pool: &Pool, staff_id: &str, now: DateTime<Utc>) -> Result<TotpSecret> {
+    let secret = TotpSecret::generate();
+    bump_staff(
+        pool,
+        staff_id,
+        now,
+        "staff.totp",
+        "new seed",
+        "UPDATE staff SET totp_secret = $2, totp_enrolled_at = $3, last_totp_step = NULL,
+             change_seq = nextval('change_seq') WHERE staff_id = $1",
+        &[&staff_id, &secret.to_base32(), &now],
+    )
+    .await?;
+    Ok(secret)
+}
+
+pub async fn set_my_number_permission(pool: &Pool, staff_id: &str, allowed: bool, now: DateTime<Utc>) -> Result<()> {
+    bump_staff(
+        pool,
+        staff_id,
+        now,
+        "staff.my_number_permission",
+        if allowed { "granted" } else { "withdrawn" },
+        "UPDATE staff SET my_number_permission = $2, change_seq = nextval('change_seq') WHERE staff_id = $1",
+        &[&staff_id, &allowed],
+    )
+    .await
+}
+
+/// Bind a staff account to one OS account name (or remove the binding).
+pub async fn set_os_account(pool: &Pool, staff_id: &str, os_account: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+    bump_staff(
+        pool,
+        staff_id,
+        now,
+        "staff.os_account",
+        os_account.unwrap_or("(none)"),
+        "UPDATE staff SET os_account = $2, change_seq = nextval('change_seq') WHERE staff_id = $1",
+        &[&staff_id, &os_account],
+    )
+    .await
+}
+
+/// Clear failed attempts and a lock (an administrator's unlock; supervisors
+/// unlock from a terminal, which reaches here through the shipped log).
+pub async fn unlock(pool: &Pool, staff_id: &str, now: DateTime<Utc>) -> Result<()> {
+    bump_staff(
+        pool,
+        staff_id,
+        now,
+        "staff.unlock",
+        "",
+        "UPDATE staff SET failed_attempts = 0, locked = false, lockout_reset_at = $2,
+             change_seq = nextval('change_seq') WHERE staff_id = $1",
+        &[&staff_id, &now],
+    )
+    .await
+}
+
+/// Every account as terminals receive it.
+pub async fn staff_accounts(c: &impl GenericClient) -> Result<Vec<StaffAccount>> {
+    let rows = c
+        .query(
+            "SELECT staff_id, name, department, role, active, password_hash, totp_secret, my_number_permission,
+                    os_account, failed_attempts, last_failure_at, locked, lockout_reset_at, last_totp_step,
+                    last_online_login_at
+             FROM staff ORDER BY staff_id",
+            &[],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let role: String = r.get(3);
+        let failures: i32 = r.get(9);
+        out.push(StaffAccount {
+            staff: Staff {
+                staff_id: r.get(0),
+                name: r.get(1),
+                department: r.get(2),
+                role: serde_json::from_value(serde_json::Value::String(role))
+                    .map_err(|_| CentralError::Internal("staff.role".into()))?,
+                active: r.get(4),
+            },
+            password_hash: r.get(5),
+            totp_secret: r.get(6),
+            my_number_permission: r.get(7),
+            os_account: r.get(8),
+            lockout: RemoteLockout {
+                failures: failures.max(0) as u32,
+                last_failure_at: r.get(10),
+                locked: r.get(11),
+                reset_at: r.get(12),
+            },
+            last_totp_step: r.get(13),
+            last_online_login_at: r.get(14),
+        });
+    }
+    Ok(out)
+}
+
+/// What the service knows about one account, for the checks below.
+struct AccountState {
+    active: bool,
+    locked: bool,
+    my_number_permission: bool,
+}
+
+async fn account_state(c: &impl GenericClient, staff_id: &str) -> Result<AccountState> {
+    let row = c
+        .query_opt("SELECT active, locked, my_number_permission FROM staff WHERE staff_id = $1", &[&staff_id])
+        .await?
+        .ok_or_else(|| CentralError::Refused { code: codes::STAFF_UNKNOWN, message: "unknown staff".into() })?;
+    Ok(AccountState { active: row.get(0), locked: row.get(1), my_number_permission: row.get(2) })
+}
+
+fn refuse_inactive(state: &AccountState) -> Result<()> {
+    if !state.active {
+        return Err(CentralError::Refused { code: codes::STAFF_DISABLED, message: "this account is disabled".into() });
+    }
+    if state.locked {
+        return Err(CentralError::Refused { code: codes::STAFF_LOCKED, message: "this account is locked".into() });
+    }
+    Ok(())
+}
+
+/// A terminal verified a staff member's password and TOTP while online: confirm
+/// the account is active and unlocked, record the online login (the start of the
+/// offline grace period) and the TOTP step (single use across terminals).
+pub async fn online_login(
+    pool: &Pool,
+    terminal: &Terminal,
+    req: &OnlineLoginRequest,
+    now: DateTime<Utc>,
+) -> Result<OnlineLoginResponse> {
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    db::lock_changes(&tx).await?;
+    let state = account_state(&tx, &req.staff_id).await?;
+    refuse_inactive(&state)?;
+    let n = tx
+        .execute(
+            "UPDATE staff SET last_online_login_at = $2,
+                 last_totp_step = greatest(coalesce(last_totp_step, $3), $3),
+                 change_seq = nextval('change_seq')
+             WHERE staff_id = $1 AND (last_totp_step IS NULL OR last_totp_step < $3)",
+            &[&req.staff_id, &now, &req.totp_step],
+        )
+        .await?;
+    if n == 0 {
+        // Another terminal already accepted this code's time step.
+        return Err(CentralError::Refused { code: "TOTP_REPLAYED", message: "this code was already used".into() });
+    }
+    tracing::info!(staff = %req.staff_id, terminal = %terminal.terminal_id, "online login confirmed");
+    tx.commit().await?;
+    Ok(OnlineLoginResponse { at: now })
+}
+
+/// One resident's 個人番号 for one view. The view is recorded before the number
+/// leaves the service; the number itself is never logged.
+pub async fn my_number(
+    pool: &Pool,
+    terminal: &Terminal,
+    req: &MyNumberRequest,
+    now: DateTime<Utc>,
+) -> Result<MyNumberResponse> {
+    let reason = req.reason.trim();
+    if reason.is_empty() {
+        return Err(CentralError::Refused { code: codes::REASON_REQUIRED, message: "a reason is required".into() });
+    }
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    let state = account_state(&tx, &req.staff_id).await?;
+    refuse_inactive(&state)?;
+    if !state.my_number_permission {
+        return Err(CentralError::Refused {
+            code: codes::MY_NUMBER_NOT_PERMITTED,
+            message: "this staff member may not view 個人番号".into(),
+        });
+    }
+    let number: Option<String> = tx
+        .query_opt("SELECT my_number FROM residents WHERE resident_id = $1", &[&req.resident_id])
+        .await?
+        .ok_or_else(|| CentralError::Refused { code: codes::RESIDENT_UNKNOWN, message: "unknown resident".into() })?
+        .get(0);
+    let Some(number) = number else {
+        return Err(CentralError::Refused {
+            code: codes::MY_NUMBER_NOT_ON_FILE,
+            message: "no 個人番号 on file for this resident".into(),
+        });
+    };
+    tx.execute(
+        "INSERT INTO my_number_views (at, terminal_id, staff_id, resident_id, reason) VALUES ($1, $2, $3, $4, $5)",
+        &[&now, &terminal.terminal_id, &req.staff_id, &req.resident_id, &reason],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(MyNumberResponse { resident_id: req.resident_id.clone(), my_number: number })
+}

@@ -1,0 +1,521 @@
+//! The access log on the service: terminals ship their hash chains here
+//! ([`ingest`]); the service verifies each shipment against its copy, records
+//! what it finds (gaps, edits, reorders, forged checkpoints) in `audit_flags`,
+//! keeps the entries and answers with a receipt signed by the CA key. From the
+//! shipped login entries it also counts failed logins across terminals.
+//!
+//! Queries for the supervisor's audit view and a resident's disclosure report,
+//! [`verify_stored`] (re-checks every stored chain), [`flag_silent`] (terminals
+//! that were online but shipped no log) and the sealed archive live here too.
+
+use chrono::{DateTime, Duration, Utc};
+use deadpool_postgres::GenericClient;
+use deadpool_postgres::Pool;
+use serde::{Deserialize, Serialize};
+use uketsuke_auth::chain::{self, ChainError, ChainErrorKind, ChainedEntry, Checkpoint, Receipt};
+use uketsuke_protocol::{codes, AuditReceipt, AuditShipment, MAX_AUDIT_BATCH};
+use uuid::Uuid;
+
+use crate::db;
+use crate::error::{CentralError, Result};
+use crate::routes::Terminal;
+
+/// Operations in the log that change an account's failed-login count.
+pub mod ops {
+    pub const LOGIN_OK: &str = "login_ok";
+    pub const LOGIN_FAIL: &str = "login_fail";
+    pub const LOCKED: &str = "account_locked";
+    pub const UNLOCK: &str = "account_unlock";
+}
+
+fn chain_code(kind: ChainErrorKind) -> &'static str {
+    match kind {
+        ChainErrorKind::Gap => codes::AUDIT_CHAIN_GAP,
+        ChainErrorKind::Reordered => codes::AUDIT_CHAIN_REORDERED,
+        ChainErrorKind::BrokenLink => codes::AUDIT_CHAIN_BROKEN_LINK,
+        ChainErrorKind::HashMismatch => codes::AUDIT_CHAIN_EDITED,
+    }
+}
+
+fn flag_kind(kind: ChainErrorKind) -> &'static str {
+    match kind {
+        ChainErrorKind::Gap => "gap",
+        ChainErrorKind::Reordered => "reordered",
+        ChainErrorKind::BrokenLink => "broken_link",
+        ChainErrorKind::HashMismatch => "edited",
+    }
+}
+
+/// Record a finding once (an open flag of the same kind at the same place is not repeated).
+pub async fn raise_flag(
+    c: &impl GenericClient,
+    terminal_id: Uuid,
+    chain_id: Option<Uuid>,
+    kind: &str,
+    seq: Option<i64>,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO audit_flags (terminal_id, chain_id, kind, seq, detail, raised_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT DO NOTHING",
+        &[&terminal_id, &chain_id, &kind, &seq, &detail, &now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The public key in a certificate (DER), as the checkpoint verifier takes it.
+pub fn certificate_public_key(cert_der: &[u8]) -> Result<Vec<u8>> {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
+        .map_err(|e| CentralError::BadRequest(format!("certificate: {e}")))?;
+    Ok(cert.public_key().subject_public_key.data.to_vec())
+}
+
+/// Verify and store one shipment. `device_key`: the public key of the client
+/// certificate the request came with. On a broken chain nothing is stored, a flag
+/// is raised and the request is refused with the finding's code.
+pub async fn ingest(
+    pool: &Pool,
+    signer_pkcs8: &[u8],
+    terminal: &Terminal,
+    device_key: &[u8],
+    shipment: &AuditShipment,
+    now: DateTime<Utc>,
+) -> Result<AuditReceipt> {
+    if shipment.entries.len() > MAX_AUDIT_BATCH {
+        return Err(CentralError::BatchTooLarge { max: MAX_AUDIT_BATCH });
+    }
+    let tid = terminal.terminal_id;
+    let chain_id = shipment.chain_id;
+    let cp = &shipment.checkpoint;
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    // One shipment per chain at a time.
+    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))", &[&format!("{tid}/{chain_id}")]).await?;
+    let head = tx
+        .query_opt(
+            "SELECT seq, entry_hash FROM audit_heads WHERE terminal_id = $1 AND chain_id = $2",
+            &[&tid, &chain_id],
+        )
+        .await?
+        .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
+    let (head_seq, head_hash) = head.clone().unwrap_or((0, chain::GENESIS.to_owned()));
+
+    let refuse = |kind: &'static str, code: &'static str, seq: Option<i64>, detail: String| async move {
+        // The finding is kept even though the shipment is refused.
+        let c2 = pool.get().await?;
+        raise_flag(&c2, tid, Some(chain_id), kind, seq, &detail, now).await?;
+        tracing::warn!(terminal = %tid, chain = %chain_id, kind, "audit shipment refused");
+        Err::<AuditReceipt, _>(CentralError::Refused { code, message: detail })
+    };
+
+    // The checkpoint must name this terminal, sit on the shipment's last entry and
+    // carry the device key's signature.
+    let last = shipment.entries.last();
+    let expected_cp_seq = last.map(|e| e.seq).unwrap_or(head_seq);
+    let expected_cp_hash = last.map(|e| e.entry_hash.clone()).unwrap_or_else(|| head_hash.clone());
+    if cp.terminal_id != tid.to_string()
+        || cp.chain_id != chain_id.to_string()
+        || cp.seq != expected_cp_seq
+        || cp.entry_hash != expected_cp_hash
+        || !chain::verify_checkpoint(device_key, cp, &shipment.signature)
+    {
+        drop(tx);
+        return refuse(
+            "bad_signature",
+            codes::AUDIT_SIGNATURE_INVALID,
+            Some(cp.seq),
+            "checkpoint does not match the shipment or its signature is invalid".into(),
+        )
+        .await;
+    }
+    // Entries already held (a receipt lost on the way back): they must be identical.
+    let fresh: Vec<&ChainedEntry> = shipment.entries.iter().filter(|e| e.seq > head_seq).collect();
+    let resent: Vec<&ChainedEntry> = shipment.entries.iter().filter(|e| e.seq <= head_seq).collect();
+    for e in &resent {
+        let stored: Option<String> = tx
+            .query_opt(
+                "SELECT entry_hash FROM audit_entries WHERE terminal_id = $1 AND chain_id = $2 AND seq = $3",
+                &[&tid, &chain_id, &e.seq],
+            )
+            .await?
+            .map(|r| r.get(0));
+        if stored.as_deref() != Some(e.entry_hash.as_str()) || chain::compute_hash(e) != e.entry_hash {
+            drop(tx);
+            return refuse(
+                "edited",
+                codes::AUDIT_CHAIN_EDITED,
+                Some(e.seq),
+                format!("entry {} differs from the copy the service received earlier", e.seq),
+            )
+            .await;
+        }
+    }
+    let fresh_owned: Vec<ChainedEntry> = fresh.iter().map(|e| (*e).clone()).collect();
+    if let Err(ChainError { seq, kind }) = chain::verify_chain(&fresh_owned, &head_hash, head_seq + 1) {
+        drop(tx);
+        return refuse(
+            flag_kind(kind),
+            chain_code(kind),
+            Some(seq),
+            format!("the access log of this terminal does not continue the service's copy at entry {seq}"),
+        )
+        .await;
+    }
+    insert_entries(&tx, tid, chain_id, &fresh_owned, now).await?;
+    count_logins(&tx, &fresh_owned).await?;
+    tx.execute(
+        "INSERT INTO audit_heads (terminal_id, chain_id, seq, entry_hash, checkpoint_sig, checkpoint_at, shipped_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)
+         ON CONFLICT (terminal_id, chain_id) DO UPDATE SET seq = excluded.seq, entry_hash = excluded.entry_hash,
+             checkpoint_sig = excluded.checkpoint_sig, checkpoint_at = excluded.checkpoint_at, shipped_at = excluded.shipped_at",
+        &[&tid, &chain_id, &cp.seq, &cp.entry_hash, &shipment.signature, &now],
+    )
+    .await?;
+    // A terminal that ships again is no longer silent.
+    tx.execute(
+        "UPDATE audit_flags SET resolved_at = $2 WHERE terminal_id = $1 AND kind = 'silent' AND resolved_at IS NULL",
+        &[&tid, &now],
+    )
+    .await?;
+    tx.commit().await?;
+    let receipt = Receipt {
+        terminal_id: tid.to_string(),
+        chain_id: chain_id.to_string(),
+        seq: cp.seq,
+        entry_hash: cp.entry_hash.clone(),
+        received_at: now.to_rfc3339(),
+    };
+    let signature = chain::sign_receipt(signer_pkcs8, &receipt).map_err(|e| CentralError::Internal(e.to_string()))?;
+    Ok(AuditReceipt { receipt, signature })
+}
+
+async fn insert_entries(
+    tx: &impl GenericClient,
+    tid: Uuid,
+    chain_id: Uuid,
+    entries: &[ChainedEntry],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut at = Vec::with_capacity(entries.len());
+    for e in entries {
+        at.push(
+            DateTime::parse_from_rfc3339(&e.at)
+                .map_err(|_| CentralError::BadRequest(format!("entry {}: bad time", e.seq)))?
+                .with_timezone(&Utc),
+        );
+    }
+    let col = |f: fn(&ChainedEntry) -> String| entries.iter().map(f).collect::<Vec<String>>();
+    let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+    let residents: Vec<Option<String>> = entries.iter().map(|e| e.resident_id.clone()).collect();
+    tx.execute(
+        "INSERT INTO audit_entries (terminal_id, chain_id, seq, entry_id, at, staff_id, department, reason, resident_id,
+                                    operation, detail, prev_hash, entry_hash, received_at)
+         SELECT $1, $2, * , $13 FROM UNNEST($3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
+                                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $14::text[])
+             AS u(seq, entry_id, at, staff_id, department, reason, resident_id, operation, detail, prev_hash, entry_hash)",
+        &[
+            &tid,
+            &chain_id,
+            &seqs,
+            &col(|e| e.entry_id.clone()),
+            &at,
+            &col(|e| e.staff_id.clone()),
+            &col(|e| e.department.clone()),
+            &col(|e| e.reason.clone()),
+            &residents,
+            &col(|e| e.operation.clone()),
+            &col(|e| e.detail.clone()),
+            &col(|e| e.prev_hash.clone()),
+            &now,
+            &col(|e| e.entry_hash.clone()),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Failed logins counted across terminals, in the order entries arrive: a
+/// failure adds one (and a lock entry locks); a successful login or an unlock
+/// resets the count.
+async fn count_logins(tx: &impl GenericClient, entries: &[ChainedEntry]) -> Result<()> {
+    for e in entries {
+        let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc)).ok();
+        let sql = match e.operation.as_str() {
+            ops::LOGIN_FAIL => {
+                "UPDATE staff SET failed_attempts = failed_attempts + 1,
+                     last_failure_at = greatest(coalesce(last_failure_at, $2), $2), change_seq = nextval('change_seq')
+                 WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)"
+            }
+            ops::LOCKED => {
+                "UPDATE staff SET locked = true, change_seq = nextval('change_seq')
+                 WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)"
+            }
+            ops::LOGIN_OK | ops::UNLOCK => {
+                "UPDATE staff SET failed_attempts = 0, locked = false,
+                     lockout_reset_at = greatest(coalesce(lockout_reset_at, $2), $2), change_seq = nextval('change_seq')
+                 WHERE staff_id = $1"
+            }
+            _ => continue,
+        };
+        // The subject of an unlock is the account unlocked (in `resident_id`'s
+        // place the log keeps no account; `detail` names it).
+        let subject = if e.operation == ops::UNLOCK { e.detail.as_str() } else { e.staff_id.as_str() };
+        if let Some(at) = at {
+            db::lock_changes(tx).await?;
+            tx.execute(sql, &[&subject, &at]).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One entry as the audit views show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEntry {
+    pub terminal_id: Uuid,
+    pub terminal_name: String,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub staff_id: String,
+    pub department: String,
+    pub reason: String,
+    pub resident_id: Option<String>,
+    pub operation: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub staff_id: Option<String>,
+    pub resident_id: Option<String>,
+    pub operation: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+}
+
+/// The supervisor's audit query (newest first).
+pub async fn query(pool: &Pool, f: &Filter) -> Result<Vec<StoredEntry>> {
+    let c = pool.get().await?;
+    let rows = c
+        .query(
+            "SELECT a.terminal_id, t.name, a.seq, a.at, a.staff_id, a.department, a.reason, a.resident_id, a.operation, a.detail
+             FROM audit_entries a JOIN terminals t USING (terminal_id)
+             WHERE ($1::text IS NULL OR a.staff_id = $1) AND ($2::text IS NULL OR a.resident_id = $2)
+               AND ($3::text IS NULL OR a.operation = $3)
+               AND ($4::timestamptz IS NULL OR a.at >= $4) AND ($5::timestamptz IS NULL OR a.at < $5)
+             ORDER BY a.at DESC, a.seq DESC LIMIT $6",
+            &[&f.staff_id, &f.resident_id, &f.operation, &f.from, &f.to, &f.limit.max(1)],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| StoredEntry {
+            terminal_id: r.get(0),
+            terminal_name: r.get(1),
+            seq: r.get(2),
+            at: r.get(3),
+            staff_id: r.get(4),
+            department: r.get(5),
+            reason: r.get(6),
+            resident_id: r.get(7),
+            operation: r.get(8),
+            detail: r.get(9),
+        })
+        .collect())
+}
+
+/// One line of a resident's access report: who looked at the record, when, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLine {
+    pub at: DateTime<Utc>,
+    pub staff_name: String,
+    pub department: String,
+    pub terminal_name: String,
+    pub reason: String,
+    pub operation: String,
+}
+
+/// A resident's access report for a disclosure request: every shipped access to
+/// their record and every 個人番号 view, oldest first.
+pub async fn resident_report(pool: &Pool, resident_id: &str) -> Result<Vec<ReportLine>> {
+    let c = pool.get().await?;
+    let rows = c
+        .query(
+            "SELECT a.at, coalesce(s.name, a.staff_id), a.department, t.name, a.reason, a.operation
+             FROM audit_entries a JOIN terminals t USING (terminal_id) LEFT JOIN staff s ON s.staff_id = a.staff_id
+             WHERE a.resident_id = $1
+             UNION ALL
+             SELECT v.at, s.name, s.department, t.name, v.reason, 'view_my_number (service)'
+             FROM my_number_views v JOIN terminals t USING (terminal_id) JOIN staff s USING (staff_id)
+             WHERE v.resident_id = $1
+             ORDER BY 1",
+            &[&resident_id],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ReportLine {
+            at: r.get(0),
+            staff_name: r.get(1),
+            department: r.get(2),
+            terminal_name: r.get(3),
+            reason: r.get(4),
+            operation: r.get(5),
+        })
+        .collect())
+}
+
+/// An open finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    pub flag_id: i64,
+    pub terminal_id: Uuid,
+    pub terminal_name: String,
+    pub chain_id: Option<Uuid>,
+    pub kind: String,
+    pub seq: Option<i64>,
+    pub detail: String,
+    pub raised_at: DateTime<Utc>,
+}
+
+pub async fn open_flags(pool: &Pool) -> Result<Vec<Flag>> {
+    let c = pool.get().await?;
+    let rows = c
+        .query(
+            "SELECT f.flag_id, f.terminal_id, t.name, f.chain_id, f.kind, f.seq, f.detail, f.raised_at
+             FROM audit_flags f JOIN terminals t USING (terminal_id) WHERE f.resolved_at IS NULL ORDER BY f.flag_id",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Flag {
+            flag_id: r.get(0),
+            terminal_id: r.get(1),
+            terminal_name: r.get(2),
+            chain_id: r.get(3),
+            kind: r.get(4),
+            seq: r.get(5),
+            detail: r.get(6),
+            raised_at: r.get(7),
+        })
+        .collect())
+}
+
+/// Re-verify every chain the service holds (an edit made in the service's own
+/// database, or entries deleted from it, shows here). Returns the findings,
+/// each also raised as a flag.
+pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid, Uuid, ChainError)>> {
+    let c = pool.get().await?;
+    let heads = c.query("SELECT terminal_id, chain_id, seq, entry_hash FROM audit_heads", &[]).await?;
+    let mut findings = Vec::new();
+    for h in heads {
+        let (tid, chain_id, head_seq, head_hash): (Uuid, Uuid, i64, String) = (h.get(0), h.get(1), h.get(2), h.get(3));
+        // Entries moved to an archive are verified by `verify_archive`; the online
+        // part starts after the newest archived entry.
+        let rows = c
+            .query(
+                "SELECT seq, entry_id, at, staff_id, department, reason, resident_id, operation, detail, prev_hash, entry_hash
+                 FROM audit_entries WHERE terminal_id = $1 AND chain_id = $2 ORDER BY seq",
+                &[&tid, &chain_id],
+            )
+            .await?;
+        let entries: Vec<ChainedEntry> = rows
+            .iter()
+            .map(|r| ChainedEntry {
+                seq: r.get(0),
+                entry_id: r.get(1),
+                at: r.get::<_, DateTime<Utc>>(2).to_rfc3339(),
+                staff_id: r.get(3),
+                department: r.get(4),
+                terminal_id: tid.to_string(),
+                reason: r.get(5),
+                resident_id: r.get(6),
+                operation: r.get(7),
+                detail: r.get(8),
+                prev_hash: r.get(9),
+                entry_hash: r.get(10),
+            })
+            .collect();
+        let (first_seq, first_prev) = match entries.first() {
+            Some(e) => (e.seq, e.prev_hash.clone()),
+            None => continue,
+        };
+        let archived_before = archived_up_to(&c, tid, chain_id).await?;
+        let result = if first_seq != archived_before + 1 {
+            Err(ChainError { seq: archived_before + 1, kind: ChainErrorKind::Gap })
+        } else {
+            chain::verify_chain(&entries, &first_prev, first_seq).and_then(|_| {
+                let last = entries.last().expect("non-empty");
+                if last.seq != head_seq {
+                    Err(ChainError { seq: last.seq + 1, kind: ChainErrorKind::Gap })
+                } else if last.entry_hash != head_hash {
+                    Err(ChainError { seq: last.seq, kind: ChainErrorKind::HashMismatch })
+                } else {
+                    Ok(())
+                }
+            })
+        };
+        if let Err(e) = result {
+            raise_flag(
+                &c,
+                tid,
+                Some(chain_id),
+                flag_kind(e.kind),
+                Some(e.seq),
+                &format!("stored chain fails verification at entry {} ({})", e.seq, chain_code(e.kind)),
+                now,
+            )
+            .await?;
+            findings.push((tid, chain_id, e));
+        }
+    }
+    Ok(findings)
+}
+
+/// The last sequence number of a chain moved into archives (0: none).
+async fn archived_up_to(c: &impl GenericClient, tid: Uuid, chain_id: Uuid) -> Result<i64> {
+    Ok(c.query_one(
+        "SELECT coalesce(max(last_seq), 0) FROM audit_archive_chains WHERE terminal_id = $1 AND chain_id = $2",
+        &[&tid, &chain_id],
+    )
+    .await?
+    .get(0))
+}
+
+/// Terminals seen online within `window` whose last log shipment is older than
+/// `window` (or that never shipped): the log may have been held back or deleted.
+pub async fn flag_silent(pool: &Pool, window: Duration, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+    let c = pool.get().await?;
+    let cutoff = now - window;
+    let rows = c
+        .query(
+            "SELECT t.terminal_id FROM terminals t
+             WHERE t.revoked_at IS NULL AND t.last_seen_at >= $1
+               AND coalesce((SELECT max(shipped_at) FROM audit_heads h WHERE h.terminal_id = t.terminal_id),
+                            '-infinity'::timestamptz) < $1",
+            &[&cutoff],
+        )
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.get(0)).collect();
+    for id in &ids {
+        raise_flag(&c, *id, None, "silent", None, "online but no access log shipped within the window", now).await?;
+    }
+    Ok(ids)
+}
+
+/// Checkpoint message the terminal signs; kept here so both ends agree on it.
+pub fn checkpoint(terminal_id: Uuid, chain_id: Uuid, seq: i64, entry_hash: &str, at: DateTime<Utc>) -> Checkpoint {
+    Checkpoint {
+        terminal_id: terminal_id.to_string(),
+        chain_id: chain_id.to_string(),
+        seq,
+        entry_hash: entry_hash.to_owned(),
+        at: at.to_rfc3339(),
+    }
+}

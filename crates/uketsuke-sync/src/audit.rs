@@ -1,0 +1,126 @@
+//! Shipping the access log, and the calls a login or a 個人番号 view makes.
+//!
+//! Each sync ships the chain from after the last receipt, in batches, each with
+//! a checkpoint signed by the device key; the service answers with a receipt
+//! signed by its CA key, which is checked here against the pinned CA before the
+//! terminal records it (and may prune entries it covers). A sync with nothing
+//! new still sends a checkpoint: the service notices a terminal whose log goes
+//! silent while it syncs.
+
+use chrono::{DateTime, Duration, Utc};
+use uketsuke_auth::chain::{self, Checkpoint};
+use uketsuke_protocol::{
+    AuditReceipt, AuditShipment, MyNumberRequest, MyNumberResponse, OnlineLoginRequest, OnlineLoginResponse,
+    MAX_AUDIT_BATCH,
+};
+use uketsuke_store::{audit, sync};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::engine::{Engine, StoreAccess};
+use crate::error::{Result, SyncError};
+
+/// How long shipped entries stay on the terminal for the supervisor's view.
+pub const LOCAL_RETENTION: Duration = Duration::days(90);
+
+/// What the terminal signs checkpoints with and checks receipts against.
+pub struct AuditIdentity {
+    pub terminal_id: Uuid,
+    /// The device key (PKCS#8 DER), from the OS credential store.
+    pub device_key: Zeroizing<Vec<u8>>,
+    /// The pinned CA's public key (receipts are signed with the CA key).
+    pub ca_public_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for AuditIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditIdentity").field("terminal_id", &self.terminal_id).finish_non_exhaustive()
+    }
+}
+
+/// The public key in a PEM certificate.
+pub fn certificate_public_key(pem: &str) -> Result<Vec<u8>> {
+    let der = crate::transport::pem_cert(pem)?;
+    let (_, cert) =
+        x509_parser::parse_x509_certificate(&der).map_err(|e| SyncError::Identity(format!("CA certificate: {e}")))?;
+    Ok(cert.public_key().subject_public_key.data.to_vec())
+}
+
+/// The PKCS#8 DER inside a PEM private key.
+pub fn pkcs8_der(key_pem: &str) -> Result<Zeroizing<Vec<u8>>> {
+    use rustls_pki_types::pem::PemObject;
+    let key = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_slice(key_pem.as_bytes())
+        .map_err(|e| SyncError::Identity(format!("device key: {e}")))?;
+    Ok(Zeroizing::new(key.secret_pkcs8_der().to_vec()))
+}
+
+impl Engine {
+    /// Ship the access log from after the last receipt. Returns entries shipped.
+    pub(crate) async fn ship_audit(&self, store: &impl StoreAccess) -> Result<usize> {
+        let Some(id) = self.audit_identity() else { return Ok(0) };
+        let chain_id: Uuid = store
+            .with(|s| Ok(s.meta().store_id.clone()))?
+            .parse()
+            .map_err(|_| SyncError::Protocol("the store id is not a UUID".into()))?;
+        let mut shipped = 0;
+        loop {
+            let after = store.with(|s| sync::audit_receipt_seq(s.connection()))?;
+            let entries = store.with(|s| audit::entries_after(s.connection(), after, MAX_AUDIT_BATCH))?;
+            let (seq, entry_hash) = match entries.last() {
+                Some(e) => (e.seq, e.entry_hash.clone()),
+                None => store.with(|s| audit::chain_head(s.connection()))?,
+            };
+            let now = (self.now)();
+            let checkpoint = Checkpoint {
+                terminal_id: id.terminal_id.to_string(),
+                chain_id: chain_id.to_string(),
+                seq,
+                entry_hash,
+                at: now.to_rfc3339(),
+            };
+            let signature = chain::sign_checkpoint(&id.device_key, &checkpoint)
+                .map_err(|e| SyncError::Identity(format!("checkpoint signature: {e}")))?;
+            let n = entries.len();
+            let shipment = AuditShipment { chain_id, entries, checkpoint: checkpoint.clone(), signature };
+            let (res, _): (AuditReceipt, _) = self.transport().post("/v1/audit", &shipment, now).await?;
+            let r = &res.receipt;
+            if r.terminal_id != checkpoint.terminal_id
+                || r.chain_id != checkpoint.chain_id
+                || r.seq != checkpoint.seq
+                || r.entry_hash != checkpoint.entry_hash
+                || !chain::verify_receipt(&id.ca_public_key, r, &res.signature)
+            {
+                return Err(SyncError::Protocol("the audit receipt does not match or is not signed by the CA".into()));
+            }
+            store.with(|s| {
+                sync::record_audit_receipt(s.connection(), r, &res.signature)?;
+                audit::prune(s.connection(), now, LOCAL_RETENTION)?;
+                Ok(())
+            })?;
+            shipped += n;
+            if n < MAX_AUDIT_BATCH {
+                return Ok(shipped);
+            }
+        }
+    }
+
+    /// After a staff member passed password and TOTP on this terminal: the
+    /// service confirms the account and records the online login.
+    pub async fn online_login(&self, staff_id: &str, totp_step: i64) -> Result<DateTime<Utc>> {
+        let req = OnlineLoginRequest { staff_id: staff_id.to_owned(), totp_step };
+        let (res, _): (OnlineLoginResponse, _) =
+            self.transport().post("/v1/auth/online-login", &req, (self.now)()).await?;
+        Ok(res.at)
+    }
+
+    /// One resident's 個人番号 for one view (the service logs the view first).
+    pub async fn my_number(&self, staff_id: &str, resident_id: &str, reason: &str) -> Result<MyNumberResponse> {
+        let req = MyNumberRequest {
+            staff_id: staff_id.to_owned(),
+            resident_id: resident_id.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (res, _): (MyNumberResponse, _) = self.transport().post("/v1/my-number", &req, (self.now)()).await?;
+        Ok(res)
+    }
+}
