@@ -28,6 +28,12 @@ CREATE TABLE audit_entries (
     seq          bigint NOT NULL,
     entry_id     text NOT NULL,
     at           timestamptz NOT NULL,
+    -- `at` exactly as the terminal wrote and hashed it (timestamptz keeps
+    -- microseconds only; verification needs the original text).
+    at_text      text NOT NULL,
+    -- The terminal id the entry names (the terminal's local id; the chain's
+    -- owner is `terminal_id`, from the client certificate).
+    terminal_text text NOT NULL,
     staff_id     text NOT NULL,
     department   text NOT NULL,
     reason       text NOT NULL,

@@ -213,11 +213,13 @@ async fn insert_entries(
     let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
     let residents: Vec<Option<String>> = entries.iter().map(|e| e.resident_id.clone()).collect();
     tx.execute(
-        "INSERT INTO audit_entries (terminal_id, chain_id, seq, entry_id, at, staff_id, department, reason, resident_id,
-                                    operation, detail, prev_hash, entry_hash, received_at)
-         SELECT $1, $2, * , $13 FROM UNNEST($3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
-                                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $14::text[])
-             AS u(seq, entry_id, at, staff_id, department, reason, resident_id, operation, detail, prev_hash, entry_hash)",
+        "INSERT INTO audit_entries (terminal_id, chain_id, seq, entry_id, at, at_text, terminal_text, staff_id,
+                                    department, reason, resident_id, operation, detail, prev_hash, entry_hash, received_at)
+         SELECT $1, $2, *, $13 FROM UNNEST($3::bigint[], $4::text[], $5::timestamptz[], $15::text[], $16::text[],
+                                           $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                                           $12::text[], $14::text[])
+             AS u(seq, entry_id, at, at_text, terminal_text, staff_id, department, reason, resident_id, operation,
+                  detail, prev_hash, entry_hash)",
         &[
             &tid,
             &chain_id,
@@ -233,6 +235,8 @@ async fn insert_entries(
             &col(|e| e.prev_hash.clone()),
             &now,
             &col(|e| e.entry_hash.clone()),
+            &col(|e| e.at.clone()),
+            &col(|e| e.terminal_id.clone()),
         ],
     )
     .await?;
@@ -420,7 +424,8 @@ pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid,
         // part starts after the newest archived entry.
         let rows = c
             .query(
-                "SELECT seq, entry_id, at, staff_id, department, reason, resident_id, operation, detail, prev_hash, entry_hash
+                "SELECT seq, entry_id, at_text, staff_id, department, reason, resident_id, operation, detail, prev_hash,
+                        entry_hash, terminal_text
                  FROM audit_entries WHERE terminal_id = $1 AND chain_id = $2 ORDER BY seq",
                 &[&tid, &chain_id],
             )
@@ -430,10 +435,10 @@ pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid,
             .map(|r| ChainedEntry {
                 seq: r.get(0),
                 entry_id: r.get(1),
-                at: r.get::<_, DateTime<Utc>>(2).to_rfc3339(),
+                at: r.get(2),
                 staff_id: r.get(3),
                 department: r.get(4),
-                terminal_id: tid.to_string(),
+                terminal_id: r.get(11),
                 reason: r.get(5),
                 resident_id: r.get(6),
                 operation: r.get(7),

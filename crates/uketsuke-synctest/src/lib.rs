@@ -129,7 +129,8 @@ impl Terminal {
         let (_, code) = central.new_terminal(name, sessions).await;
         let enrollment = uketsuke_sync::enroll(&data, &keystore, &central.url(), &code).await.unwrap();
         let (store, _) = Store::open_or_create(&data, &keystore, clock()).unwrap();
-        let engine = Engine::new(enrollment.transport(&keystore).unwrap(), clock.clone());
+        let engine = Engine::new(enrollment.transport(&keystore).unwrap(), clock.clone())
+            .with_audit(enrollment.audit_identity(&keystore).unwrap());
         Terminal { dir, keystore, store: Mutex::new(store), enrollment, engine, clock }
     }
 
@@ -138,6 +139,7 @@ impl Terminal {
         let mut e = self.enrollment.clone();
         e.service_url = url.to_owned();
         Engine::new(e.transport(&self.keystore).unwrap(), self.clock.clone())
+            .with_audit(self.enrollment.audit_identity(&self.keystore).unwrap())
     }
 
     /// Make `n` events quickly: check a resident in and cancel, over and over.
