@@ -10,12 +10,13 @@
 //!
 //! - [`accounts`]: staff credentials (Argon2id, TOTP), the online-login check,
 //!   the 個人番号 gate; [`audit`]: shipped access logs, their verification,
-//!   receipts, findings, queries and the sealed archive.
+//!   receipts, findings, queries; [`archive`]: sealed files past online retention.
 //!
 //! Time is passed in (`now`) or read through [`routes::Clock`], never inside the logic.
 
 pub mod accounts;
 pub mod admin;
+pub mod archive;
 pub mod audit;
 pub mod config;
 pub mod db;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
-use uketsuke_central::{accounts, admin, audit, db, pki, Config, SystemClock};
+use uketsuke_central::{accounts, admin, archive, audit, db, pki, Config, SystemClock};
 use uketsuke_core::{Staff, Venue};
 use uuid::Uuid;
 
@@ -214,6 +214,13 @@ enum AuditCmd {
         #[arg(long, default_value_t = 24)]
         silent_hours: i64,
     },
+    /// Move entries older than a year into a sealed archive file in DIR (kept 7 years).
+    Archive {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Check a sealed archive file: seal, the CA's signature, every chain in it.
+    VerifyArchive { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -495,6 +502,25 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             print(serde_json::json!({ "ok": ok, "broken_chains": broken, "silent_terminals": silent }));
             if !ok {
                 std::process::exit(2);
+            }
+        }
+        Command::Audit(AuditCmd::Archive { dir }) => {
+            let pki = pki::load(&config.pki_dir)?;
+            std::fs::create_dir_all(&dir)?;
+            let done = archive::archive(&pool, &dir, pki.receipt_key(), now).await?;
+            accounts::admin_log(&pool.get().await?, now, "audit.archive", &dir.display().to_string(), "").await?;
+            print(serde_json::json!({ "archived": done }));
+        }
+        Command::Audit(AuditCmd::VerifyArchive { file }) => {
+            let pki = pki::load(&config.pki_dir)?;
+            let ca_key = audit::certificate_public_key(&pki.ca_der)?;
+            match archive::verify(&std::fs::read(&file)?, &ca_key) {
+                Ok(h) => print(serde_json::json!({ "ok": true, "archive_id": h.archive_id, "entries": h.entries,
+                    "retain_until": h.retain_until, "chains": h.chains })),
+                Err(e) => {
+                    print(serde_json::json!({ "ok": false, "code": e.code(), "message": e.to_string() }));
+                    std::process::exit(2);
+                }
             }
         }
     }

@@ -179,3 +179,39 @@ async fn shipped_entries_are_pruned_only_after_a_receipt_and_the_retention() {
     t.engine.sync_once(&t.store).await.unwrap();
     assert!(audit::open_flags(central.pool()).await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asvs_16_4_2_entries_past_a_year_go_to_a_sealed_archive_that_verifies() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    work(&t, 3);
+    t.engine.sync_once(&t.store).await.unwrap();
+    let shipped = central.count("SELECT count(*) FROM audit_entries").await;
+    let out = tempfile::tempdir().unwrap();
+    let key = uketsuke_auth::generate_pkcs8().unwrap();
+    let ca_public = uketsuke_auth::public_key_from_pkcs8(&key).unwrap();
+    // Nothing is a year old yet.
+    let now = chrono::Utc::now();
+    assert!(uketsuke_central::archive::archive(central.pool(), out.path(), &key, now).await.unwrap().is_none());
+    // Thirteen months on, everything shipped so far moves to one sealed file.
+    let later = now + chrono::Duration::days(400);
+    let done = uketsuke_central::archive::archive(central.pool(), out.path(), &key, later).await.unwrap().unwrap();
+    assert_eq!(done.entries, shipped);
+    assert_eq!(central.count("SELECT count(*) FROM audit_entries").await, 0);
+    let bytes = std::fs::read(&done.file).unwrap();
+    let header = uketsuke_central::archive::verify(&bytes, &ca_public).unwrap();
+    assert_eq!(header.entries, shipped);
+    assert!(header.retain_until >= (later + chrono::Duration::days(365 * 7 - 2)).date_naive());
+    // The chain goes on online after the archived part, and still verifies.
+    work(&t, 1);
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert!(audit::verify_stored(central.pool(), later).await.unwrap().is_empty());
+    // One changed byte, or a seal from another key, is found.
+    let mut edited = bytes.clone();
+    let at = String::from_utf8_lossy(&bytes).find("check_in").unwrap();
+    edited[at] = b'C';
+    assert_eq!(uketsuke_central::archive::verify(&edited, &ca_public).unwrap_err().code(), "ARCHIVE_SEAL_MISMATCH");
+    let other = uketsuke_auth::public_key_from_pkcs8(&uketsuke_auth::generate_pkcs8().unwrap()).unwrap();
+    assert_eq!(uketsuke_central::archive::verify(&bytes, &other).unwrap_err().code(), "ARCHIVE_SIGNATURE_INVALID");
+}
