@@ -2,14 +2,18 @@
 // Every rejection is turned into an ApiError (see errors.ts) before it reaches a view.
 
 import { invoke as tauriInvoke } from "@tauri-apps/api/core";
+import type { AccessLogEntry } from "./generated/AccessLogEntry";
 import type { AppStatus } from "./generated/AppStatus";
+import type { AuditQuery } from "./generated/AuditQuery";
 import type { CheckInRequest } from "./generated/CheckInRequest";
 import type { CorrectionRequest } from "./generated/CorrectionRequest";
+import type { LoginHint } from "./generated/LoginHint";
+import type { LoginRequest } from "./generated/LoginRequest";
+import type { MyNumberView } from "./generated/MyNumberView";
 import type { ResidentCard } from "./generated/ResidentCard";
 import type { ResidentSummary } from "./generated/ResidentSummary";
 import type { SessionCounts } from "./generated/SessionCounts";
 import type { SessionView } from "./generated/SessionView";
-import type { StaffView } from "./generated/StaffView";
 import type { SyncView } from "./generated/SyncView";
 import type { VisitView } from "./generated/VisitView";
 import type { WalkInRequest } from "./generated/WalkInRequest";
@@ -20,9 +24,17 @@ export type InvokeFn = (cmd: string, args?: Record<string, unknown>) => Promise<
 export interface Api {
   appStatus(): Promise<AppStatus>;
   resetLocalCache(confirmation: string): Promise<AppStatus>;
-  listStaff(): Promise<StaffView[]>;
-  selectStaff(staffId: string): Promise<AppStatus>;
-  signOut(): Promise<AppStatus>;
+  /** Log in (Rust checks the password and the authenticator's code). */
+  login(request: LoginRequest): Promise<AppStatus>;
+  logout(): Promise<AppStatus>;
+  /** Demo mode only (NOT_DEMO otherwise): the demo accounts and their current codes. */
+  demoLoginHints(): Promise<LoginHint[]>;
+  /** Supervisor: unlock an account locked by failed logins. */
+  unlockAccount(staffId: string): Promise<null>;
+  /** Supervisor: this terminal's access log, newest first. */
+  auditLog(query: AuditQuery): Promise<AccessLogEntry[]>;
+  /** One resident's 個人番号, for one view (logged; online only). Keep it no longer than shown. */
+  viewMyNumber(residentId: string, reason: string): Promise<MyNumberView>;
   listSessions(): Promise<SessionView[]>;
   lookupVoucher(voucher: string): Promise<ResidentSummary>;
   searchResidents(kana: string, birthDate: string | null): Promise<ResidentSummary[]>;
@@ -54,9 +66,12 @@ export function createApi(invoke: InvokeFn = tauriInvoke): Api {
   return {
     appStatus: () => call("app_status"),
     resetLocalCache: (confirmation) => call("reset_local_cache", { confirmation }),
-    listStaff: () => call("list_staff"),
-    selectStaff: (staffId) => call("select_staff", { staffId }),
-    signOut: () => call("sign_out"),
+    login: (request) => call("login", { request }),
+    logout: () => call("logout"),
+    demoLoginHints: () => call("demo_login_hints"),
+    unlockAccount: (staffId) => call("unlock_account", { staffId }),
+    auditLog: (query) => call("audit_log", { query }),
+    viewMyNumber: (residentId, reason) => call("view_my_number", { residentId, reason }),
     listSessions: () => call("list_sessions"),
     lookupVoucher: (voucher) => call("lookup_voucher", { voucher }),
     searchResidents: (kana, birthDate) => call("search_residents", { kana, birthDate }),

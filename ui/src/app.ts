@@ -1,6 +1,8 @@
-// The window: which screen to show (store failed / staff picker / reception), the
+// The window: which screen to show (store failed / login / reception), the
 // reception screen's state, and the keyboard rules. The search box gets focus back
-// after every action, so the next scan always lands in it.
+// after every action, so the next scan always lands in it. While someone is logged
+// in the status is polled, so a session Rust ended after inactivity goes straight
+// back to the login screen.
 
 import type { Api } from "./api";
 import type { Action } from "./generated/Action";
@@ -17,15 +19,17 @@ import { clientError, toApiError } from "./errors";
 import { clear, h, ht, isEditable, localize, relocalize, trAttr } from "./dom";
 import { num, programmeLabel } from "./format";
 import { initLang, onLangChange, t, toggleLang } from "./i18n";
+import { createLoginScreen } from "./loginScreen";
 import { classifyInput } from "./search";
+import { openAuditDialog, type AuditDialogHandle } from "./views/audit";
 import { renderCard, type CardView } from "./views/card";
 import { fillCounts } from "./views/counts";
 import { openCancelDialog, openCorrectionDialog, type DialogHandle } from "./views/dialogs";
 import { enrollErrorField, openEnrollDialog } from "./views/enroll";
 import { createErrorBanner } from "./views/errorBanner";
 import { defaultSession, renderHeaderMain, type HeaderView } from "./views/header";
+import { openMyNumberDialog } from "./views/myNumber";
 import { createResults, type ResultsView } from "./views/results";
-import { renderStaffPicker } from "./views/staffPicker";
 import { renderStoreFailed } from "./views/startup";
 import { createSyncBar } from "./views/syncBar";
 import { fillVisitList } from "./views/visitList";
@@ -35,10 +39,25 @@ export interface AppOptions {
   storage?: Pick<Storage, "getItem" | "setItem"> | null;
   /** How often the sync bar asks for the sync status (ms); 0 turns polling off. */
   syncPollMs?: number;
+  /** How often the status is asked for while someone is logged in (ms); 0 turns polling off. */
+  statusPollMs?: number;
+  /** How often the demo accounts' codes are refreshed on the login screen (ms). */
+  hintsRefreshMs?: number;
 }
 
 /** The sync bar's polling interval. */
 export const SYNC_POLL_MS = 2000;
+
+/** The status poll while logged in: notices an idle logout within this time. */
+export const STATUS_POLL_MS = 15_000;
+
+/** The reception screen's work; a role with none of it (an administrator) sees #no-access. */
+const RECEPTION_ACTIONS: readonly Action[] = ["search_residents", "register_walk_in", "view_attendance"];
+
+/** An error after which the window starts over from the status (store gone, session ended). */
+function startsOver(err: ApiError): boolean {
+  return err.needs_reset || err.code === "NOT_LOGGED_IN" || err.code === "STORE_UNAVAILABLE";
+}
 
 export interface AppHandle {
   /** Resolves once every call the window started has settled (for tests). */
@@ -96,6 +115,9 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
   let syncSeq = 0;
   let syncShown = 0;
   let syncPolling = false;
+  let statusPolling = false;
+  /** Stops what the current screen runs in the background (the login screen's refresh). */
+  let screenCleanup: (() => void) | null = null;
   let destroyed = false;
 
   const inflight = new Set<Promise<unknown>>();
@@ -168,7 +190,7 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
 
   function handleError(err: ApiError): void {
     banner.show(err);
-    if (err.needs_reset || err.code === "NOT_LOGGED_IN" || err.code === "STORE_UNAVAILABLE") {
+    if (startsOver(err)) {
       // The store failed under us, or the session ended: start over from the status.
       void run(boot);
       return;
@@ -177,6 +199,8 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
   }
 
   function setScreen(...content: Node[]): void {
+    screenCleanup?.();
+    screenCleanup = null;
     closeModal();
     clear(screen);
     screen.append(...content);
@@ -199,11 +223,12 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     status = st;
     allowed = new Set(st.allowed_actions);
     demoBadge.hidden = !st.demo_mode;
+    syncBar.setEnrollAllowed(allowed.has("enroll_terminal"));
     void refreshSync();
     if (st.store.kind === "failed") {
       showStoreFailed(st, st.store.error);
     } else if (!st.staff) {
-      void run(showStaffPicker);
+      showLogin(st);
     } else {
       void run(showMain);
     }
@@ -234,20 +259,26 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     view.resetInput?.focus();
   }
 
-  async function showStaffPicker(): Promise<void> {
+  function showLogin(st: AppStatus): void {
     main = null;
     cardView = null;
+    sessionId = null;
     clear(headerSlot);
-    const staff = await api.listStaff();
-    const el = renderStaffPicker(staff, (staffId) => {
-      void run(async () => {
-        const next = await api.selectStaff(staffId);
+    const login = createLoginScreen(api, st, {
+      track,
+      onLoggedIn: (next) => {
         banner.clear();
         applyStatus(next);
-      });
+      },
+      onFailure: (err) => {
+        banner.show(err);
+        void run(boot);
+      },
+      ...(opts.hintsRefreshMs !== undefined ? { hintsRefreshMs: opts.hintsRefreshMs } : {}),
     });
-    setScreen(el);
-    el.querySelector<HTMLButtonElement>(".staff-option")?.focus();
+    setScreen(login.el);
+    screenCleanup = () => login.destroy();
+    login.focus();
   }
 
   // --- the reception screen ------------------------------------------------------------
@@ -263,19 +294,19 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
 
     const headerView = renderHeaderMain(st, sessions, sessionId, {
       onSession: (id) => changeSession(id),
-      onSignOut: () => {
+      onLogout: () => {
         void run(async () => {
-          const next = await api.signOut();
+          const next = await api.logout();
           banner.clear();
-          sessionId = null;
           applyStatus(next);
         });
       },
+      onAudit: () => openAudit(),
     });
     clear(headerSlot);
     headerSlot.appendChild(headerView.el);
 
-    if (allowed.size === 0) {
+    if (!RECEPTION_ACTIONS.some((a) => allowed.has(a))) {
       main = null;
       setScreen(ht("p", { id: "no-access", class: "no-access" }, "noAccess"));
       return;
@@ -538,7 +569,7 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     const identity: IdentityMethod = via === "walkin" ? "verbal" : "voucher_only";
     const view = renderCard(
       card,
-      { allowed, identity },
+      { allowed, identity, myNumberPermission: status?.my_number_permission === true },
       {
         onCheckIn: (req) => {
           view.setBusy(true);
@@ -568,6 +599,7 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
           closeCard();
           focusSearch();
         },
+        onMyNumber: () => openMyNumber(card.summary),
       },
     );
     cardView = view;
@@ -636,14 +668,37 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
 
   async function refreshStatus(): Promise<void> {
     const st = await api.appStatus();
+    if (destroyed) return;
     const before = status;
     status = st;
-    if (st.store.kind === "failed" || !st.staff || st.staff.staff_id !== before?.staff?.staff_id) {
+    const changed =
+      st.store.kind === "failed" ||
+      !st.staff ||
+      st.staff.staff_id !== before?.staff?.staff_id ||
+      st.my_number_permission !== before?.my_number_permission ||
+      st.allowed_actions.join() !== before?.allowed_actions.join();
+    if (changed) {
+      // The session ended (idle timeout) or changed: show what the status says now.
       applyStatus(st);
       return;
     }
     main?.header.setPending(num(st.pending_events));
   }
+
+  /** While someone is logged in: has Rust ended the session (idle timeout)? */
+  function pollStatus(): void {
+    if (statusPolling || destroyed || !status?.staff) return;
+    statusPolling = true;
+    void track(
+      refreshStatus().catch((e: unknown) => {
+        console.warn("app_status failed", e);
+      }),
+    ).finally(() => {
+      statusPolling = false;
+    });
+  }
+  const statusPollMs = opts.statusPollMs ?? STATUS_POLL_MS;
+  const statusTimer = statusPollMs > 0 ? setInterval(pollStatus, statusPollMs) : null;
 
   /** After a write: the list, the counts and the unsent count. */
   async function refreshAfterWrite(): Promise<void> {
@@ -784,9 +839,9 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     modal = dlg;
   }
 
-  /** 端末登録 (demo state only). On success the store starts over: back to the staff picker. */
+  /** 端末登録 (demo state, administrators only). On success the store starts over: back to the login. */
   function openEnroll(): void {
-    if (syncBar.current()?.state !== "demo") return;
+    if (syncBar.current()?.state !== "demo" || !allowed.has("enroll_terminal")) return;
     closeModal();
     banner.clear();
     hideNotice();
@@ -826,6 +881,102 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
       onClose: dialogClosed,
     });
     modal = dlg;
+  }
+
+  /** 監査ログ and アカウントのロック解除 (supervisors). */
+  function openAudit(): void {
+    const canAudit = allowed.has("view_audit_log");
+    const canUnlock = allowed.has("unlock_account");
+    if (!status || (!canAudit && !canUnlock)) return;
+    closeModal();
+    banner.clear();
+    hideNotice();
+    let auditSeq = 0;
+    const dlg: AuditDialogHandle = openAuditDialog(
+      root,
+      { today: status.today, audit: canAudit, unlock: canUnlock },
+      {
+        onSearch: (query) => {
+          const seq = ++auditSeq;
+          dlg.setBusy(true);
+          void run(async () => {
+            try {
+              const rows = await api.auditLog(query);
+              if (modal !== dlg || seq !== auditSeq) return;
+              dlg.showResults(rows);
+            } catch (e) {
+              if (modal === dlg) dialogFailed(dlg, toApiError(e), (err) => dlg.showError(err));
+            } finally {
+              if (modal === dlg && seq === auditSeq) dlg.setBusy(false);
+            }
+          });
+        },
+        onUnlock: (staffId) => {
+          const form = dlg.unlock;
+          if (!form) return;
+          form.setBusy(true);
+          void run(async () => {
+            try {
+              await api.unlockAccount(staffId);
+              if (modal === dlg) form.showDone(staffId);
+            } catch (e) {
+              if (modal === dlg) dialogFailed(dlg, toApiError(e), (err) => form.showError(err));
+            } finally {
+              form.setBusy(false);
+            }
+          });
+        },
+        onClose: dialogClosed,
+      },
+    );
+    modal = dlg;
+    if (canAudit) dlg.search();
+  }
+
+  /** 個人番号を表示: only with the role's action and the staff member's permission (Rust checks both). */
+  function openMyNumber(who: ResidentSummary): void {
+    if (!allowed.has("view_my_number") || status?.my_number_permission !== true) return;
+    closeModal();
+    banner.clear();
+    hideNotice();
+    const residentId = who.resident_id;
+    const dlg = openMyNumberDialog(root, who, {
+      onSubmit: (reason) => {
+        dlg.showError(null);
+        if (reason.trim() === "") {
+          dlg.showError(clientError("REASON_REQUIRED"));
+          dlg.focusField();
+          return;
+        }
+        dlg.setBusy(true);
+        void run(async () => {
+          try {
+            // Handed straight to the dialog; nothing here keeps it.
+            const shown = await api.viewMyNumber(residentId, reason.trim());
+            if (modal === dlg) dlg.showNumber(shown.my_number);
+          } catch (e) {
+            if (modal !== dlg) return;
+            dlg.setBusy(false);
+            dialogFailed(dlg, toApiError(e), (err) => {
+              dlg.showError(err);
+              dlg.focusField();
+            });
+          }
+        });
+      },
+      onClose: dialogClosed,
+    });
+    modal = dlg;
+  }
+
+  /** A dialog's call failed: the window starts over if the session or store is gone, else the dialog says why. */
+  function dialogFailed(dlg: DialogHandle, err: ApiError, show: (err: ApiError) => void): void {
+    if (startsOver(err)) {
+      if (modal === dlg) closeModal();
+      handleError(err);
+      return;
+    }
+    show(err);
   }
 
   /** If the card on screen is this resident's, show it again (visit state changed). */
@@ -877,6 +1028,9 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     destroy() {
       destroyed = true;
       if (pollTimer !== null) clearInterval(pollTimer);
+      if (statusTimer !== null) clearInterval(statusTimer);
+      screenCleanup?.();
+      screenCleanup = null;
       document.removeEventListener("keydown", onGlobalKey);
       offLang();
       closeModal();

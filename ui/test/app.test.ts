@@ -53,13 +53,13 @@ describe("startup with a store that cannot be opened", () => {
     expect(bannerText()).toBe("確認の文字が一致しません。表示されたとおりに入力してください");
     expect(backend.callsOf("resetLocalCache")).toEqual([]);
 
-    // The right word: reset, then on to the staff picker.
+    // The right word: reset, then on to the login.
     ($("#reset-word") as HTMLInputElement).value = "RESET";
     key($("#reset-word"), "Enter");
     await app!.idle();
     expect(backend.callsOf("resetLocalCache")).toEqual([["RESET"]]);
     expect(root.querySelector("#store-failed")).toBeNull();
-    expect(root.querySelector("#staff-picker")).not.toBeNull();
+    expect(root.querySelector("#login-form")).not.toBeNull();
     expect(banner().hidden).toBe(true);
   });
 
@@ -79,36 +79,6 @@ describe("startup with a store that cannot be opened", () => {
     await app!.idle();
     expect(bannerText()).toBe("未送信の記録が5件あるため初期化できません");
     expect(root.querySelector("#store-failed")).not.toBeNull();
-  });
-});
-
-describe("staff picker", () => {
-  it("lists staff with department and Japanese role, is keyboard navigable, and selects", async () => {
-    const backend = new FakeBackend(status({ staff: null, allowed_actions: [] }));
-    await start(backend);
-    expect($("#staff-picker").textContent).toContain("担当者を選択してください（デモ：ログイン機能は今後追加されます）");
-    const options = [...root.querySelectorAll<HTMLButtonElement>(".staff-option")];
-    expect(options.map((o) => o.querySelector(".staff-role")?.textContent)).toEqual(["受付", "所属長", "事務"]);
-    expect(options[0]?.textContent).toContain("健康づくり課");
-    expect(options.map((o) => o.getAttribute("data-staff-role"))).toEqual(["reception", "supervisor", "clerk"]);
-    expect(document.activeElement).toBe(options[0]);
-    key(options[0]!, "ArrowDown");
-    expect(document.activeElement).toBe(options[1]);
-    options[1]!.click();
-    await app!.idle();
-    expect(backend.callsOf("selectStaff")).toEqual([["S2"]]);
-    expect($("#staff-name").textContent).toBe("担当：鈴木 一郎");
-    expect(document.activeElement).toBe($("#search-input"));
-  });
-
-  it("goes back to the picker on 担当者変更", async () => {
-    const backend = new FakeBackend();
-    await start(backend);
-    $("#sign-out").click();
-    await app!.idle();
-    expect(backend.callsOf("signOut").length).toBe(1);
-    expect(root.querySelector("#staff-picker")).not.toBeNull();
-    expect(root.querySelector("#session-select")).toBeNull();
   });
 });
 
@@ -409,7 +379,7 @@ describe("reception screen", () => {
     await app!.idle();
     $("#lang-toggle").click();
     expect($("#lang-toggle").textContent).toBe("English / 日本語");
-    expect($("#sign-out").textContent).toBe("Change staff");
+    expect($("#logout-button").textContent).toBe("Log out");
     expect(bannerText()).toBe("Voucher number not found. Check the number, or search by kana and date of birth.");
     expect(storage.data["uketsuke.lang"]).toBe("en");
     expect(document.activeElement).toBe($("#search-input"));
@@ -418,20 +388,27 @@ describe("reception screen", () => {
 
     // A new start remembers English.
     await start(new FakeBackend(), storage);
-    expect($("#sign-out").textContent).toBe("Change staff");
+    expect($("#logout-button").textContent).toBe("Log out");
     $("#lang-toggle").click();
-    expect($("#sign-out").textContent).toBe("担当者変更");
+    expect($("#logout-button").textContent).toBe("ログアウト");
   });
 
-  it("goes back to the picker when Rust says nobody is logged in", async () => {
+  it("goes back to the login when Rust says nobody is logged in", async () => {
     const backend = new FakeBackend();
     await start(backend);
-    backend.failures.set("lookupVoucher", apiError("NOT_LOGGED_IN"));
-    backend.statusValue = { ...backend.statusValue, staff: null, allowed_actions: [] };
     search("01234567");
     await app!.idle();
-    expect(bannerText()).toBe("担当者が選択されていません。担当者を選択してください");
-    expect(root.querySelector("#staff-picker")).not.toBeNull();
+    expect(root.querySelector("#resident-card")).not.toBeNull();
+    backend.failures.set("searchResidents", apiError("NOT_LOGGED_IN"));
+    backend.expireSession();
+    search("ヤマダ");
+    await app!.idle();
+    expect(bannerText()).toBe("ログインしてください");
+    expect(root.querySelector("#login-form")).not.toBeNull();
+    expect(root.querySelector("#resident-card")).toBeNull();
+    expect(root.querySelector("#search-input")).toBeNull();
+    expect($("#login-ended").textContent).toBe("操作がなかったため、ログアウトしました");
+    expect(document.activeElement).toBe($("#login-staff-id"));
   });
 });
 

@@ -5,9 +5,10 @@ import { renderCard } from "../src/views/card";
 import { createResults } from "../src/views/results";
 import { fillVisitList } from "../src/views/visitList";
 import { ALL_ACTIONS, SESSIONS, cardFor, resident } from "./fixtures";
+import type { Action } from "../src/generated/Action";
 import type { VisitView } from "../src/generated/VisitView";
 
-const handlers = () => ({ onCheckIn: vi.fn(), onInvalid: vi.fn(), onCorrect: vi.fn(), onClose: vi.fn() });
+const handlers = () => ({ onCheckIn: vi.fn(), onInvalid: vi.fn(), onCorrect: vi.fn(), onClose: vi.fn(), onMyNumber: vi.fn() });
 const opts = { allowed: new Set(ALL_ACTIONS), identity: "voucher_only" as const };
 
 beforeEach(() => {
@@ -39,6 +40,22 @@ const SAMPLE_VISIT: VisitView = {
 const HARD_NAME = "葛\u{E0104}飾\u{E000}𠮷田 太郎";
 
 describe("resident card", () => {
+  it("offers 個人番号を表示 only with view_my_number and the permission", () => {
+    const withAction = new Set([...ALL_ACTIONS, "view_my_number" as const]);
+    const shown = (allowed: ReadonlySet<Action>, permission?: boolean) =>
+      renderCard(cardFor(resident()), { allowed, identity: "voucher_only", myNumberPermission: permission }, handlers()).el.querySelector(
+        "#card-my-number",
+      ) !== null;
+    expect(shown(withAction, true)).toBe(true);
+    expect(shown(withAction, false)).toBe(false);
+    expect(shown(withAction)).toBe(false);
+    expect(shown(new Set(ALL_ACTIONS), true)).toBe(false);
+    const h = handlers();
+    const view = renderCard(cardFor(resident()), { allowed: withAction, identity: "voucher_only", myNumberPermission: true }, h);
+    (view.el.querySelector("#card-my-number") as HTMLButtonElement).click();
+    expect(h.onMyNumber).toHaveBeenCalledTimes(1);
+  });
+
   it("shows no address for a resident under a support measure, and shows the warning", () => {
     const r = resident({ dv_support: true, address: null, name_kanji: "秘匿 花子" });
     // Even if an address reached the window by mistake, it must not be rendered.

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { errorMessage, toApiError } from "../src/errors";
-import { initLang, setLang } from "../src/i18n";
+import { dictionaries, initLang, setLang } from "../src/i18n";
 import { apiError } from "./fixtures";
 
 beforeEach(() => initLang(null));
@@ -67,5 +67,53 @@ describe("error messages", () => {
     expect(toApiError(new Error("boom")).code).toBe("UI_ERROR");
     expect(toApiError(undefined).code).toBe("IPC_FAILED");
     quiet.mockRestore();
+  });
+
+  it("has a message in both languages for every login, supervision and 個人番号 code", () => {
+    const codes = [
+      "AUTH_FAILED",
+      "AUTH_THROTTLED",
+      "AUTH_LOCKED",
+      "AUTH_DISABLED",
+      "AUTH_OFFLINE_GRACE_EXPIRED",
+      "AUTH_CLOCK_ROLLBACK",
+      "ALREADY_LOGGED_IN",
+      "FIELD_REQUIRED",
+      "NOT_LOGGED_IN",
+      "FORBIDDEN",
+      "STAFF_NOT_FOUND",
+      "MY_NUMBER_NOT_PERMITTED",
+      "MY_NUMBER_ONLINE_ONLY",
+      "MY_NUMBER_NOT_ON_FILE",
+      "REASON_REQUIRED",
+      "RESIDENT_UNKNOWN",
+      "DATE_INVALID",
+      "NOT_DEMO",
+    ];
+    for (const code of codes) {
+      const k = `err.${code}` as keyof typeof dictionaries.ja;
+      expect(dictionaries.ja[k], code).toBeTruthy();
+      expect(dictionaries.en[k], code).toBeTruthy();
+    }
+    for (const action of ["unlock_account", "view_audit_log", "view_my_number", "enroll_terminal", "reset_local_cache"]) {
+      expect(errorMessage(apiError("FORBIDDEN", { action }))).not.toContain(action);
+    }
+  });
+
+  it("gives the login refusals the promised wording, with their details", () => {
+    expect(errorMessage(apiError("AUTH_FAILED"))).toBe("職員ID、パスワードまたは確認コードが正しくありません");
+    expect(errorMessage(apiError("AUTH_THROTTLED", { wait_seconds: "120" }))).toBe(
+      "ログインの失敗が続いたため、120秒後にもう一度お試しください",
+    );
+    expect(errorMessage(apiError("AUTH_LOCKED"))).toBe("このアカウントはロックされています。監督者に解除を依頼してください");
+    expect(errorMessage(apiError("AUTH_OFFLINE_GRACE_EXPIRED", { grace_days: "7" }))).toBe(
+      "最後のオンラインでのログインから7日を過ぎたため、ネットワークに接続してログインしてください",
+    );
+    expect(errorMessage(apiError("AUTH_CLOCK_ROLLBACK"))).toBe("端末の時計が過去に戻っています。管理者に連絡してください");
+    expect(errorMessage(apiError("NOT_LOGGED_IN"))).toBe("ログインしてください");
+    expect(errorMessage(apiError("FIELD_REQUIRED", { field: "totp_code" }))).toBe("確認コードを入力してください");
+    setLang("en");
+    expect(errorMessage(apiError("AUTH_THROTTLED", { wait_seconds: "120" }))).toContain("120 seconds");
+    expect(errorMessage(apiError("AUTH_OFFLINE_GRACE_EXPIRED", { grace_days: "7" }))).toContain("7 days");
   });
 });

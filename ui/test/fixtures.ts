@@ -2,15 +2,20 @@
 // reception numbers, counts, and rejects like Rust does for the cases tests need.
 
 import type { Api } from "../src/api";
+import type { AccessLogEntry } from "../src/generated/AccessLogEntry";
 import type { Action } from "../src/generated/Action";
 import type { ApiError } from "../src/generated/ApiError";
 import type { AppStatus } from "../src/generated/AppStatus";
+import type { AuditQuery } from "../src/generated/AuditQuery";
 import type { CheckInRequest } from "../src/generated/CheckInRequest";
 import type { CorrectionRequest } from "../src/generated/CorrectionRequest";
+import type { LoginHint } from "../src/generated/LoginHint";
+import type { LoginRequest } from "../src/generated/LoginRequest";
 import type { ProgrammeEligibility } from "../src/generated/ProgrammeEligibility";
 import type { ProgrammeView } from "../src/generated/ProgrammeView";
 import type { ResidentCard } from "../src/generated/ResidentCard";
 import type { ResidentSummary } from "../src/generated/ResidentSummary";
+import type { Role } from "../src/generated/Role";
 import type { SessionCounts } from "../src/generated/SessionCounts";
 import type { SessionView } from "../src/generated/SessionView";
 import type { StaffView } from "../src/generated/StaffView";
@@ -29,6 +34,24 @@ export const ALL_ACTIONS: Action[] = [
   "view_attendance",
 ];
 
+/** What each role may do (as Rust's permissions say). */
+export function roleActions(role: Role): Action[] {
+  switch (role) {
+    case "reception":
+      return [...ALL_ACTIONS, "view_my_number"];
+    case "supervisor":
+      return [...ALL_ACTIONS, "view_my_number", "unlock_account", "view_audit_log"];
+    case "clerk":
+      return ["view_attendance"];
+    case "administrator":
+      return ["enroll_terminal", "reset_local_cache"];
+  }
+}
+
+/** Every fake account's password and current code. */
+export const PASSWORD = "correct horse";
+export const CODE = "123456";
+
 export const LUNG: ProgrammeView = { code: "51", name_ja: "肺がん検診", name_en: "Lung cancer", copay_yen: 500 };
 export const BREAST: ProgrammeView = { code: "52", name_ja: "乳がん検診", name_en: "Breast cancer", copay_yen: 1500 };
 export const STOMACH: ProgrammeView = { code: "53", name_ja: "胃がん検診", name_en: "Stomach cancer", copay_yen: 1000 };
@@ -37,7 +60,29 @@ export const STAFF: StaffView[] = [
   { staff_id: "S1", name: "佐藤 花子", department: "健康づくり課", role: "reception" },
   { staff_id: "S2", name: "鈴木 一郎", department: "健康づくり課", role: "supervisor" },
   { staff_id: "S3", name: "高橋 次郎", department: "総務課", role: "clerk" },
+  { staff_id: "S4", name: "渡辺 浩", department: "情報政策課", role: "administrator" },
 ];
+
+/** The status of someone logged in as `staffId`, with their role's actions. */
+export function loggedIn(staffId: string, over: Partial<AppStatus> = {}): AppStatus {
+  const s = STAFF.find((x) => x.staff_id === staffId) ?? null;
+  return status({ staff: s, allowed_actions: s ? roleActions(s.role) : [], ...over });
+}
+
+export function auditEntry(over: Partial<AccessLogEntry> = {}): AccessLogEntry {
+  return {
+    seq: 1n,
+    at: "2026-11-24T00:15:42.5Z",
+    staff_id: "S1",
+    department: "健康づくり課",
+    terminal_id: "T-1",
+    reason: "集団検診受付",
+    resident_id: "R-1",
+    operation: "check_in",
+    detail: "",
+    ...over,
+  };
+}
 
 export function apiError(code: string, details: Record<string, string> = {}, needs_reset = false): ApiError {
   return { code, message: `english diagnostic for ${code}`, details, needs_reset };
@@ -50,6 +95,9 @@ export function status(over: Partial<AppStatus> = {}): AppStatus {
     terminal_id: "T-1",
     staff: STAFF[0] ?? null,
     allowed_actions: ALL_ACTIONS,
+    my_number_permission: false,
+    session_ended: null,
+    idle_timeout_minutes: 10n,
     pending_events: 0n,
     today: "2026-11-24",
     today_wareki: "令和8年11月24日",
@@ -177,6 +225,12 @@ export class FakeBackend implements Api {
   enrolledSync: SyncView = syncView({ state: "never_synced" }, { roster_total: 500, roster_applied: 0 });
   /** Reject the next call of a command with this error. */
   failures = new Map<keyof Api, ApiError>();
+  /** Accounts locked by failed logins. */
+  locked = new Set<string>();
+  auditEntries: AccessLogEntry[] = [auditEntry()];
+  myNumbers = new Map<string, string>([["R-1", "123456789012"]]);
+  /** The demo accounts' codes (they change every 30 s). */
+  hintCode = CODE;
   private nextNo = 1;
   private nextVisit = 1;
 
@@ -208,23 +262,67 @@ export class FakeBackend implements Api {
       return { ...this.statusValue };
     });
   }
-  listStaff() {
-    return this.call("listStaff", [], () => this.staff);
-  }
-  selectStaff(staffId: string) {
-    return this.call("selectStaff", [staffId], () => {
-      const s = this.staff.find((x) => x.staff_id === staffId);
-      if (!s) throw apiError("STAFF_NOT_FOUND");
-      const allowed: Action[] =
-        s.role === "clerk" ? ["view_attendance"] : s.role === "administrator" ? [] : ALL_ACTIONS;
-      this.statusValue = { ...this.statusValue, staff: s, allowed_actions: allowed };
+  login(request: LoginRequest) {
+    return this.call("login", [request], () => {
+      if (this.statusValue.staff) throw apiError("ALREADY_LOGGED_IN");
+      if (!request.staff_id.trim()) throw apiError("FIELD_REQUIRED", { field: "staff_id" });
+      const s = this.staff.find((x) => x.staff_id === request.staff_id.trim().toUpperCase());
+      if (s && this.locked.has(s.staff_id)) throw apiError("AUTH_LOCKED");
+      if (!s || request.password !== PASSWORD || request.totp_code !== this.hintCode) throw apiError("AUTH_FAILED");
+      this.statusValue = {
+        ...this.statusValue,
+        staff: s,
+        allowed_actions: roleActions(s.role),
+        session_ended: null,
+      };
       return { ...this.statusValue };
     });
   }
-  signOut() {
-    return this.call("signOut", [], () => {
-      this.statusValue = { ...this.statusValue, staff: null, allowed_actions: [] };
+  logout() {
+    return this.call("logout", [], () => {
+      this.statusValue = { ...this.statusValue, staff: null, allowed_actions: [], my_number_permission: false, session_ended: "user" };
       return { ...this.statusValue };
+    });
+  }
+  /** Rust ends the session after inactivity (seen at the next app_status). */
+  expireSession() {
+    this.statusValue = { ...this.statusValue, staff: null, allowed_actions: [], my_number_permission: false, session_ended: "idle" };
+  }
+  demoLoginHints() {
+    return this.call("demoLoginHints", [], (): LoginHint[] => {
+      if (!this.statusValue.demo_mode) throw apiError("NOT_DEMO");
+      return this.staff.map((s) => ({
+        staff_id: s.staff_id,
+        name: s.name,
+        role: s.role,
+        password: PASSWORD,
+        totp_code: this.hintCode,
+      }));
+    });
+  }
+  unlockAccount(staffId: string) {
+    return this.call("unlockAccount", [staffId], () => {
+      if (!this.statusValue.allowed_actions.includes("unlock_account")) throw apiError("FORBIDDEN", { action: "unlock_account" });
+      if (!this.staff.some((s) => s.staff_id === staffId)) throw apiError("STAFF_NOT_FOUND");
+      this.locked.delete(staffId);
+      return null;
+    });
+  }
+  auditLog(query: AuditQuery) {
+    return this.call("auditLog", [query], () => {
+      if (!this.statusValue.allowed_actions.includes("view_audit_log")) throw apiError("FORBIDDEN", { action: "view_audit_log" });
+      return this.auditEntries.filter(
+        (e) => (!query.staff_id || e.staff_id === query.staff_id) && (!query.operation || e.operation === query.operation),
+      );
+    });
+  }
+  viewMyNumber(residentId: string, reason: string) {
+    return this.call("viewMyNumber", [residentId, reason], () => {
+      if (!this.statusValue.my_number_permission) throw apiError("MY_NUMBER_NOT_PERMITTED");
+      if (!reason.trim()) throw apiError("REASON_REQUIRED");
+      const n = this.myNumbers.get(residentId);
+      if (!n) throw apiError("MY_NUMBER_NOT_ON_FILE");
+      return { resident_id: residentId, my_number: n };
     });
   }
   listSessions() {
@@ -371,7 +469,15 @@ export class FakeBackend implements Api {
     return this.call("enrollTerminal", [serviceUrl, code], () => {
       if (this.syncValue.state !== "demo") throw apiError("ALREADY_ENROLLED");
       this.syncValue = structuredClone(this.enrolledSync);
-      this.statusValue = { ...this.statusValue, demo_mode: false, staff: null, allowed_actions: [], pending_events: 0n };
+      this.statusValue = {
+        ...this.statusValue,
+        demo_mode: false,
+        staff: null,
+        allowed_actions: [],
+        my_number_permission: false,
+        session_ended: null,
+        pending_events: 0n,
+      };
       return { ...this.statusValue };
     });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { privateUseCodes, sessionLabel, timeJst } from "../src/format";
+import { dateTimeJst, privateUseCodes, roleKey, sessionLabel, timeJst } from "../src/format";
 import { SESSIONS } from "./fixtures";
 
 describe("formatting", () => {
@@ -9,6 +9,16 @@ describe("formatting", () => {
     expect(timeJst("2026-11-24T15:00:00Z")).toBe("00:00");
     expect(timeJst("2026-11-24T09:05:00+09:00")).toBe("09:05");
     expect(timeJst("garbage")).toBe("--:--");
+  });
+
+  it("shows an audit entry's time as a full date and time in Japan time", () => {
+    expect(dateTimeJst("2026-11-23T15:00:01.999Z")).toBe("2026-11-24 00:00:01");
+    expect(dateTimeJst("2026-11-24T09:05:00+09:00")).toBe("2026-11-24 09:05:00");
+    expect(dateTimeJst("garbage")).toBe("garbage");
+  });
+
+  it("names roles by message key", () => {
+    expect(roleKey("supervisor")).toBe("role.supervisor");
   });
 
   it("labels a session with its 和暦 date, times and venue", () => {

@@ -23,11 +23,11 @@ describe("i18n", () => {
   it("defaults to Japanese and remembers the choice of English", () => {
     const store = memoryStorage();
     expect(initLang(store)).toBe("ja");
-    expect(t("header.signOut")).toBe("担当者変更");
+    expect(t("header.logout")).toBe("ログアウト");
     toggleLang();
     expect(getLang()).toBe("en");
     expect(store.data["uketsuke.lang"]).toBe("en");
-    expect(t("header.signOut")).toBe("Change staff");
+    expect(t("header.logout")).toBe("Log out");
     expect(initLang(store)).toBe("en");
     expect(document.documentElement.lang).toBe("en");
   });

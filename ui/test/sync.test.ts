@@ -9,6 +9,7 @@ import {
   apiError,
   failedStatus,
   key,
+  loggedIn,
   memoryStorage,
   status,
   syncView,
@@ -72,11 +73,11 @@ describe("sync bar", () => {
     expect($("#sync-bar").classList.contains("revoked")).toBe(state === "revoked");
   });
 
-  it("is there before anyone is chosen, and on the failed-store screen", async () => {
-    const picker = new FakeBackend(status({ staff: null, allowed_actions: [] }));
-    picker.syncValue = syncView({ state: "offline" });
-    await start(picker);
-    expect(root.querySelector("#staff-picker")).not.toBeNull();
+  it("is there before anyone is logged in, and on the failed-store screen", async () => {
+    const login = new FakeBackend(status({ staff: null, allowed_actions: [] }));
+    login.syncValue = syncView({ state: "offline" });
+    await start(login);
+    expect(root.querySelector("#login-form")).not.toBeNull();
     expect(text("#sync-state")).toBe("オフライン");
     app!.destroy();
     app = null;
@@ -376,7 +377,7 @@ describe("sync bar", () => {
 });
 
 describe("enrollment (端末登録)", () => {
-  async function openDialog(backend = new FakeBackend()) {
+  async function openDialog(backend = new FakeBackend(loggedIn("S4"))) {
     await start(backend);
     $("#enroll-open").click();
     return backend;
@@ -389,8 +390,8 @@ describe("enrollment (端末登録)", () => {
 
   const CODE = "abcd-2345-efgh-jkmn-pqrs-tvwx-yz01-6789";
 
-  it("is offered only in demo state", async () => {
-    const enrolled = new FakeBackend(status({ demo_mode: false }));
+  it("is offered only in demo state, and only to an administrator", async () => {
+    const enrolled = new FakeBackend(loggedIn("S4", { demo_mode: false }));
     enrolled.syncValue = syncView({ state: "online" });
     await start(enrolled);
     expect(hidden("#enroll-open")).toBe(true);
@@ -399,12 +400,25 @@ describe("enrollment (端末登録)", () => {
     app!.destroy();
     app = null;
 
-    await start(new FakeBackend());
+    // Reception staff (and nobody logged in) do not get the button.
+    for (const st of [status(), status({ staff: null, allowed_actions: [] })]) {
+      await start(new FakeBackend(st));
+      expect(hidden("#enroll-open")).toBe(true);
+      $("#enroll-open").click();
+      expect(root.querySelector("#enroll-dialog")).toBeNull();
+      app!.destroy();
+      app = null;
+    }
+
+    await start(new FakeBackend(loggedIn("S4")));
     expect(hidden("#enroll-open")).toBe(false);
     expect(text("#enroll-open")).toBe("中央サーバーに登録");
+    // The administrator has no reception work: the screen says so.
+    expect(root.querySelector("#no-access")).not.toBeNull();
+    expect(root.querySelector("#search-input")).toBeNull();
   });
 
-  it("enrolls: sends what was typed, closes, starts over at the staff picker, and the bar follows", async () => {
+  it("enrolls: sends what was typed, closes, starts over at the login, and the bar follows", async () => {
     const backend = await openDialog();
     expect($("#enroll-dialog").textContent).toContain("登録するとデモデータは退避され、名簿は中央サーバーから受信します。");
     expect($("#enroll-url").getAttribute("placeholder")).toBe("https://…:8443");
@@ -417,14 +431,16 @@ describe("enrollment (端末登録)", () => {
     await app!.idle();
     expect(backend.callsOf("enrollTerminal")).toEqual([["https://central.example:8443", CODE]]);
     expect(root.querySelector("#enroll-dialog")).toBeNull();
-    expect(root.querySelector("#staff-picker")).not.toBeNull();
+    expect(root.querySelector("#login-form")).not.toBeNull();
+    // Enrolled: no demo accounts any more.
+    expect(root.querySelector("#login-demo-hints")).toBeNull();
     expect(hidden("#demo-badge")).toBe(true);
     expect(text("#sync-state")).toBe("未同期");
     expect(hidden("#enroll-open")).toBe(true);
     expect(($("#sync-now") as HTMLButtonElement).disabled).toBe(false);
     expect(hidden("#sync-progress")).toBe(false);
     expect(text("#sync-progress-text")).toBe("名簿を受信中 0 / 500 件");
-    expect(document.activeElement).toBe(root.querySelector(".staff-option"));
+    expect(document.activeElement).toBe($("#login-staff-id"));
   });
 
   it("asks for the address and the code before sending", async () => {
@@ -486,7 +502,7 @@ describe("enrollment (端末登録)", () => {
   });
 
   it("speaks English in the dialog, errors included", async () => {
-    const backend = new FakeBackend();
+    const backend = new FakeBackend(loggedIn("S4"));
     backend.failures.set("enrollTerminal", apiError("ENROLLMENT_CA_MISMATCH"));
     await openDialog(backend);
     fill("https://central.example:8443", CODE);
@@ -499,15 +515,13 @@ describe("enrollment (端末登録)", () => {
     expect(text("#sync-state")).toBe("Demo mode (not enrolled)");
   });
 
-  it("closes with キャンセル or Escape and gives focus back to the search box", async () => {
+  it("closes with キャンセル or Escape", async () => {
     const backend = await openDialog();
     $("#enroll-cancel").click();
     expect(root.querySelector("#enroll-dialog")).toBeNull();
-    expect(document.activeElement).toBe($("#search-input"));
     $("#enroll-open").click();
     key($("#enroll-url"), "Escape");
     expect(root.querySelector("#enroll-dialog")).toBeNull();
-    expect(document.activeElement).toBe($("#search-input"));
     expect(backend.callsOf("enrollTerminal")).toEqual([]);
   });
 });

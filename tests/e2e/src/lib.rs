@@ -89,6 +89,14 @@ pub fn uketsuke_demo_today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }
 
+/// A demo staff member's authenticator code now. TOTP codes are single use per
+/// 30-second step and staff member: two logins of the same person within one step
+/// need a different person or the next step.
+pub fn demo_code(staff_id: &str) -> String {
+    let secret = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(staff_id)).unwrap();
+    uketsuke_auth::code_at(&secret, chrono::Utc::now())
+}
+
 /// One app window, driven through WebDriver.
 pub struct Window {
     pub client: Client,
@@ -144,10 +152,21 @@ impl Window {
         panic!("{css} never matched; last text: {last:?}");
     }
 
-    /// Choose the first reception staff member in the demo staff picker.
-    pub async fn log_in_as_reception(&self) {
-        self.click("[data-staff-role=\"reception\"]").await;
-        self.wait("#search-input").await;
+    /// Log in through the login form (typed like staff type it) and wait for the
+    /// logged-in header.
+    pub async fn login(&self, staff_id: &str, password: &str, code: &str) {
+        self.wait("#login-form").await;
+        self.type_in("#login-staff-id", staff_id).await;
+        self.type_in("#login-password", password).await;
+        self.type_in("#login-totp", code).await;
+        self.click("#login-submit").await;
+        self.wait("#logout-button").await;
+    }
+
+    /// Log in as one of the demo city's staff (S0001–S0003 reception, S0005
+    /// supervisor, …) with the demo password and the current code.
+    pub async fn login_demo(&self, staff_id: &str) {
+        self.login(staff_id, uketsuke_demo::city::DEMO_PASSWORD, &demo_code(staff_id)).await;
     }
 
     /// Scroll the element to the middle of its scroll container, then click it.

@@ -1,14 +1,14 @@
-//! The webview cannot reach resident data without a chosen staff member: every command
-//! is called directly over the real IPC (as injected script could), before anyone is
-//! chosen, and Rust refuses each one with NOT_LOGGED_IN.
+//! The webview cannot reach resident data without a logged-in staff member: every
+//! command is called directly over the real IPC (as injected script could), before
+//! anyone has logged in, and Rust refuses each one with NOT_LOGGED_IN.
 
 use uketsuke_e2e::{in_window, Venue};
 
 #[tokio::test]
-async fn every_data_command_is_refused_before_a_staff_member_is_chosen() {
+async fn every_data_command_is_refused_before_login() {
     let venue = Venue::new();
     in_window("ipc-guard", &venue, |w| async move {
-        w.wait(".staff-option").await;
+        w.wait("#login-form").await;
         let calls = serde_json::json!([
             ["list_sessions", {}],
             ["lookup_voucher", {"voucher": "12345678901"}],
@@ -23,7 +23,15 @@ async fn every_data_command_is_refused_before_a_staff_member_is_chosen() {
                 "birth_date": "1970-01-01", "postal_code": "", "address": "a", "phone": ""}}],
             ["list_visits", {"sessionId": "x"}],
             ["session_counts", {"sessionId": "x"}],
+            ["view_my_number", {"residentId": "0001000000", "reason": "r"}],
+            ["audit_log", {"query": {"staff_id": null, "resident_id": null, "operation": null,
+                "from": null, "to": null, "limit": null}}],
+            ["unlock_account", {"staffId": "S0001"}],
+            ["requeue_event", {"eventId": "e"}],
+            ["enroll_terminal", {"serviceUrl": "https://127.0.0.1:9", "code": "AAAA-AAAA"}],
+            ["reset_local_cache", {"confirmation": "RESET"}],
         ]);
+        let expected = calls.as_array().unwrap().len();
         let script = r#"
             const [calls, done] = arguments;
             (async () => {
@@ -41,7 +49,7 @@ async fn every_data_command_is_refused_before_a_staff_member_is_chosen() {
         "#;
         let out = w.client.execute_async(script, vec![calls]).await.unwrap();
         let results = out.as_array().unwrap();
-        assert_eq!(results.len(), 10);
+        assert_eq!(results.len(), expected);
         for r in results {
             assert_eq!(r[1], "NOT_LOGGED_IN", "{} was not refused: {}", r[0], r[1]);
         }

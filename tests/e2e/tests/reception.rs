@@ -1,9 +1,12 @@
 //! A venue's morning, through the real window: the app binary, its SQLCipher store and
 //! the real Secret Service, driven like staff drive it (keyboard, a scanner's digits + Enter).
 
+use std::io::Write;
+use std::process::Stdio;
+
 use fantoccini::key::Key;
 use uketsuke_core::wareki;
-use uketsuke_e2e::{app_written_files, assert_no_file_holds, in_window, to_half_width_katakana, Venue};
+use uketsuke_e2e::{app_written_files, assert_no_file_holds, demo_code, in_window, to_half_width_katakana, Venue};
 
 fn enter() -> String {
     char::from(Key::Enter).to_string()
@@ -16,7 +19,7 @@ async fn scanning_a_voucher_and_checking_in_raises_the_count() {
     let r = resident.resident.clone();
     let secrets = [r.name_kanji.clone(), r.name_kana.clone(), r.address.clone(), resident.voucher.voucher_no.clone()];
     in_window("scan", &venue, |w| async move {
-        w.log_in_as_reception().await;
+        w.login_demo("S0001").await;
         assert_eq!(w.wait_text("#count-total", |t| !t.is_empty()).await, "0");
 
         // A barcode scanner types the digits and Enter.
@@ -51,7 +54,7 @@ async fn half_width_kana_and_a_wareki_birth_date_find_the_resident() {
     let half = to_half_width_katakana(&family);
     assert_ne!(half, family, "the query must really be half-width");
     in_window("kana", &venue, |w| async move {
-        w.log_in_as_reception().await;
+        w.login_demo("S0001").await;
         w.type_in("#birth-input", &wareki::to_jis_x0301(resident.resident.birth_date)).await;
         w.type_in("#search-input", &format!("{half}{}", enter())).await;
         let row = format!(".result-row[data-resident-id=\"{}\"]", resident.resident.resident_id);
@@ -66,7 +69,7 @@ async fn cancelling_a_check_in_lowers_the_count_and_keeps_the_row_marked() {
     let venue = Venue::new();
     let resident = venue.eligible_residents().into_iter().nth(1).expect("an eligible demo resident");
     in_window("cancel", &venue, |w| async move {
-        w.log_in_as_reception().await;
+        w.login_demo("S0001").await;
         w.type_in("#search-input", &format!("{}{}", resident.voucher.voucher_no, enter())).await;
         w.click("#checkin-submit").await;
         w.wait_text("#count-total", |t| t == "1").await;
@@ -87,7 +90,7 @@ async fn a_walk_in_not_on_the_roster_is_registered_provisionally_and_checked_in(
     let venue = Venue::new();
     let dir = venue.path().to_path_buf();
     in_window("walk-in", &venue, |w| async move {
-        w.log_in_as_reception().await;
+        w.login_demo("S0001").await;
         w.click("#walkin-open").await;
         w.type_in("#walkin-name-kanji", "飛込　花子").await;
         w.type_in("#walkin-name-kana", "とびこみ　はなこ").await;
@@ -103,11 +106,21 @@ async fn a_walk_in_not_on_the_roster_is_registered_provisionally_and_checked_in(
     })
     .await;
     // The provisional person is in the encrypted store, findable by kana, as typed.
-    let out = std::process::Command::new(std::env::var("UKETSUKE_CLI").unwrap())
-        .args(["search", "--staff", "S0001", "--kana", "ﾄﾋﾞｺﾐ", "--birth", "昭和40年5月6日", "--data-dir"])
+    // The CLI logs in like the window (password and code on stdin), as another
+    // reception staff member: S0001's code for this 30-s step was used by the window.
+    let mut cli = std::process::Command::new(std::env::var("UKETSUKE_CLI").unwrap())
+        .args(["search", "--staff", "S0002", "--kana", "ﾄﾋﾞｺﾐ", "--birth", "昭和40年5月6日", "--data-dir"])
         .arg(&dir)
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    {
+        let mut stdin = cli.stdin.take().unwrap();
+        write!(stdin, "{}\n{}\n", uketsuke_demo::city::DEMO_PASSWORD, demo_code("S0002")).unwrap();
+    }
+    let out = cli.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(hits[0]["provisional"], true);

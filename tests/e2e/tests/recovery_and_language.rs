@@ -33,10 +33,10 @@ async fn a_missing_key_is_explained_and_only_the_typed_reset_starts_a_new_store(
         w.type_in("#reset-word", "はい").await;
         w.click("#reset-submit").await;
         w.wait_text("#store-failed", |t| t.contains("RESET")).await;
-        // The typed word resets: a new store on demo data, the staff picker appears.
+        // The typed word resets: a new store on demo data, the login appears.
         w.type_in("#reset-word", "RESET").await;
         w.click("#reset-submit").await;
-        w.wait(".staff-option").await;
+        w.wait("#login-form").await;
     })
     .await;
     // The unreadable store was set aside, byte for byte, not deleted.
@@ -48,11 +48,11 @@ async fn a_missing_key_is_explained_and_only_the_typed_reset_starts_a_new_store(
 async fn the_window_speaks_japanese_by_default_and_english_on_request() {
     let venue = Venue::new();
     in_window("language", &venue, |w| async move {
-        let picker = w.wait_text("#staff-picker", |t| !t.is_empty()).await;
-        assert!(picker.contains("担当者を選択"), "not Japanese by default: {picker}");
+        let title = w.wait_text("#login-title", |t| !t.is_empty()).await;
+        assert_eq!(title, "職員ログイン", "not Japanese by default");
         w.click("#lang-toggle").await;
-        w.wait_text("#staff-picker", |t| t.contains("Choose the staff member")).await;
-        w.log_in_as_reception().await;
+        w.wait_text("#login-title", |t| t == "Staff login").await;
+        w.login_demo("S0001").await;
         let counts = w.wait_text("#counts", |t| t.contains("Checked in")).await;
         assert!(!counts.contains("受付人数"), "counts panel still in Japanese: {counts}");
         w.screenshot("english").await;

@@ -99,9 +99,11 @@ async fn two_windows_sync_through_one_service() {
         let revoke_b = terminals[1].0;
         let pool = central.pool().clone();
         async move {
-            for w in [&a, &b] {
+            // Two different people: a TOTP code is single use per step at the service.
+            for (w, staff) in [(&a, "S0001"), (&b, "S0002")] {
                 w.wait_text("#sync-state", |t| t == "オンライン").await;
-                w.log_in_as_reception().await;
+                w.login_demo(staff).await;
+                w.wait("#search-input").await;
             }
             // Terminal 1 receives the resident; its check-in leaves at once.
             a.type_in("#search-input", &format!("{voucher}{}", enter())).await;

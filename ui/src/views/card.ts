@@ -3,6 +3,7 @@
 // Under a support measure (dv_support) no address or postal code is put on screen.
 // Check-ins of the same person on other terminals (as last synced) are shown as a
 // warning, and for a walk-in (仮登録) the central office's decision on it.
+// 「個人番号を表示」 shows only for a role that may and staff who hold the permission.
 
 import type { Action } from "../generated/Action";
 import type { ApiError } from "../generated/ApiError";
@@ -32,6 +33,8 @@ export interface CardHandlers {
   onInvalid(err: ApiError, field?: FieldRef): void;
   onCorrect(): void;
   onClose(): void;
+  /** 「個人番号を表示」 (the app opens the dialog). */
+  onMyNumber(): void;
 }
 
 function fact(labelKey: MsgKey, ...value: (Node | string | null)[]): HTMLElement[] {
@@ -81,7 +84,7 @@ function walkInOutcome(outcome: WalkInOutcomeView | null): HTMLElement | null {
 
 export function renderCard(
   card: ResidentCard,
-  opts: { allowed: ReadonlySet<Action>; identity: IdentityMethod },
+  opts: { allowed: ReadonlySet<Action>; identity: IdentityMethod; myNumberPermission?: boolean },
   handlers: CardHandlers,
 ): CardView {
   const r = card.summary;
@@ -131,6 +134,12 @@ export function renderCard(
   );
   add(fact("card.copayCategory", ht("span", { id: "card-copay-category" }, `copay.${card.copay_category}`)));
 
+  let myNumber: HTMLElement | null = null;
+  if (opts.allowed.has("view_my_number") && opts.myNumberPermission === true) {
+    myNumber = ht("button", { type: "button", id: "card-my-number", class: "secondary card-my-number" }, "card.myNumber");
+    myNumber.addEventListener("click", handlers.onMyNumber);
+  }
+
   const el = h(
     "section",
     {
@@ -144,6 +153,7 @@ export function renderCard(
     dv,
     walkInOutcome(card.walk_in_outcome),
     facts,
+    myNumber ? h("div", { class: "card-tools" }, myNumber) : null,
     elsewhereWarning(card.elsewhere),
   );
 

@@ -1,11 +1,12 @@
-// The main screen's part of the header: session picker, today's date, staff name,
-// 「担当者変更」 and the count of events not yet sent.
+// The main screen's part of the header: session picker, today's date, the count of
+// events not yet sent, the logged-in staff member, 「監査ログ」 (supervisors) and
+// 「ログアウト」.
 
 import type { AppStatus } from "../generated/AppStatus";
 import type { SessionView } from "../generated/SessionView";
 import { h, ht, localize, trAttr } from "../dom";
 import { t } from "../i18n";
-import { num, sessionLabel } from "../format";
+import { num, roleKey, sessionLabel } from "../format";
 
 export interface HeaderView {
   el: HTMLElement;
@@ -24,7 +25,7 @@ export function renderHeaderMain(
   status: AppStatus,
   sessions: readonly SessionView[] | null,
   selectedId: string | null,
-  handlers: { onSession(id: string): void; onSignOut(): void },
+  handlers: { onSession(id: string): void; onLogout(): void; onAudit(): void },
 ): HeaderView {
   const el = h("div", { id: "header-main", class: "header-main" });
 
@@ -71,12 +72,28 @@ export function renderHeaderMain(
   setPending(pendingCount);
   el.appendChild(pending);
 
-  if (status.staff) {
-    el.appendChild(ht("span", { id: "staff-name", class: "staff-current" }, "header.staff", { name: status.staff.name }));
+  const staff = status.staff;
+  if (staff) {
+    const name = ht(
+      "span",
+      { id: "staff-name", class: "staff-current", "data-staff-id": staff.staff_id, "data-staff-role": staff.role },
+      "header.staff",
+      { name: staff.name },
+    );
+    localize(name, () => {
+      name.title = `${staff.staff_id}　${staff.department}　${t(roleKey(staff.role))}`;
+    });
+    el.appendChild(name);
   }
-  const signOut = ht("button", { id: "sign-out", type: "button", class: "secondary" }, "header.signOut");
-  signOut.addEventListener("click", handlers.onSignOut);
-  el.appendChild(signOut);
+  const allowed = status.allowed_actions;
+  if (allowed.includes("view_audit_log") || allowed.includes("unlock_account")) {
+    const audit = ht("button", { id: "audit-open", type: "button", class: "secondary" }, "header.audit");
+    audit.addEventListener("click", handlers.onAudit);
+    el.appendChild(audit);
+  }
+  const logout = ht("button", { id: "logout-button", type: "button", class: "secondary" }, "header.logout");
+  logout.addEventListener("click", handlers.onLogout);
+  el.appendChild(logout);
 
   return { el, sessionSelect, setPending, setSession };
 }

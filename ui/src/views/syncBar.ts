@@ -20,6 +20,8 @@ export interface SyncBar {
   el: HTMLElement;
   update(view: SyncView): void;
   current(): SyncView | null;
+  /** Whether the logged-in role may enroll the terminal (「中央サーバーに登録」 shows only then). */
+  setEnrollAllowed(allowed: boolean): void;
 }
 
 /** 同期状態 in the current language. */
@@ -55,6 +57,7 @@ function setText(el: HTMLElement, value: string): void {
 
 export function createSyncBar(handlers: SyncBarHandlers): SyncBar {
   let view: SyncView | null = null;
+  let enrollAllowed = false;
 
   const state = h("span", { id: "sync-state", class: "sync-state" });
   const pending = h("span", { id: "sync-pending", class: "sync-pending" });
@@ -198,7 +201,7 @@ export function createSyncBar(handlers: SyncBarHandlers): SyncBar {
     skew.hidden = skewMessage === null;
     setText(skew, skewMessage ?? "");
 
-    enroll.hidden = v?.state !== "demo";
+    enroll.hidden = v?.state !== "demo" || !enrollAllowed;
     syncNow.disabled = !v || v.state === "demo";
 
     const list = s?.rejected ?? [];
@@ -215,5 +218,9 @@ export function createSyncBar(handlers: SyncBarHandlers): SyncBar {
       render();
     },
     current: () => view,
+    setEnrollAllowed(allowed) {
+      enrollAllowed = allowed;
+      render();
+    },
   };
 }

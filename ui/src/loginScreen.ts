@@ -1,0 +1,112 @@
+// The login screen's behaviour: sends the form to Rust (which checks everything),
+// shows a refusal in the form, and in demo mode keeps the demo accounts' codes
+// fresh while the screen shows (codes change every 30 s; asked for every 10 s).
+
+import type { Api } from "./api";
+import type { ApiError } from "./generated/ApiError";
+import type { AppStatus } from "./generated/AppStatus";
+import type { LoginRequest } from "./generated/LoginRequest";
+import { toApiError } from "./errors";
+import { loginErrorField, renderLogin } from "./views/login";
+import { createLoginHints } from "./views/loginHints";
+
+/** How often the demo accounts' codes are asked for again (ms). */
+export const HINTS_REFRESH_MS = 10_000;
+
+export interface LoginScreen {
+  el: HTMLElement;
+  focus(): void;
+  /** Stop refreshing; a login still under way is ignored when it returns. */
+  destroy(): void;
+}
+
+export interface LoginScreenDeps {
+  /** Register a call the window started (AppHandle.idle waits for it). */
+  track<T>(p: Promise<T>): Promise<T>;
+  onLoggedIn(next: AppStatus): void;
+  /** A failure that is not about the credentials (the store went away, someone is already logged in). */
+  onFailure(err: ApiError): void;
+  hintsRefreshMs?: number;
+}
+
+/** Errors the form cannot help with: the app starts over from the status. */
+function startsOver(err: ApiError): boolean {
+  return err.needs_reset || err.code === "STORE_UNAVAILABLE" || err.code === "ALREADY_LOGGED_IN";
+}
+
+export function createLoginScreen(api: Api, status: AppStatus, deps: LoginScreenDeps): LoginScreen {
+  let destroyed = false;
+
+  const view = renderLogin(status.session_ended, (req: LoginRequest) => {
+    view.setBusy(true);
+    view.showError(null);
+    void deps.track(
+      api.login(req).then(
+        (next) => {
+          if (!destroyed) deps.onLoggedIn(next);
+        },
+        (e: unknown) => {
+          if (destroyed) return;
+          const err = toApiError(e);
+          view.setBusy(false);
+          if (startsOver(err)) {
+            deps.onFailure(err);
+            return;
+          }
+          view.showError(err);
+          view.focusField(loginErrorField(err));
+        },
+      ),
+    );
+  });
+
+  let timer: ReturnType<typeof setInterval> | null = null;
+  if (status.demo_mode) {
+    const hints = createLoginHints((hint) => view.fill(hint.staff_id, hint.password, hint.totp_code));
+    view.hintsSlot.appendChild(hints.el);
+    let loading = false;
+    const load = () => {
+      if (loading || destroyed) return;
+      loading = true;
+      void deps.track(
+        api
+          .demoLoginHints()
+          .then(
+            (list) => {
+              if (!destroyed) hints.update(list);
+            },
+            (e: unknown) => {
+              const err = toApiError(e);
+              if (err.code === "NOT_DEMO") {
+                // Enrolled meanwhile: there are no demo accounts any more.
+                hints.update([]);
+                stop();
+              } else {
+                console.warn("demo_login_hints failed", err.code);
+              }
+            },
+          )
+          .finally(() => {
+            loading = false;
+          }),
+      );
+    };
+    load();
+    const ms = deps.hintsRefreshMs ?? HINTS_REFRESH_MS;
+    if (ms > 0) timer = setInterval(load, ms);
+  }
+
+  function stop(): void {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+  }
+
+  return {
+    el: view.el,
+    focus: () => view.focusField("staff_id"),
+    destroy() {
+      destroyed = true;
+      stop();
+    },
+  };
+}

@@ -1,0 +1,286 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { STATUS_POLL_MS, startApp, type AppHandle } from "../src/app";
+import type { LoginRequest } from "../src/generated/LoginRequest";
+import { HINTS_REFRESH_MS } from "../src/loginScreen";
+import { $, CODE, FakeBackend, PASSWORD, apiError, key, loggedIn, memoryStorage, status } from "./fixtures";
+
+let app: AppHandle | null = null;
+let root: HTMLElement;
+
+beforeEach(() => {
+  document.body.replaceChildren();
+  root = document.createElement("div");
+  root.id = "app";
+  document.body.appendChild(root);
+});
+
+afterEach(() => {
+  app?.destroy();
+  app = null;
+  vi.useRealTimers();
+});
+
+async function start(backend: FakeBackend) {
+  app = startApp(root, backend, { storage: memoryStorage() });
+  await app.idle();
+  return app;
+}
+
+const loggedOut = (over = {}) => new FakeBackend(status({ staff: null, allowed_actions: [], ...over }));
+const input = (sel: string) => $(sel) as HTMLInputElement;
+
+function fill(id: string, password: string, code: string) {
+  input("#login-staff-id").value = id;
+  input("#login-password").value = password;
+  input("#login-totp").value = code;
+}
+
+describe("login form", () => {
+  it("has the fields with stable ids, masks the password and focuses the staff ID", async () => {
+    const backend = loggedOut();
+    await start(backend);
+    expect($("#login-title").textContent).toBe("職員ログイン");
+    expect(input("#login-password").type).toBe("password");
+    expect($("#login-password").getAttribute("autocomplete")).toBe("off");
+    expect($("#login-totp").getAttribute("inputmode")).toBe("numeric");
+    expect($("#login-totp").getAttribute("autocomplete")).toBe("one-time-code");
+    expect(Number($("#login-totp").getAttribute("maxlength"))).toBeGreaterThanOrEqual(6);
+    expect($("#login-error").getAttribute("role")).toBe("alert");
+    expect($("#login-error").hidden).toBe(true);
+    expect($("#login-ended").hidden).toBe(true);
+    expect(document.activeElement).toBe($("#login-staff-id"));
+    expect(root.querySelector("#search-input")).toBeNull();
+    expect(root.querySelector("#logout-button")).toBeNull();
+  });
+
+  it("sends exactly the staff ID, the password and the code, and opens the reception screen", async () => {
+    const backend = loggedOut();
+    await start(backend);
+    fill("S1", PASSWORD, CODE);
+    $("#login-submit").click();
+    await app!.idle();
+    const calls = backend.callsOf("login");
+    expect(calls).toEqual([[{ staff_id: "S1", password: PASSWORD, totp_code: CODE }]]);
+    expect(Object.keys(calls[0]![0] as LoginRequest).sort()).toEqual(["password", "staff_id", "totp_code"]);
+    expect(root.querySelector("#login-form")).toBeNull();
+    expect($("#staff-name").textContent).toBe("担当：佐藤 花子");
+    expect(document.activeElement).toBe($("#search-input"));
+  });
+
+  it("submits with Enter, but not while the IME is still converting", async () => {
+    const backend = loggedOut();
+    await start(backend);
+    fill("Ｓ１", PASSWORD, CODE);
+    key($("#login-staff-id"), "Enter", { isComposing: true });
+    await app!.idle();
+    expect(backend.callsOf("login")).toEqual([]);
+    key($("#login-totp"), "Enter");
+    await app!.idle();
+    expect(backend.callsOf("login")).toHaveLength(1);
+  });
+
+  it("takes the secrets out of the inputs as it sends, and sends once while Rust checks", async () => {
+    const backend = loggedOut();
+    let release: () => void = () => {};
+    const slow = new Promise<void>((r) => (release = r));
+    const login = backend.login.bind(backend);
+    backend.login = async (req) => {
+      await slow;
+      return login(req);
+    };
+    await start(backend);
+    fill("S1", PASSWORD, CODE);
+    key($("#login-password"), "Enter");
+    expect(input("#login-password").value).toBe("");
+    expect(input("#login-totp").value).toBe("");
+    expect(($("#login-submit") as HTMLButtonElement).disabled).toBe(true);
+    expect($("#login-busy").hidden).toBe(false);
+    key($("#login-staff-id"), "Enter");
+    $("#login-submit").click();
+    release();
+    await app!.idle();
+    expect(backend.calls.filter((c) => c.cmd === "login")).toHaveLength(1);
+    expect(root.querySelector("#search-input")).not.toBeNull();
+  });
+
+  it("on a refusal keeps the ID, leaves the secrets empty and says why by code", async () => {
+    const backend = loggedOut();
+    await start(backend);
+    fill("S1", "wrong", CODE);
+    $("#login-submit").click();
+    await app!.idle();
+    expect($("#login-error").hidden).toBe(false);
+    expect($("#login-error").textContent).toBe("職員ID、パスワードまたは確認コードが正しくありません");
+    expect($("#login-error").getAttribute("data-error-code")).toBe("AUTH_FAILED");
+    expect($("#login-error").textContent).not.toContain("english");
+    expect(input("#login-staff-id").value).toBe("S1");
+    expect(input("#login-password").value).toBe("");
+    expect(input("#login-totp").value).toBe("");
+    expect(document.activeElement).toBe($("#login-password"));
+    expect(($("#login-submit") as HTMLButtonElement).disabled).toBe(false);
+    // The banner is for the reception screen; the form says it itself.
+    expect($("#error-banner").hidden).toBe(true);
+  });
+
+  it.each([
+    ["AUTH_THROTTLED", { wait_seconds: "45" }, "ログインの失敗が続いたため、45秒後にもう一度お試しください", "#login-password"],
+    ["AUTH_LOCKED", {}, "このアカウントはロックされています。監督者に解除を依頼してください", "#login-staff-id"],
+    [
+      "AUTH_OFFLINE_GRACE_EXPIRED",
+      { grace_days: "7" },
+      "最後のオンラインでのログインから7日を過ぎたため、ネットワークに接続してログインしてください",
+      "#login-password",
+    ],
+    ["AUTH_CLOCK_ROLLBACK", {}, "端末の時計が過去に戻っています。管理者に連絡してください", "#login-password"],
+    ["AUTH_DISABLED", {}, "このアカウントは利用停止中です。管理者に連絡してください", "#login-staff-id"],
+  ])("shows %s with its details", async (code, details, message, focused) => {
+    const backend = loggedOut();
+    backend.failures.set("login", apiError(code, details));
+    await start(backend);
+    fill("S1", PASSWORD, CODE);
+    $("#login-submit").click();
+    await app!.idle();
+    expect($("#login-error").textContent).toBe(message);
+    expect(document.activeElement).toBe($(focused));
+    expect(input("#login-password").value).toBe("");
+  });
+
+  it("asks for a missing field without calling Rust, keeping what was typed", async () => {
+    const backend = loggedOut();
+    await start(backend);
+    $("#login-submit").click();
+    expect($("#login-error").textContent).toBe("職員IDを入力してください");
+    expect($("#login-staff-id").getAttribute("aria-invalid")).toBe("true");
+    fill("S1", PASSWORD, "");
+    key($("#login-password"), "Enter");
+    expect($("#login-error").textContent).toBe("確認コードを入力してください");
+    expect(document.activeElement).toBe($("#login-totp"));
+    expect(input("#login-password").value).toBe(PASSWORD);
+    await app!.idle();
+    expect(backend.callsOf("login")).toEqual([]);
+  });
+
+  it.each([
+    ["idle", "操作がなかったため、ログアウトしました"],
+    ["user", "ログアウトしました"],
+  ] as const)("says why the last session ended (%s)", async (reason, text) => {
+    await start(loggedOut({ session_ended: reason }));
+    expect($("#login-ended").hidden).toBe(false);
+    expect($("#login-ended").textContent).toBe(text);
+  });
+
+  it("speaks English on request", async () => {
+    const backend = loggedOut({ session_ended: "idle" });
+    backend.failures.set("login", apiError("AUTH_THROTTLED", { wait_seconds: "30" }));
+    await start(backend);
+    fill("S1", PASSWORD, CODE);
+    $("#login-submit").click();
+    await app!.idle();
+    $("#lang-toggle").click();
+    expect($("#login-title").textContent).toBe("Staff login");
+    expect($("#login-submit").textContent).toBe("Log in");
+    expect($("#login-error").textContent).toBe("Too many failed logins. Try again in 30 seconds");
+  });
+});
+
+describe("demo accounts on the login screen", () => {
+  it("are listed in demo mode only, marked as demo data, and fill in the form", async () => {
+    const backend = loggedOut();
+    await start(backend);
+    const panel = $("#login-demo-hints");
+    expect(panel.hidden).toBe(false);
+    expect(panel.textContent).toContain("デモ用アカウント（架空のデータ）");
+    const row = $("#login-hint-S1");
+    expect(row.textContent).toContain("S1");
+    expect(row.textContent).toContain("佐藤 花子");
+    expect(row.textContent).toContain("受付");
+    expect(row.textContent).toContain(PASSWORD);
+    expect(row.querySelector(".login-hint-code")?.textContent).toBe(CODE);
+    expect($("#login-hint-S2").textContent).toContain("所属長");
+
+    $("#login-hint-use-S2").click();
+    expect(input("#login-staff-id").value).toBe("S2");
+    expect(input("#login-password").value).toBe(PASSWORD);
+    expect(input("#login-totp").value).toBe(CODE);
+    expect(document.activeElement).toBe($("#login-submit"));
+    $("#login-submit").click();
+    await app!.idle();
+    expect(backend.callsOf("login")).toEqual([[{ staff_id: "S2", password: PASSWORD, totp_code: CODE }]]);
+  });
+
+  it("are not asked for on an enrolled terminal", async () => {
+    const backend = loggedOut({ demo_mode: false });
+    await start(backend);
+    expect(root.querySelector("#login-form")).not.toBeNull();
+    expect(root.querySelector("#login-demo-hints")).toBeNull();
+    expect(backend.callsOf("demoLoginHints")).toEqual([]);
+  });
+
+  it("get fresh codes every 10 seconds while the login screen shows, and stop after login", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const backend = loggedOut();
+    await start(backend);
+    expect(backend.callsOf("demoLoginHints")).toHaveLength(1);
+    $("#login-hint-use-S1").focus();
+    backend.hintCode = "654321";
+    vi.advanceTimersByTime(HINTS_REFRESH_MS);
+    await app!.idle();
+    expect(backend.callsOf("demoLoginHints")).toHaveLength(2);
+    expect($("#login-hint-S1 .login-hint-code").textContent).toBe("654321");
+    // Updated in place: focus stays on the button.
+    expect(document.activeElement).toBe($("#login-hint-use-S1"));
+
+    $("#login-hint-use-S1").click();
+    $("#login-submit").click();
+    await app!.idle();
+    expect(root.querySelector("#search-input")).not.toBeNull();
+    vi.advanceTimersByTime(HINTS_REFRESH_MS * 3);
+    await app!.idle();
+    expect(backend.callsOf("demoLoginHints")).toHaveLength(2);
+  });
+});
+
+describe("logout and idle timeout", () => {
+  it("logs out with ログアウト and says so", async () => {
+    const backend = new FakeBackend(loggedIn("S1"));
+    await start(backend);
+    expect($("#logout-button").textContent).toBe("ログアウト");
+    $("#logout-button").click();
+    await app!.idle();
+    expect(backend.callsOf("logout")).toHaveLength(1);
+    expect(root.querySelector("#login-form")).not.toBeNull();
+    expect($("#login-ended").textContent).toBe("ログアウトしました");
+    expect(root.querySelector("#logout-button")).toBeNull();
+    expect(root.querySelector("#session-select")).toBeNull();
+  });
+
+  it("asks for the status while logged in and goes back to the login after an idle timeout", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const backend = new FakeBackend(loggedIn("S1"));
+    await start(backend);
+    input("#search-input").value = "01234567";
+    key($("#search-input"), "Enter");
+    await app!.idle();
+    expect(root.querySelector("#resident-card")).not.toBeNull();
+
+    const before = backend.callsOf("appStatus").length;
+    vi.advanceTimersByTime(STATUS_POLL_MS);
+    await app!.idle();
+    expect(backend.callsOf("appStatus").length).toBe(before + 1);
+    expect(root.querySelector("#resident-card")).not.toBeNull();
+
+    backend.expireSession();
+    vi.advanceTimersByTime(STATUS_POLL_MS);
+    await app!.idle();
+    expect(root.querySelector("#resident-card")).toBeNull();
+    expect(root.querySelector("#login-form")).not.toBeNull();
+    expect($("#login-ended").textContent).toBe("操作がなかったため、ログアウトしました");
+    expect(document.activeElement).toBe($("#login-staff-id"));
+
+    // Nobody logged in: no more status polling.
+    const calls = backend.callsOf("appStatus").length;
+    vi.advanceTimersByTime(STATUS_POLL_MS * 3);
+    await app!.idle();
+    expect(backend.callsOf("appStatus").length).toBe(calls);
+  });
+});
