@@ -60,12 +60,17 @@ done
 cat <<TXT
 
 Central service: $SERVICE  (log: $DEV/central.log)
+Log in on each window as a demo staff member (S0001 and S0002 reception, S0005
+supervisor); the password and each one's current six-digit code:
+  $CENTRAL demo-codes
 Try, in another shell with the same UKETSUKE_CENTRAL_* variables:
   $CENTRAL terminal list
   $CENTRAL review                      # residents checked in on both terminals
   $CENTRAL walk-in list                # walk-ins waiting to be matched
   $CENTRAL terminal revoke <id> --reason 紛失
   $CENTRAL export-attendance --from $TODAY --to $TODAY --out attendance.csv
+  $CENTRAL audit query --from $TODAY   # every terminal's access log, as shipped and verified
+  $CENTRAL audit verify
 
 TXT
 

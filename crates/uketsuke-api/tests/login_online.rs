@@ -56,7 +56,7 @@ impl Desk {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn asvs_6_3_5_offline_login_only_within_the_grace_period() {
+async fn asvs_6_3_3_offline_login_only_within_the_grace_period() {
     let mut central = Central::start().await;
     let d = desk(&central, "受付1").await;
     d.login("S0001").await.unwrap();
@@ -83,7 +83,7 @@ async fn asvs_6_3_5_offline_login_only_within_the_grace_period() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn asvs_6_4_3_an_account_disabled_centrally_is_refused() {
+async fn asvs_6_5_6_an_account_disabled_centrally_is_refused() {
     let central = Central::start().await;
     let d = desk(&central, "受付1").await;
     d.login("S0002").await.unwrap();

@@ -72,6 +72,21 @@ pub fn certificate_public_key(cert_der: &[u8]) -> Result<Vec<u8>> {
     Ok(cert.public_key().subject_public_key.data.to_vec())
 }
 
+/// Where the service's copy of a chain ends.
+pub async fn head(pool: &Pool, terminal_id: Uuid, chain_id: Uuid) -> Result<uketsuke_protocol::AuditHead> {
+    let c = pool.get().await?;
+    let row = c
+        .query_opt(
+            "SELECT seq, entry_hash FROM audit_heads WHERE terminal_id = $1 AND chain_id = $2",
+            &[&terminal_id, &chain_id],
+        )
+        .await?;
+    Ok(match row {
+        Some(r) => uketsuke_protocol::AuditHead { seq: r.get(0), entry_hash: r.get(1) },
+        None => uketsuke_protocol::AuditHead { seq: 0, entry_hash: chain::GENESIS.to_owned() },
+    })
+}
+
 /// Verify and store one shipment. `device_key`: the public key of the client
 /// certificate the request came with. On a broken chain nothing is stored, a flag
 /// is raised and the request is refused with the finding's code.

@@ -54,6 +54,9 @@ enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// The demo staff's password and their authenticators' current codes (the
+    /// demo city's synthetic accounts only; nothing is read from the database).
+    DemoCodes,
     #[command(subcommand)]
     Roster(RosterCmd),
     /// Export attendance for the health system (CSV, docs/attendance-csv.md).
@@ -302,6 +305,22 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         Config::load(cli.config.as_deref()).map_err(|e| uketsuke_central::CentralError::BadRequest(e.to_string()))?;
     init_logs(&config.log_format);
     let now = Utc::now();
+    if let Command::DemoCodes = &cli.command {
+        let now = Utc::now();
+        let codes: serde_json::Map<String, serde_json::Value> = uketsuke_demo::city::staff()
+            .into_iter()
+            .filter(|s| s.active)
+            .map(|s| {
+                let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(&s.staff_id))
+                    .expect("20-byte demo seed");
+                (s.staff_id, serde_json::Value::String(uketsuke_auth::code_at(&seed, now)))
+            })
+            .collect();
+        print(
+            serde_json::json!({ "password": uketsuke_demo::city::DEMO_PASSWORD, "codes": codes, "valid_for_seconds": 30 - now.timestamp() % 30 }),
+        );
+        return Ok(());
+    }
     if let Command::InitPki { hosts, organisation } = &cli.command {
         let pki = pki::init(&config.pki_dir, hosts, organisation)?;
         print(serde_json::json!({ "pki_dir": config.pki_dir, "ca_fingerprint": pki.fingerprint() }));
@@ -313,7 +332,7 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         tracing::info!(?applied, "migrations applied");
     }
     match cli.command {
-        Command::InitPki { .. } => unreachable!("handled above"),
+        Command::InitPki { .. } | Command::DemoCodes => unreachable!("handled above"),
         Command::Migrate => print(serde_json::json!({ "applied": applied })),
         Command::Serve => {
             let state = uketsuke_central::state(config.clone(), Arc::new(SystemClock)).await?;

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/pull", post(pull_handler))
         .route("/v1/events/known", post(known_handler))
         .route("/v1/audit", post(audit_handler))
+        .route("/v1/audit/head", post(audit_head_handler))
         .route("/v1/auth/online-login", post(online_login_handler))
         .route("/v1/my-number", post(my_number_handler))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
@@ -206,6 +207,14 @@ async fn audit_handler(
     let cert = peer.0.ok_or(CentralError::CertificateRequired)?;
     let device_key = audit::certificate_public_key(&cert)?;
     Ok(Json(audit::ingest(&st.pool, st.pki.receipt_key(), &terminal, &device_key, &req, st.clock.now()).await?))
+}
+
+async fn audit_head_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<AuditHeadRequest>,
+) -> Result<Json<AuditHead>> {
+    Ok(Json(audit::head(&st.pool, terminal.terminal_id, req.chain_id).await?))
 }
 
 async fn online_login_handler(

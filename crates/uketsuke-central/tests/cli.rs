@@ -73,3 +73,58 @@ async fn programmes_are_defined_from_json_and_a_wrong_one_is_refused() {
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list[0]["national"], false);
 }
+
+fn central_stdin(db: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_uketsuke-central"))
+        .args(args)
+        .env("UKETSUKE_CENTRAL_DATABASE_URL", db)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn asvs_11_4_2_staff_credentials_are_set_as_argon2id_and_a_totp_seed_shown_once() {
+    let db = uketsuke_pgtest::fresh_db().await.unwrap();
+    let out = central(
+        &db.url,
+        &["staff", "add", "--id", "S0100", "--name", "山田　花子", "--department", "健康推進課", "--role", "reception"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Too short, or containing the staff id: refused with the policy's code, nothing stored.
+    let out = central_stdin(&db.url, &["staff", "password", "S0100"], "short\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PASSWORD_TOO_SHORT"));
+    let out = central_stdin(&db.url, &["staff", "password", "S0100"], "my-id-is-s0100-ok\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PASSWORD_CONTAINS_ID"));
+    let c = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(c.1);
+    let hash: Option<String> =
+        c.0.query_one("SELECT password_hash FROM staff WHERE staff_id = 'S0100'", &[]).await.unwrap().get(0);
+    assert!(hash.is_none());
+    // A good one: an Argon2id PHC string with the configured cost; the password itself nowhere.
+    let out = central_stdin(&db.url, &["staff", "password", "S0100"], "みなと市の受付で使う合言葉\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hash: String =
+        c.0.query_one("SELECT password_hash FROM staff WHERE staff_id = 'S0100'", &[]).await.unwrap().get(0);
+    assert!(hash.starts_with("$argon2id$v=19$m=65536,t=3,p=1$"), "{hash}");
+    assert!(uketsuke_auth::verify_password(&hash, "みなと市の受付で使う合言葉"));
+    // The authenticator: a QR code on the administrator's terminal, a seed in the database.
+    let out = central(&db.url, &["staff", "totp", "S0100"]);
+    assert!(out.status.success());
+    let shown = String::from_utf8_lossy(&out.stderr);
+    assert!(shown.contains('█') || shown.contains('▀') || shown.contains('▄'), "a QR code: {shown}");
+    let seed: String =
+        c.0.query_one("SELECT totp_secret FROM staff WHERE staff_id = 'S0100'", &[]).await.unwrap().get(0);
+    assert!(uketsuke_auth::TotpSecret::from_base32(&seed).is_ok());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&seed), "the seed is not printed as text");
+    // Every change is in the administrators' log, with the OS user who made it.
+    let n: i64 = c.0.query_one("SELECT count(*) FROM admin_log WHERE target = 'S0100'", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2);
+}

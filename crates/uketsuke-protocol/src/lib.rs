@@ -273,6 +273,20 @@ pub struct AuditReceipt {
     pub signature: String,
 }
 
+/// `POST /v1/audit/head`: where the service's copy of a chain ends (seq 0 and
+/// the genesis hash when it holds none). A terminal asks before shipping, so a
+/// service restored from an older backup gets the entries it lost again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHeadRequest {
+    pub chain_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub entry_hash: String,
+}
+
 /// Largest audit shipment the service takes.
 pub const MAX_AUDIT_BATCH: usize = 2000;
 

@@ -51,6 +51,15 @@ pub fn audit_receipt_seq(conn: &Connection) -> Result<i64> {
     Ok(get(conn, "audit_receipt_seq")?.and_then(|s| s.parse().ok()).unwrap_or(0))
 }
 
+/// Move the shipped mark back (the service lost entries it had receipted; a
+/// lower mark only keeps more entries on the terminal).
+pub fn rewind_audit_receipt(conn: &Connection, seq: i64) -> Result<()> {
+    if seq < audit_receipt_seq(conn)? {
+        set(conn, "audit_receipt_seq", &seq.to_string())?;
+    }
+    Ok(())
+}
+
 /// Keep a receipt from the service and move the shipped mark.
 pub fn record_audit_receipt(conn: &Connection, r: &uketsuke_auth::Receipt, signature: &str) -> Result<()> {
     conn.execute(

@@ -62,6 +62,28 @@ impl Engine {
             .with(|s| Ok(s.meta().store_id.clone()))?
             .parse()
             .map_err(|_| SyncError::Protocol("the store id is not a UUID".into()))?;
+        // A service restored from an older backup holds less than its receipts
+        // said: ship again from where its copy ends, if this terminal still has
+        // those entries and they continue that copy.
+        let (head, _): (uketsuke_protocol::AuditHead, _) = self
+            .transport()
+            .post("/v1/audit/head", &uketsuke_protocol::AuditHeadRequest { chain_id }, (self.now)())
+            .await?;
+        let receipted = store.with(|s| sync::audit_receipt_seq(s.connection()))?;
+        if head.seq < receipted {
+            let continues = store.with(|s| {
+                let next = audit::entries_after(s.connection(), head.seq, 1)?;
+                Ok(next.first().is_some_and(|e| e.seq == head.seq + 1 && e.prev_hash == head.entry_hash))
+            })?;
+            if continues {
+                tracing::warn!(
+                    service = head.seq,
+                    receipted,
+                    "the service lost access-log entries; shipping them again"
+                );
+                store.with(|s| sync::rewind_audit_receipt(s.connection(), head.seq))?;
+            }
+        }
         let mut shipped = 0;
         loop {
             let after = store.with(|s| sync::audit_receipt_seq(s.connection()))?;

@@ -348,6 +348,9 @@ async fn a_service_restored_from_an_earlier_dump_gets_what_it_lost_again() {
     assert_eq!(report.resent, 10);
     assert_eq!(central.count("SELECT count(*) FROM events").await, 22);
     assert_eq!(t.count("SELECT count(*) FROM events WHERE sync_state <> 'accepted'"), 0);
+    // The access log the backup lost was shipped again: the service's copy is whole.
+    assert_eq!(central.count("SELECT count(*) FROM audit_entries").await, t.count("SELECT count(*) FROM access_log"));
+    assert!(uketsuke_central::audit::verify_stored(central.pool(), Utc::now()).await.unwrap().is_empty());
 
     // An administrator's epoch bump makes every terminal check everything; nothing doubles.
     uketsuke_central::db::bump_epoch(&central.pool().get().await.unwrap()).await.unwrap();

@@ -331,3 +331,22 @@ fn my_number_is_refused_without_permission_and_offline() {
     assert_eq!(rt.block_on(app.view_my_number("0000000001", "本人確認")).unwrap_err().code, "MY_NUMBER_ONLINE_ONLY");
     assert!(audit_ops(&app).iter().any(|(s, op, _)| s == "S0001" && op == "refused"));
 }
+
+#[test]
+fn asvs_6_5_8_a_clock_moved_back_is_refused_for_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "rollback");
+    login(&app, "S0001").unwrap();
+    app.logout();
+    // Someone sets the terminal's clock back an hour to replay an old code.
+    app.clock.set(app.clock.now() - chrono::Duration::hours(1));
+    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed("S0002")).unwrap();
+    let req = LoginRequest {
+        staff_id: "S0002".into(),
+        password: uketsuke_demo::city::DEMO_PASSWORD.into(),
+        totp_code: uketsuke_auth::code_at(&seed, app.clock.now()),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    assert_eq!(rt.block_on(app.login(&req)).unwrap_err().code, "AUTH_CLOCK_ROLLBACK");
+    assert!(audit_ops(&app).iter().any(|(_, op, d)| op == "login_fail" && d == "clock_rollback"));
+}
