@@ -215,3 +215,19 @@ async fn asvs_16_4_2_entries_past_a_year_go_to_a_sealed_archive_that_verifies() 
     let other = uketsuke_auth::public_key_from_pkcs8(&uketsuke_auth::generate_pkcs8().unwrap()).unwrap();
     assert_eq!(uketsuke_central::archive::verify(&bytes, &other).unwrap_err().code(), "ARCHIVE_SIGNATURE_INVALID");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_residents_access_report_lists_who_looked_when_and_why() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "保健センター 受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let who = t.residents(2);
+    t.check_in(&session_am(), &who[0]);
+    t.engine.sync_once(&t.store).await.unwrap();
+    let report = audit::resident_report(central.pool(), &who[0]).await.unwrap();
+    assert!(!report.is_empty());
+    assert!(report.iter().all(|l| l.terminal_name == "保健センター 受付1"));
+    assert!(report.iter().any(|l| l.operation == "check_in" && l.reason == local::REASON_RECEPTION));
+    // Another resident's report does not list it.
+    assert!(audit::resident_report(central.pool(), &who[1]).await.unwrap().is_empty());
+}

@@ -350,3 +350,23 @@ fn asvs_6_5_8_a_clock_moved_back_is_refused_for_login() {
     assert_eq!(rt.block_on(app.login(&req)).unwrap_err().code, "AUTH_CLOCK_ROLLBACK");
     assert!(audit_ops(&app).iter().any(|(_, op, d)| op == "login_fail" && d == "clock_rollback"));
 }
+
+#[test]
+fn an_account_bound_to_another_os_user_cannot_log_in_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "osbind");
+    let me = crate::login::os_user();
+    app.with_store(|s| {
+        s.connection()
+            .execute("UPDATE staff SET os_account = 'somebody-else' WHERE staff_id = 'S0002'", [])
+            .map_err(uketsuke_store::StoreError::from)?;
+        s.connection()
+            .execute("UPDATE staff SET os_account = ?1 WHERE staff_id = 'S0003'", [&me])
+            .map_err(uketsuke_store::StoreError::from)?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(login(&app, "S0002").unwrap_err().code, "AUTH_FAILED");
+    assert!(audit_ops(&app).iter().any(|(s, op, d)| s == "S0002" && op == "login_fail" && d == "os_account"));
+    login(&app, "S0003").unwrap();
+}
