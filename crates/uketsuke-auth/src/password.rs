@@ -69,8 +69,17 @@ pub fn verify_password(phc: &str, password: &str) -> bool {
     if parsed.algorithm != argon2::ARGON2ID_IDENT {
         return false;
     }
+    // The cost comes from the stored string: a tampered one must not make a login
+    // allocate gigabytes or run for minutes.
+    let within = |name: &str, max: u32| parsed.params.get_decimal(name).is_some_and(|v| v >= 1 && v <= max);
+    if !(within("m", MAX_VERIFY_PARAMS.m_kib) && within("t", MAX_VERIFY_PARAMS.t) && within("p", MAX_VERIFY_PARAMS.p)) {
+        return false;
+    }
     Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
 }
+
+/// The most a stored hash may ask of a login: 4× the memory and passes we set.
+pub const MAX_VERIFY_PARAMS: Argon2Params = Argon2Params { m_kib: 262_144, t: 12, p: 4 };
 
 /// Whether `phc` should be replaced by a fresh hash made with `params`: another algorithm,
 /// version, cost, salt or tag length, or an unparsable string.
@@ -164,10 +173,24 @@ fn common_passwords() -> impl Iterator<Item = &'static str> {
     COMMON_PASSWORDS_TXT.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
-/// Whether `password` is on the embedded common-password list (case-insensitive).
+/// Whether `password` is a common password: on the embedded list, or as a whole
+/// one entry of zxcvbn's list of 30,000 passwords from breach corpora (any case;
+/// zxcvbn also recognises l33t and reversed spellings of them).
 pub fn is_common_password(password: &str) -> bool {
     let lower = password.to_lowercase();
-    common_passwords().any(|c| c == lower)
+    common_passwords().any(|c| c == lower) || whole_breached_password(password)
+}
+
+/// zxcvbn's best explanation of the password is one entry of its password list.
+fn whole_breached_password(password: &str) -> bool {
+    use zxcvbn::matching::patterns::MatchPattern;
+    let entropy = zxcvbn::zxcvbn(password, &[]);
+    match entropy.sequence() {
+        // `DictionaryType` sits in a private module of zxcvbn; its Debug name is the variant.
+        [m] => matches!(&m.pattern, MatchPattern::Dictionary(d)
+            if format!("{:?}", d.dictionary_name) == "Passwords"),
+        _ => false,
+    }
 }
 
 /// Checks a new password against the policy (see the module docs). Length counts Unicode scalar values.
@@ -307,6 +330,25 @@ mod tests {
         let over = format!("{max}c");
         assert_eq!(check_policy(&over, "S001"), Err(PolicyError::TooLong { max: 128 }));
         assert_eq!(PolicyError::TooLong { max: 128 }.code(), "PASSWORD_TOO_LONG");
+    }
+
+    #[test]
+    fn a_stored_hash_asking_for_an_absurd_cost_is_not_run() {
+        let good = hash_password("a long enough passphrase", Argon2Params::TEST_ONLY_FAST).unwrap();
+        assert!(verify_password(&good, "a long enough passphrase"));
+        let greedy = good.replace("m=1024", "m=4194304");
+        assert!(greedy.contains("m=4194304"));
+        assert!(!verify_password(&greedy, "a long enough passphrase"));
+    }
+
+    #[test]
+    fn asvs_6_2_4_long_breached_passwords_are_rejected_and_passphrases_are_not() {
+        // Twelve characters or more (our minimum), and in the breach list zxcvbn carries.
+        for p in ["1qaz2wsx3edc", "123qweasdzxc", "QWERTYUIOP12", "qwerty123456"] {
+            assert_eq!(check_policy(p, "S0100"), Err(PolicyError::TooCommon), "{p}");
+        }
+        assert_eq!(check_policy("みなと市の受付で使う合言葉", "S0100"), Ok(()));
+        assert_eq!(check_policy("correct horse battery staple", "S0100"), Ok(()));
     }
 
     #[test]
