@@ -529,6 +529,57 @@ pub async fn flag_silent(pool: &Pool, window: Duration, now: DateTime<Utc>) -> R
     Ok(ids)
 }
 
+/// What one round of [`check`] found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckReport {
+    pub broken_chains: Vec<serde_json::Value>,
+    pub silent_terminals: Vec<Uuid>,
+}
+
+impl CheckReport {
+    pub fn ok(&self) -> bool {
+        self.broken_chains.is_empty() && self.silent_terminals.is_empty()
+    }
+}
+
+/// Re-verify every stored chain and flag terminals online within `silent` that
+/// shipped no log in that time (`audit verify`, and [`watch`] in the service).
+pub async fn check(pool: &Pool, silent: Duration, now: DateTime<Utc>) -> Result<CheckReport> {
+    let broken = verify_stored(pool, now).await?;
+    let silent_terminals = flag_silent(pool, silent, now).await?;
+    Ok(CheckReport {
+        broken_chains: broken
+            .iter()
+            .map(|(t, c, e)| serde_json::json!({ "terminal_id": t, "chain_id": c, "seq": e.seq, "code": e.code() }))
+            .collect(),
+        silent_terminals,
+    })
+}
+
+/// Run [`check`] every `every` for as long as the service runs; findings are
+/// flags (see `audit flags`) and warnings in the service's log.
+pub async fn watch(
+    pool: Pool,
+    clock: std::sync::Arc<dyn crate::routes::Clock>,
+    every: std::time::Duration,
+    silent: Duration,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match check(&pool, silent, clock.now()).await {
+            Ok(r) if r.ok() => tracing::debug!("access logs verified"),
+            Ok(r) => tracing::warn!(
+                broken = r.broken_chains.len(),
+                silent = r.silent_terminals.len(),
+                "access-log findings (uketsuke-central audit flags)"
+            ),
+            Err(e) => tracing::error!(error = %e, "access-log check failed"),
+        }
+    }
+}
+
 /// Checkpoint message the terminal signs; kept here so both ends agree on it.
 pub fn checkpoint(terminal_id: Uuid, chain_id: Uuid, seq: i64, entry_hash: &str, at: DateTime<Utc>) -> Checkpoint {
     Checkpoint {

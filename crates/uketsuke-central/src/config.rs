@@ -31,6 +31,12 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
+    /// Minutes between the service's own access-log checks (re-verify stored
+    /// chains, flag silent terminals).
+    pub audit_check_minutes: u64,
+    /// A terminal seen online within this many hours that shipped no access log in
+    /// that time is flagged as silent.
+    pub audit_silent_hours: i64,
 }
 
 impl Default for Config {
@@ -47,6 +53,8 @@ impl Default for Config {
             argon2_memory_kib: uketsuke_auth::Argon2Params::RECOMMENDED.m_kib,
             argon2_iterations: uketsuke_auth::Argon2Params::RECOMMENDED.t,
             argon2_parallelism: uketsuke_auth::Argon2Params::RECOMMENDED.p,
+            audit_check_minutes: 60,
+            audit_silent_hours: 24,
         }
     }
 }

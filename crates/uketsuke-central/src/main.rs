@@ -339,6 +339,13 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             let listener = tokio::net::TcpListener::bind(config.listen).await?;
             tracing::info!(listen = %config.listen, ca = %state.pki.fingerprint(), "serving");
             let tls = uketsuke_central::tls::server_config(&state.pki)?;
+            // Stored chains re-verified and silent terminals flagged, on a timer.
+            tokio::spawn(audit::watch(
+                state.pool.clone(),
+                state.clock.clone(),
+                std::time::Duration::from_secs(config.audit_check_minutes.max(1) * 60),
+                chrono::Duration::hours(config.audit_silent_hours.max(1)),
+            ));
             let grace = std::time::Duration::from_secs(config.shutdown_grace_secs);
             uketsuke_central::tls::serve(
                 listener,
@@ -511,14 +518,10 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         }
         Command::Audit(AuditCmd::Flags) => print(audit::open_flags(&pool).await?),
         Command::Audit(AuditCmd::Verify { silent_hours }) => {
-            let broken = audit::verify_stored(&pool, now).await?;
-            let silent = audit::flag_silent(&pool, chrono::Duration::hours(silent_hours), now).await?;
-            let broken: Vec<_> = broken
-                .iter()
-                .map(|(t, c, e)| serde_json::json!({ "terminal_id": t, "chain_id": c, "seq": e.seq, "code": e.code() }))
-                .collect();
-            let ok = broken.is_empty() && silent.is_empty();
-            print(serde_json::json!({ "ok": ok, "broken_chains": broken, "silent_terminals": silent }));
+            let report = audit::check(&pool, chrono::Duration::hours(silent_hours), now).await?;
+            let ok = report.ok();
+            print(serde_json::json!({ "ok": ok, "broken_chains": report.broken_chains,
+                "silent_terminals": report.silent_terminals }));
             if !ok {
                 std::process::exit(2);
             }

@@ -143,8 +143,15 @@ async fn asvs_16_4_3_a_terminal_online_without_shipping_its_log_is_flagged() {
         .post("/v1/pull", &uketsuke_protocol::PullRequest { cursors, limit: 10 }, chrono::Utc::now())
         .await
         .unwrap();
-    let silent = audit::flag_silent(central.pool(), chrono::Duration::hours(24), chrono::Utc::now()).await.unwrap();
-    assert_eq!(silent, vec![t.enrollment.terminal_id]);
+    // The service's periodic check (`audit::watch`, `audit verify`) flags it.
+    let report = audit::check(central.pool(), chrono::Duration::hours(24), chrono::Utc::now()).await.unwrap();
+    assert!(!report.ok());
+    assert_eq!(report.silent_terminals, vec![t.enrollment.terminal_id]);
+    assert!(report.broken_chains.is_empty());
+    assert_eq!(
+        central.count("SELECT count(*) FROM audit_flags WHERE kind = 'silent' AND resolved_at IS NULL").await,
+        1
+    );
     // One full sync ships (a checkpoint at least) and clears it.
     t.engine.sync_once(&t.store).await.unwrap();
     assert!(audit::flag_silent(central.pool(), chrono::Duration::hours(24), chrono::Utc::now())
