@@ -13,29 +13,12 @@ use deadpool_postgres::GenericClient;
 use deadpool_postgres::Pool;
 use serde::{Deserialize, Serialize};
 use uketsuke_auth::chain::{self, ChainError, ChainErrorKind, ChainedEntry, Checkpoint, Receipt};
-use uketsuke_protocol::{codes, AuditReceipt, AuditShipment, MAX_AUDIT_BATCH};
+use uketsuke_protocol::{audit_ops as ops, codes, AuditReceipt, AuditShipment, MAX_AUDIT_BATCH};
 use uuid::Uuid;
 
 use crate::db;
 use crate::error::{CentralError, Result};
 use crate::routes::Terminal;
-
-/// Operations in the log that change an account's failed-login count.
-pub mod ops {
-    pub const LOGIN_OK: &str = "login_ok";
-    pub const LOGIN_FAIL: &str = "login_fail";
-    pub const LOCKED: &str = "account_locked";
-    pub const UNLOCK: &str = "account_unlock";
-}
-
-fn chain_code(kind: ChainErrorKind) -> &'static str {
-    match kind {
-        ChainErrorKind::Gap => codes::AUDIT_CHAIN_GAP,
-        ChainErrorKind::Reordered => codes::AUDIT_CHAIN_REORDERED,
-        ChainErrorKind::BrokenLink => codes::AUDIT_CHAIN_BROKEN_LINK,
-        ChainErrorKind::HashMismatch => codes::AUDIT_CHAIN_EDITED,
-    }
-}
 
 fn flag_kind(kind: ChainErrorKind) -> &'static str {
     match kind {
@@ -158,9 +141,10 @@ pub async fn ingest(
             .map(|r| r.get(0));
         if stored.as_deref() != Some(e.entry_hash.as_str()) || chain::compute_hash(e) != e.entry_hash {
             drop(tx);
+            let edited = ChainError { seq: e.seq, kind: ChainErrorKind::HashMismatch };
             return refuse(
-                "edited",
-                codes::AUDIT_CHAIN_EDITED,
+                flag_kind(edited.kind),
+                edited.code(),
                 Some(e.seq),
                 format!("entry {} differs from the copy the service received earlier", e.seq),
             )
@@ -168,11 +152,12 @@ pub async fn ingest(
         }
     }
     let fresh_owned: Vec<ChainedEntry> = fresh.iter().map(|e| (*e).clone()).collect();
-    if let Err(ChainError { seq, kind }) = chain::verify_chain(&fresh_owned, &head_hash, head_seq + 1) {
+    if let Err(broken) = chain::verify_chain(&fresh_owned, &head_hash, head_seq + 1) {
+        let seq = broken.seq;
         drop(tx);
         return refuse(
-            flag_kind(kind),
-            chain_code(kind),
+            flag_kind(broken.kind),
+            broken.code(),
             Some(seq),
             format!("the access log of this terminal does not continue the service's copy at entry {seq}"),
         )
@@ -270,11 +255,11 @@ async fn count_logins(tx: &impl GenericClient, entries: &[ChainedEntry]) -> Resu
                      last_failure_at = greatest(coalesce(last_failure_at, $2), $2), change_seq = nextval('change_seq')
                  WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)"
             }
-            ops::LOCKED => {
+            ops::ACCOUNT_LOCKED => {
                 "UPDATE staff SET locked = true, change_seq = nextval('change_seq')
                  WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)"
             }
-            ops::LOGIN_OK | ops::UNLOCK => {
+            ops::LOGIN_OK | ops::ACCOUNT_UNLOCK => {
                 "UPDATE staff SET failed_attempts = 0, locked = false,
                      lockout_reset_at = greatest(coalesce(lockout_reset_at, $2), $2), change_seq = nextval('change_seq')
                  WHERE staff_id = $1"
@@ -283,7 +268,7 @@ async fn count_logins(tx: &impl GenericClient, entries: &[ChainedEntry]) -> Resu
         };
         // The subject of an unlock is the account unlocked (in `resident_id`'s
         // place the log keeps no account; `detail` names it).
-        let subject = if e.operation == ops::UNLOCK { e.detail.as_str() } else { e.staff_id.as_str() };
+        let subject = if e.operation == ops::ACCOUNT_UNLOCK { e.detail.as_str() } else { e.staff_id.as_str() };
         if let Some(at) = at {
             db::lock_changes(tx).await?;
             tx.execute(sql, &[&subject, &at]).await?;
@@ -462,25 +447,21 @@ pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid,
                 entry_hash: r.get(10),
             })
             .collect();
-        let (first_seq, first_prev) = match entries.first() {
-            Some(e) => (e.seq, e.prev_hash.clone()),
-            None => continue,
-        };
-        let archived_before = archived_up_to(&c, tid, chain_id).await?;
-        let result = if first_seq != archived_before + 1 {
-            Err(ChainError { seq: archived_before + 1, kind: ChainErrorKind::Gap })
-        } else {
-            chain::verify_chain(&entries, &first_prev, first_seq).and_then(|_| {
-                let last = entries.last().expect("non-empty");
-                if last.seq != head_seq {
-                    Err(ChainError { seq: last.seq + 1, kind: ChainErrorKind::Gap })
-                } else if last.entry_hash != head_hash {
-                    Err(ChainError { seq: last.seq, kind: ChainErrorKind::HashMismatch })
-                } else {
-                    Ok(())
-                }
-            })
-        };
+        if entries.is_empty() {
+            continue;
+        }
+        // The online part links to the end of the archived part (or starts the chain).
+        let (archived_seq, archived_hash) = archived_up_to(&c, tid, chain_id).await?;
+        let result = chain::verify_chain(&entries, &archived_hash, archived_seq + 1).and_then(|_| {
+            let last = entries.last().expect("non-empty");
+            if last.seq != head_seq {
+                Err(ChainError { seq: last.seq + 1, kind: ChainErrorKind::Gap })
+            } else if last.entry_hash != head_hash {
+                Err(ChainError { seq: last.seq, kind: ChainErrorKind::HashMismatch })
+            } else {
+                Ok(())
+            }
+        });
         if let Err(e) = result {
             raise_flag(
                 &c,
@@ -488,7 +469,7 @@ pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid,
                 Some(chain_id),
                 flag_kind(e.kind),
                 Some(e.seq),
-                &format!("stored chain fails verification at entry {} ({})", e.seq, chain_code(e.kind)),
+                &format!("stored chain fails verification at entry {} ({})", e.seq, e.code()),
                 now,
             )
             .await?;
@@ -498,14 +479,16 @@ pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid,
     Ok(findings)
 }
 
-/// The last sequence number of a chain moved into archives (0: none).
-async fn archived_up_to(c: &impl GenericClient, tid: Uuid, chain_id: Uuid) -> Result<i64> {
-    Ok(c.query_one(
-        "SELECT coalesce(max(last_seq), 0) FROM audit_archive_chains WHERE terminal_id = $1 AND chain_id = $2",
-        &[&tid, &chain_id],
-    )
-    .await?
-    .get(0))
+/// Where the archived part of a chain ends: `(seq, entry_hash)`, or `(0, GENESIS)`.
+async fn archived_up_to(c: &impl GenericClient, tid: Uuid, chain_id: Uuid) -> Result<(i64, String)> {
+    let row = c
+        .query_opt(
+            "SELECT last_seq, last_hash FROM audit_archive_chains WHERE terminal_id = $1 AND chain_id = $2
+             ORDER BY last_seq DESC LIMIT 1",
+            &[&tid, &chain_id],
+        )
+        .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))).unwrap_or_else(|| (0, chain::GENESIS.to_owned())))
 }
 
 /// Terminals seen online within `window` whose last log shipment is older than

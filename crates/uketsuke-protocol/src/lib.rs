@@ -61,11 +61,9 @@ pub mod codes {
     /// the service has not received yet (batches arrived out of order). Retry later.
     pub const DEPENDS_ON_MISSING_EVENT: &str = "DEPENDS_ON_MISSING_EVENT";
 
-    /// Audit shipping: the chain does not continue the service's copy.
-    pub const AUDIT_CHAIN_GAP: &str = "AUDIT_CHAIN_GAP";
-    pub const AUDIT_CHAIN_REORDERED: &str = "AUDIT_CHAIN_REORDERED";
-    pub const AUDIT_CHAIN_BROKEN_LINK: &str = "AUDIT_CHAIN_BROKEN_LINK";
-    pub const AUDIT_CHAIN_EDITED: &str = "AUDIT_CHAIN_EDITED";
+    /// Audit shipping: the chain does not continue the service's copy. The
+    /// codes are `uketsuke_auth::ChainError::code` (AUDIT_CHAIN_GAP, _REORDERED,
+    /// _BROKEN_LINK, _EDITED); a checkpoint that does not verify is this one.
     pub const AUDIT_SIGNATURE_INVALID: &str = "AUDIT_SIGNATURE_INVALID";
     /// Staff account checks.
     pub const STAFF_UNKNOWN: &str = "STAFF_UNKNOWN";
@@ -285,6 +283,17 @@ pub struct AuditHeadRequest {
 pub struct AuditHead {
     pub seq: i64,
     pub entry_hash: String,
+}
+
+/// Access-log operations the service acts on: it counts failed logins across
+/// terminals from them. The terminal writes them (`uketsuke_store::audit::ops`).
+pub mod audit_ops {
+    pub const LOGIN_OK: &str = "login_ok";
+    pub const LOGIN_FAIL: &str = "login_fail";
+    /// The account reached the hard lock.
+    pub const ACCOUNT_LOCKED: &str = "account_locked";
+    /// A supervisor unlocked an account; the entry's `detail` is its staff id.
+    pub const ACCOUNT_UNLOCK: &str = "account_unlock";
 }
 
 /// Largest audit shipment the service takes.

@@ -28,13 +28,9 @@ pub mod ops {
     pub const WALK_IN: &str = "walk_in_register";
     pub const STAFF_SELECTED: &str = "staff_selected";
     pub const ELIGIBILITY: &str = "eligibility";
-    pub const LOGIN_OK: &str = "login_ok";
-    pub const LOGIN_FAIL: &str = "login_fail";
+    /// Logins, locks and unlocks: the service counts failed logins from these.
+    pub use uketsuke_protocol::audit_ops::{ACCOUNT_LOCKED, ACCOUNT_UNLOCK, LOGIN_FAIL, LOGIN_OK};
     pub const LOGOUT: &str = "logout";
-    /// The account reached the hard lock (the service counts these too).
-    pub const ACCOUNT_LOCKED: &str = "account_locked";
-    /// A supervisor unlocked an account; `detail` is the account's staff id.
-    pub const ACCOUNT_UNLOCK: &str = "account_unlock";
     /// A command the logged-in role may not run; `detail` names it.
     pub const REFUSED: &str = "refused";
     pub const VIEW_MY_NUMBER: &str = "view_my_number";
