@@ -86,7 +86,14 @@ impl App {
         self.syncing.store(true, Ordering::SeqCst);
         let result = engine.sync_once(self).await;
         self.syncing.store(false, Ordering::SeqCst);
-        Ok(result?)
+        let report = result?;
+        // The service's clock, as measured by this sync, raises the high-water
+        // mark a login checks the terminal's clock against (a clock moved back).
+        if let Some(skew) = report.skew_ms {
+            let service_now = self.clock.now() - chrono::Duration::milliseconds(skew);
+            self.with_store(|s| crate::login::note_time(s.connection(), service_now))?;
+        }
+        Ok(report)
     }
 
     pub fn sync_view(&self) -> SyncView {

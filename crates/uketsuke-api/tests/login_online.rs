@@ -181,3 +181,14 @@ async fn my_number_is_fetched_for_one_view_and_the_view_is_logged_on_both_ends()
     let shipped = central.count("SELECT count(*) FROM audit_entries WHERE operation = 'view_my_number'").await;
     assert_eq!(shipped, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asvs_6_5_8_a_sync_teaches_the_terminal_the_service_time_a_login_checks_against() {
+    let central = Central::start().await;
+    let d = desk(&central, "受付1").await;
+    // No login yet on this terminal: only the sync has seen the service's clock.
+    d.sync().await;
+    // The terminal's clock is set back an hour (to replay an old code offline).
+    d.clock.set(Utc::now() - Duration::hours(1));
+    assert_eq!(d.login("S0001").await.unwrap_err(), "AUTH_CLOCK_ROLLBACK");
+}
