@@ -1,28 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startApp, type AppHandle } from "../src/app";
+import { describe, expect, it } from "vitest";
 import type { CheckInRequest } from "../src/generated/CheckInRequest";
 import { $, FakeBackend, STAFF, apiError, failedStatus, key, memoryStorage, resident, status } from "./fixtures";
+import { mountEachTest } from "./harness";
 
-let app: AppHandle | null = null;
-let root: HTMLElement;
+const m = mountEachTest();
+const start = m.start;
 
-beforeEach(() => {
-  document.body.replaceChildren();
-  root = document.createElement("div");
-  root.id = "app";
-  document.body.appendChild(root);
-});
-
-afterEach(() => {
-  app?.destroy();
-  app = null;
-});
-
-async function start(backend: FakeBackend, storage = memoryStorage()) {
-  app = startApp(root, backend, { storage });
-  await app.idle();
-  return app;
-}
 
 function search(text: string, birth = "") {
   const input = $("#search-input") as HTMLInputElement;
@@ -47,7 +30,7 @@ describe("startup with a store that cannot be opened", () => {
     // A wrong word: the reset is refused with RESET_NOT_CONFIRMED and nothing is reset.
     ($("#reset-word") as HTMLInputElement).value = "reset";
     $("#reset-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(banner().hidden).toBe(false);
     expect($("#error-code").textContent).toBe("RESET_NOT_CONFIRMED");
     expect(bannerText()).toBe("確認の文字が一致しません。表示されたとおりに入力してください");
@@ -56,18 +39,18 @@ describe("startup with a store that cannot be opened", () => {
     // The right word: reset, then on to the login.
     ($("#reset-word") as HTMLInputElement).value = "RESET";
     key($("#reset-word"), "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("resetLocalCache")).toEqual([["RESET"]]);
-    expect(root.querySelector("#store-failed")).toBeNull();
-    expect(root.querySelector("#login-form")).not.toBeNull();
+    expect(m.root.querySelector("#store-failed")).toBeNull();
+    expect(m.root.querySelector("#login-form")).not.toBeNull();
     expect(banner().hidden).toBe(true);
   });
 
   it("offers no reset when needs_reset is false", async () => {
     await start(new FakeBackend(failedStatus(apiError("STORE_SCHEMA_TOO_NEW", { found: "9", known: "3" }, false))));
     expect($("#store-error-message").textContent).toContain("形式 9、この版は 3 まで");
-    expect(root.querySelector("#reset-section")).toBeNull();
-    expect(root.querySelector("#reset-word")).toBeNull();
+    expect(m.root.querySelector("#reset-section")).toBeNull();
+    expect(m.root.querySelector("#reset-word")).toBeNull();
   });
 
   it("shows the refusal when a reset would lose unsent events", async () => {
@@ -76,9 +59,9 @@ describe("startup with a store that cannot be opened", () => {
     await start(backend);
     ($("#reset-word") as HTMLInputElement).value = "RESET";
     $("#reset-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(bannerText()).toBe("未送信の記録が5件あるため初期化できません");
-    expect(root.querySelector("#store-failed")).not.toBeNull();
+    expect(m.root.querySelector("#store-failed")).not.toBeNull();
   });
 });
 
@@ -97,7 +80,7 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("０１２３４５６７");
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("lookupVoucher")).toEqual([["０１２３４５６７"]]);
     expect(backend.callsOf("searchResidents")).toEqual([]);
     expect($("#resident-card").getAttribute("data-resident-id")).toBe("R-1");
@@ -113,15 +96,15 @@ describe("reception screen", () => {
     ];
     await start(backend);
     search("ヤマダ", "S47.5.10");
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("searchResidents")).toEqual([["ヤマダ", "S47.5.10"]]);
-    const rows = [...root.querySelectorAll(".result-row")];
+    const rows = [...m.root.querySelectorAll(".result-row")];
     expect(rows.map((r) => r.getAttribute("data-resident-id"))).toEqual(["R-1", "R-2"]);
     expect(rows[0]?.textContent).toContain("昭和47年5月10日");
     expect(rows[0]?.textContent).toContain("54歳");
     key($("#search-input"), "ArrowDown");
     key($("#search-input"), "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect($("#resident-card").getAttribute("data-resident-id")).toBe("R-2");
     // Enter searched once, then opened: no second search.
     expect(backend.callsOf("searchResidents").length).toBe(1);
@@ -132,7 +115,7 @@ describe("reception screen", () => {
     await start(backend);
     ($("#search-input") as HTMLInputElement).value = "やまだ";
     key($("#search-input"), "Enter", { isComposing: true });
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("searchResidents")).toEqual([]);
   });
 
@@ -140,13 +123,13 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     ($("#checkin-identity") as HTMLSelectElement).value = "drivers_license";
     // Staff tabbed to (or clicked) the button: focus is on it, not on the search box.
     $("#checkin-submit").focus();
     expect(document.activeElement).toBe($("#checkin-submit"));
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
 
     const [req] = backend.callsOf("checkIn")[0] as [CheckInRequest];
     expect(req.identity_method).toBe("drivers_license");
@@ -154,7 +137,7 @@ describe("reception screen", () => {
     expect(req.copay).toEqual({ category: "standard", proof: "", amount_yen: 2000 });
 
     expect($("#last-reception-no").textContent).toBe("受付番号 1");
-    expect(root.querySelector("#resident-card")).toBeNull();
+    expect(m.root.querySelector("#resident-card")).toBeNull();
     expect(($("#search-input") as HTMLInputElement).value).toBe("");
     expect(document.activeElement).toBe($("#search-input"));
     expect($("#count-total").textContent).toBe("1");
@@ -172,9 +155,9 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     key($("#search-input"), "Enter", { ctrlKey: true });
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("checkIn").length).toBe(1);
     expect($("#last-reception-no").textContent).toBe("受付番号 1");
     expect(document.activeElement).toBe($("#search-input"));
@@ -184,12 +167,12 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     const cb = $('#resident-card input[data-programme="53"]') as HTMLInputElement;
     cb.checked = true;
     cb.dispatchEvent(new Event("change"));
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("checkIn")).toEqual([]);
     expect(bannerText()).toBe("胃がん検診は対象外です。受診を認める理由を入力してください");
     expect($('input[data-override-for="53"]').getAttribute("aria-invalid")).toBe("true");
@@ -197,7 +180,7 @@ describe("reception screen", () => {
 
     ($('input[data-override-for="53"]') as HTMLInputElement).value = "本人希望（医師了承）";
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     const [req] = backend.callsOf("checkIn")[0] as [CheckInRequest];
     expect(req.screenings.find((s) => s.programme_code === "53")?.override_reason).toBe("本人希望（医師了承）");
     expect(banner().hidden).toBe(true);
@@ -207,17 +190,17 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("99999999");
-    await app!.idle();
+    await m.app!.idle();
     expect(banner().getAttribute("role")).toBe("alert");
     expect(bannerText()).toBe("受診券番号が見つかりません。番号を確認するか、カナと生年月日で検索してください。");
     expect(document.activeElement).toBe($("#search-input"));
 
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     expect(banner().hidden).toBe(true);
     backend.failures.set("checkIn", apiError("ALREADY_CHECKED_IN", { reception_no: "42", visit_id: "V-x" }));
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(bannerText()).toBe("この方は受付済みです（受付番号 42）");
     expect(document.activeElement).toBe($("#search-input"));
   });
@@ -226,13 +209,13 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     expect($("#card-visit-status").textContent).toBe("受付済（受付番号 1）");
-    expect(root.querySelector("#checkin-submit")).toBeNull();
+    expect(m.root.querySelector("#checkin-submit")).toBeNull();
   });
 
   it("warns of a check-in on another terminal on the scanned card, in both languages, and still checks in", async () => {
@@ -242,12 +225,12 @@ describe("reception screen", () => {
     });
     await start(backend);
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     expect($("#card-elsewhere").textContent).toBe("他の端末で受付済みです：受付1（No. 3、10:02）");
     $("#lang-toggle").click();
     expect($("#card-elsewhere").textContent).toBe("Already received on another terminal: 受付1 (No. 3, 10:02)");
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("checkIn")).toHaveLength(1);
   });
 
@@ -255,24 +238,24 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect($("#count-total").textContent).toBe("1");
 
     ($(".visit-row .cancel-visit") as HTMLButtonElement).click();
     expect(document.activeElement).toBe($("#cancel-reason"));
     $("#cancel-confirm").click(); // no reason yet
-    await app!.idle();
+    await m.app!.idle();
     expect(bannerText()).toBe("理由を入力してください");
     expect(backend.callsOf("cancelVisit")).toEqual([]);
-    expect(root.querySelector("#cancel-dialog")).not.toBeNull();
+    expect(m.root.querySelector("#cancel-dialog")).not.toBeNull();
 
     ($("#cancel-reason") as HTMLInputElement).value = "人違い";
     $("#cancel-confirm").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("cancelVisit")).toEqual([["V-1", "人違い"]]);
-    expect(root.querySelector("#cancel-dialog")).toBeNull();
+    expect(m.root.querySelector("#cancel-dialog")).toBeNull();
     const row = $(".visit-row");
     expect(row.classList.contains("cancelled")).toBe(true);
     expect(row.textContent).toContain("取消済：人違い");
@@ -286,12 +269,12 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     ($(".visit-row .cancel-visit") as HTMLButtonElement).click();
     key($("#cancel-reason"), "Escape");
-    expect(root.querySelector("#cancel-dialog")).toBeNull();
+    expect(m.root.querySelector("#cancel-dialog")).toBeNull();
     expect(document.activeElement).toBe($("#search-input"));
   });
 
@@ -299,28 +282,28 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     ($(".visit-row .correct-visit") as HTMLButtonElement).click();
-    await app!.idle();
+    await m.app!.idle();
     const dialog = $("#correction-dialog");
     const cb52 = dialog.querySelector<HTMLInputElement>('input[data-programme="52"]')!;
     expect(cb52.checked).toBe(true);
     cb52.checked = false;
     cb52.dispatchEvent(new Event("change"));
     key(dialog, "Enter", { ctrlKey: true }); // no reason yet
-    await app!.idle();
+    await m.app!.idle();
     expect(bannerText()).toBe("理由を入力してください");
     expect(backend.callsOf("correctVisit")).toEqual([]);
     ($("#correction-reason") as HTMLInputElement).value = "乳がん検診は受けない";
     $("#correction-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     const [req] = backend.callsOf("correctVisit")[0] as [{ screenings: { programme_code: string }[]; reason: string; copay: { amount_yen: number } }];
     expect(req.reason).toBe("乳がん検診は受けない");
     expect(req.screenings.map((s) => s.programme_code)).toEqual(["51"]);
     expect(req.copay.amount_yen).toBe(500);
-    expect(root.querySelector("#correction-dialog")).toBeNull();
+    expect(m.root.querySelector("#correction-dialog")).toBeNull();
     expect($("#notice").textContent).toBe("受付番号 1 を訂正しました");
     expect($('[data-count-programme="52"] [data-count-status="received"]').textContent).toBe("0");
   });
@@ -333,20 +316,20 @@ describe("reception screen", () => {
     ($("#walkin-name-kanji") as HTMLInputElement).value = "髙橋 𠮷子";
     ($("#walkin-name-kana") as HTMLInputElement).value = "タカハシ ヨシコ";
     $("#walkin-submit").click(); // sex missing
-    await app!.idle();
+    await m.app!.idle();
     expect(bannerText()).toBe("性別を入力してください");
     expect(backend.callsOf("registerWalkIn")).toEqual([]);
     ($("#walkin-sex") as HTMLSelectElement).value = "female";
     ($("#walkin-birth") as HTMLInputElement).value = "S35.1.1";
     ($("#walkin-address") as HTMLInputElement).value = "みなと市港町5-6";
     $("#walkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("registerWalkIn")[0]?.[0]).toMatchObject({
       name_kanji: "髙橋 𠮷子",
       sex: "female",
       birth_date: "S35.1.1",
     });
-    expect(root.querySelector("#walkin-dialog")).toBeNull();
+    expect(m.root.querySelector("#walkin-dialog")).toBeNull();
     expect($("#card-name-kanji").textContent).toBe("髙橋 𠮷子");
     expect($("#card-provisional").textContent).toBe("仮登録");
     expect(($("#checkin-identity") as HTMLSelectElement).value).toBe("verbal");
@@ -365,10 +348,10 @@ describe("reception screen", () => {
     const backend = new FakeBackend(status({ staff: STAFF[2] ?? null, allowed_actions: ["view_attendance"] }));
     backend.visits = [];
     await start(backend);
-    expect(root.querySelector("#search-input")).toBeNull();
-    expect(root.querySelector("#walkin-open")).toBeNull();
-    expect(root.querySelector("#counts")).not.toBeNull();
-    expect(root.querySelector("#visit-list")).not.toBeNull();
+    expect(m.root.querySelector("#search-input")).toBeNull();
+    expect(m.root.querySelector("#walkin-open")).toBeNull();
+    expect(m.root.querySelector("#counts")).not.toBeNull();
+    expect(m.root.querySelector("#visit-list")).not.toBeNull();
   });
 
   it("switches to English and back, remembering the choice", async () => {
@@ -376,15 +359,15 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend, storage);
     search("99999999");
-    await app!.idle();
+    await m.app!.idle();
     $("#lang-toggle").click();
     expect($("#lang-toggle").textContent).toBe("English / 日本語");
     expect($("#logout-button").textContent).toBe("Log out");
     expect(bannerText()).toBe("Voucher number not found. Check the number, or search by kana and date of birth.");
     expect(storage.data["uketsuke.lang"]).toBe("en");
     expect(document.activeElement).toBe($("#search-input"));
-    app!.destroy();
-    app = null;
+    m.app!.destroy();
+    m.app = null;
 
     // A new start remembers English.
     await start(new FakeBackend(), storage);
@@ -397,16 +380,16 @@ describe("reception screen", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("01234567");
-    await app!.idle();
-    expect(root.querySelector("#resident-card")).not.toBeNull();
+    await m.app!.idle();
+    expect(m.root.querySelector("#resident-card")).not.toBeNull();
     backend.failures.set("searchResidents", apiError("NOT_LOGGED_IN"));
     backend.expireSession();
     search("ヤマダ");
-    await app!.idle();
+    await m.app!.idle();
     expect(bannerText()).toBe("ログインしてください");
-    expect(root.querySelector("#login-form")).not.toBeNull();
-    expect(root.querySelector("#resident-card")).toBeNull();
-    expect(root.querySelector("#search-input")).toBeNull();
+    expect(m.root.querySelector("#login-form")).not.toBeNull();
+    expect(m.root.querySelector("#resident-card")).toBeNull();
+    expect(m.root.querySelector("#search-input")).toBeNull();
     expect($("#login-ended").textContent).toBe("操作がなかったため、ログアウトしました");
     expect(document.activeElement).toBe($("#login-staff-id"));
   });
@@ -423,7 +406,7 @@ describe("barcode scanner", () => {
     input.dispatchEvent(new CompositionEvent("compositionend", { data: "０１２３４５６７", bubbles: true }));
     // … and a habitual second Enter must not look it up again.
     key(input, "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("lookupVoucher")).toEqual([["０１２３４５６７"]]);
     expect($("#resident-card").getAttribute("data-resident-id")).toBe("R-1");
   });
@@ -434,7 +417,7 @@ describe("barcode scanner", () => {
     const input = $("#search-input") as HTMLInputElement;
     input.value = "ヤマダ";
     input.dispatchEvent(new CompositionEvent("compositionend", { data: "ヤマダ", bubbles: true }));
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.calls.filter((c) => c.cmd === "searchResidents" || c.cmd === "lookupVoucher")).toEqual([]);
   });
 
@@ -442,7 +425,7 @@ describe("barcode scanner", () => {
     const backend = new FakeBackend();
     await start(backend);
     search("01234567");
-    await app!.idle();
+    await m.app!.idle();
     const cb = $('#resident-card input[data-programme="51"]');
     cb.focus();
     key(cb, "7");
@@ -464,7 +447,7 @@ describe("barcode scanner", () => {
     search("22223333");
     await new Promise((r) => setTimeout(r, 0));
     release();
-    await app!.idle();
+    await m.app!.idle();
     expect($("#resident-card").getAttribute("data-resident-id")).toBe("R-2");
   });
 });

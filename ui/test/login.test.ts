@@ -1,30 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { STATUS_POLL_MS, startApp, type AppHandle } from "../src/app";
+import { describe, expect, it, vi } from "vitest";
+import { STATUS_POLL_MS } from "../src/app";
 import type { LoginRequest } from "../src/generated/LoginRequest";
 import { HINTS_REFRESH_MS } from "../src/loginScreen";
-import { $, CODE, FakeBackend, PASSWORD, apiError, key, loggedIn, memoryStorage, status } from "./fixtures";
+import { $, CODE, FakeBackend, PASSWORD, apiError, key, loggedIn, status } from "./fixtures";
+import { mountEachTest } from "./harness";
 
-let app: AppHandle | null = null;
-let root: HTMLElement;
+const m = mountEachTest();
+const start = m.start;
 
-beforeEach(() => {
-  document.body.replaceChildren();
-  root = document.createElement("div");
-  root.id = "app";
-  document.body.appendChild(root);
-});
-
-afterEach(() => {
-  app?.destroy();
-  app = null;
-  vi.useRealTimers();
-});
-
-async function start(backend: FakeBackend) {
-  app = startApp(root, backend, { storage: memoryStorage() });
-  await app.idle();
-  return app;
-}
 
 const loggedOut = (over = {}) => new FakeBackend(status({ staff: null, allowed_actions: [], ...over }));
 const input = (sel: string) => $(sel) as HTMLInputElement;
@@ -49,8 +32,8 @@ describe("login form", () => {
     expect($("#login-error").hidden).toBe(true);
     expect($("#login-ended").hidden).toBe(true);
     expect(document.activeElement).toBe($("#login-staff-id"));
-    expect(root.querySelector("#search-input")).toBeNull();
-    expect(root.querySelector("#logout-button")).toBeNull();
+    expect(m.root.querySelector("#search-input")).toBeNull();
+    expect(m.root.querySelector("#logout-button")).toBeNull();
   });
 
   it("sends exactly the staff ID, the password and the code, and opens the reception screen", async () => {
@@ -58,11 +41,11 @@ describe("login form", () => {
     await start(backend);
     fill("S1", PASSWORD, CODE);
     $("#login-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     const calls = backend.callsOf("login");
     expect(calls).toEqual([[{ staff_id: "S1", password: PASSWORD, totp_code: CODE }]]);
     expect(Object.keys(calls[0]![0] as LoginRequest).sort()).toEqual(["password", "staff_id", "totp_code"]);
-    expect(root.querySelector("#login-form")).toBeNull();
+    expect(m.root.querySelector("#login-form")).toBeNull();
     expect($("#staff-name").textContent).toBe("担当：佐藤 花子");
     expect(document.activeElement).toBe($("#search-input"));
   });
@@ -72,10 +55,10 @@ describe("login form", () => {
     await start(backend);
     fill("Ｓ１", PASSWORD, CODE);
     key($("#login-staff-id"), "Enter", { isComposing: true });
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("login")).toEqual([]);
     key($("#login-totp"), "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("login")).toHaveLength(1);
   });
 
@@ -98,9 +81,9 @@ describe("login form", () => {
     key($("#login-staff-id"), "Enter");
     $("#login-submit").click();
     release();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.calls.filter((c) => c.cmd === "login")).toHaveLength(1);
-    expect(root.querySelector("#search-input")).not.toBeNull();
+    expect(m.root.querySelector("#search-input")).not.toBeNull();
   });
 
   it("on a refusal keeps the ID, leaves the secrets empty and says why by code", async () => {
@@ -108,7 +91,7 @@ describe("login form", () => {
     await start(backend);
     fill("S1", "wrong", CODE);
     $("#login-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect($("#login-error").hidden).toBe(false);
     expect($("#login-error").textContent).toBe("職員ID、パスワードまたは確認コードが正しくありません");
     expect($("#login-error").getAttribute("data-error-code")).toBe("AUTH_FAILED");
@@ -139,7 +122,7 @@ describe("login form", () => {
     await start(backend);
     fill("S1", PASSWORD, CODE);
     $("#login-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect($("#login-error").textContent).toBe(message);
     expect(document.activeElement).toBe($(focused));
     expect(input("#login-password").value).toBe("");
@@ -156,7 +139,7 @@ describe("login form", () => {
     expect($("#login-error").textContent).toBe("確認コードを入力してください");
     expect(document.activeElement).toBe($("#login-totp"));
     expect(input("#login-password").value).toBe(PASSWORD);
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("login")).toEqual([]);
   });
 
@@ -175,7 +158,7 @@ describe("login form", () => {
     await start(backend);
     fill("S1", PASSWORD, CODE);
     $("#login-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     $("#lang-toggle").click();
     expect($("#login-title").textContent).toBe("Staff login");
     expect($("#login-submit").textContent).toBe("Log in");
@@ -204,15 +187,15 @@ describe("demo accounts on the login screen", () => {
     expect(input("#login-totp").value).toBe(CODE);
     expect(document.activeElement).toBe($("#login-submit"));
     $("#login-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("login")).toEqual([[{ staff_id: "S2", password: PASSWORD, totp_code: CODE }]]);
   });
 
   it("are not asked for on an enrolled terminal", async () => {
     const backend = loggedOut({ demo_mode: false });
     await start(backend);
-    expect(root.querySelector("#login-form")).not.toBeNull();
-    expect(root.querySelector("#login-demo-hints")).toBeNull();
+    expect(m.root.querySelector("#login-form")).not.toBeNull();
+    expect(m.root.querySelector("#login-demo-hints")).toBeNull();
     expect(backend.callsOf("demoLoginHints")).toEqual([]);
   });
 
@@ -224,7 +207,7 @@ describe("demo accounts on the login screen", () => {
     $("#login-hint-use-S1").focus();
     backend.hintCode = "654321";
     vi.advanceTimersByTime(HINTS_REFRESH_MS);
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("demoLoginHints")).toHaveLength(2);
     expect($("#login-hint-S1 .login-hint-code").textContent).toBe("654321");
     // Updated in place: focus stays on the button.
@@ -232,10 +215,10 @@ describe("demo accounts on the login screen", () => {
 
     $("#login-hint-use-S1").click();
     $("#login-submit").click();
-    await app!.idle();
-    expect(root.querySelector("#search-input")).not.toBeNull();
+    await m.app!.idle();
+    expect(m.root.querySelector("#search-input")).not.toBeNull();
     vi.advanceTimersByTime(HINTS_REFRESH_MS * 3);
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("demoLoginHints")).toHaveLength(2);
   });
 });
@@ -246,12 +229,12 @@ describe("logout and idle timeout", () => {
     await start(backend);
     expect($("#logout-button").textContent).toBe("ログアウト");
     $("#logout-button").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("logout")).toHaveLength(1);
-    expect(root.querySelector("#login-form")).not.toBeNull();
+    expect(m.root.querySelector("#login-form")).not.toBeNull();
     expect($("#login-ended").textContent).toBe("ログアウトしました");
-    expect(root.querySelector("#logout-button")).toBeNull();
-    expect(root.querySelector("#session-select")).toBeNull();
+    expect(m.root.querySelector("#logout-button")).toBeNull();
+    expect(m.root.querySelector("#session-select")).toBeNull();
   });
 
   it("asks for the status while logged in and goes back to the login after an idle timeout", async () => {
@@ -260,27 +243,27 @@ describe("logout and idle timeout", () => {
     await start(backend);
     input("#search-input").value = "01234567";
     key($("#search-input"), "Enter");
-    await app!.idle();
-    expect(root.querySelector("#resident-card")).not.toBeNull();
+    await m.app!.idle();
+    expect(m.root.querySelector("#resident-card")).not.toBeNull();
 
     const before = backend.callsOf("appStatus").length;
     vi.advanceTimersByTime(STATUS_POLL_MS);
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("appStatus").length).toBe(before + 1);
-    expect(root.querySelector("#resident-card")).not.toBeNull();
+    expect(m.root.querySelector("#resident-card")).not.toBeNull();
 
     backend.expireSession();
     vi.advanceTimersByTime(STATUS_POLL_MS);
-    await app!.idle();
-    expect(root.querySelector("#resident-card")).toBeNull();
-    expect(root.querySelector("#login-form")).not.toBeNull();
+    await m.app!.idle();
+    expect(m.root.querySelector("#resident-card")).toBeNull();
+    expect(m.root.querySelector("#login-form")).not.toBeNull();
     expect($("#login-ended").textContent).toBe("操作がなかったため、ログアウトしました");
     expect(document.activeElement).toBe($("#login-staff-id"));
 
     // Nobody logged in: no more status polling.
     const calls = backend.callsOf("appStatus").length;
     vi.advanceTimersByTime(STATUS_POLL_MS * 3);
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("appStatus").length).toBe(calls);
   });
 });

@@ -1,34 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { STATUS_POLL_MS, startApp, type AppHandle } from "../src/app";
+import { describe, expect, it, vi } from "vitest";
+import { STATUS_POLL_MS, startApp } from "../src/app";
 import { myNumberGroups } from "../src/format";
 import { $, FakeBackend, apiError, key, loggedIn, memoryStorage } from "./fixtures";
+import { mountEachTest } from "./harness";
 
-let app: AppHandle | null = null;
-let root: HTMLElement;
-
-beforeEach(() => {
-  document.body.replaceChildren();
-  root = document.createElement("div");
-  root.id = "app";
-  document.body.appendChild(root);
-});
-
-afterEach(() => {
-  app?.destroy();
-  app = null;
-  vi.useRealTimers();
-});
+const m = mountEachTest();
 
 const NUMBER = "123456789012";
 const SHOWN = "1234 5678 9012";
 
 /** Logged in with the permission, the card of R-1 open, the dialog open. */
 async function openDialog(backend = new FakeBackend(loggedIn("S1", { my_number_permission: true }))) {
-  app = startApp(root, backend, { storage: memoryStorage() });
-  await app.idle();
+  m.app = startApp(m.root, backend, { storage: memoryStorage() });
+  await m.app!.idle();
   ($("#search-input") as HTMLInputElement).value = "01234567";
   key($("#search-input"), "Enter");
-  await app.idle();
+  await m.app!.idle();
   expect($("#card-my-number").textContent).toBe("個人番号を表示");
   $("#card-my-number").click();
   return backend;
@@ -44,13 +31,13 @@ function pageHoldsNumber(): boolean {
 describe("個人番号 dialog", () => {
   it("asks for the 処理事由 before calling Rust", async () => {
     const backend = await openDialog();
-    expect(root.querySelector("#my-number-dialog")).not.toBeNull();
+    expect(m.root.querySelector("#my-number-dialog")).not.toBeNull();
     expect(document.activeElement).toBe(reason());
     expect($("#my-number-dialog").textContent).toContain("処理事由");
     $("#my-number-submit").click();
     reason().value = "   ";
     key(reason(), "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("viewMyNumber")).toEqual([]);
     expect($("#my-number-error").hidden).toBe(false);
     expect($("#my-number-error").textContent).toBe("理由を入力してください");
@@ -61,20 +48,20 @@ describe("個人番号 dialog", () => {
     const backend = await openDialog();
     reason().value = "税務課からの照会";
     $("#my-number-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("viewMyNumber")).toEqual([["R-1", "税務課からの照会"]]);
     expect($("#my-number-value").textContent).toBe(SHOWN);
     expect($("#my-number-dialog").textContent).toContain("この表示は記録されています。画面を閉じると消去されます");
     expect(document.activeElement).toBe($("#my-number-close"));
     // Ctrl+Enter does not ask again once it is shown.
     key($("#my-number-dialog"), "Enter", { ctrlKey: true });
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("viewMyNumber")).toHaveLength(1);
 
     const value = $("#my-number-value");
     $("#my-number-close").click();
-    expect(root.querySelector("#my-number-dialog")).toBeNull();
-    expect(root.querySelector("#my-number-value")).toBeNull();
+    expect(m.root.querySelector("#my-number-dialog")).toBeNull();
+    expect(m.root.querySelector("#my-number-value")).toBeNull();
     expect(value.textContent).toBe("");
     expect(pageHoldsNumber()).toBe(false);
     expect(document.activeElement).toBe($("#search-input"));
@@ -84,10 +71,10 @@ describe("個人番号 dialog", () => {
     await openDialog();
     reason().value = "本人確認";
     key(reason(), "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect(pageHoldsNumber()).toBe(true);
     key($("#my-number-close"), "Escape");
-    expect(root.querySelector("#my-number-dialog")).toBeNull();
+    expect(m.root.querySelector("#my-number-dialog")).toBeNull();
     expect(pageHoldsNumber()).toBe(false);
   });
 
@@ -96,13 +83,13 @@ describe("個人番号 dialog", () => {
     const backend = await openDialog();
     reason().value = "本人確認";
     key(reason(), "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect(pageHoldsNumber()).toBe(true);
     backend.expireSession();
     vi.advanceTimersByTime(STATUS_POLL_MS);
-    await app!.idle();
-    expect(root.querySelector("#login-form")).not.toBeNull();
-    expect(root.querySelector("#my-number-dialog")).toBeNull();
+    await m.app!.idle();
+    expect(m.root.querySelector("#login-form")).not.toBeNull();
+    expect(m.root.querySelector("#my-number-dialog")).toBeNull();
     expect(pageHoldsNumber()).toBe(false);
   });
 
@@ -120,8 +107,8 @@ describe("個人番号 dialog", () => {
     key(reason(), "Enter");
     $("#my-number-cancel").click();
     release();
-    await app!.idle();
-    expect(root.querySelector("#my-number-dialog")).toBeNull();
+    await m.app!.idle();
+    expect(m.root.querySelector("#my-number-dialog")).toBeNull();
     expect(pageHoldsNumber()).toBe(false);
   });
 
@@ -136,10 +123,10 @@ describe("個人番号 dialog", () => {
     await openDialog(backend);
     reason().value = "本人確認";
     $("#my-number-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect($("#my-number-error").textContent).toBe(message);
     expect($("#my-number-error").getAttribute("data-error-code")).toBe(code);
-    expect(root.querySelector("#my-number-value")?.textContent ?? "").toBe("");
+    expect(m.root.querySelector("#my-number-value")?.textContent ?? "").toBe("");
     expect(($("#my-number-submit") as HTMLButtonElement).disabled).toBe(false);
   });
 
@@ -150,9 +137,9 @@ describe("個人番号 dialog", () => {
     backend.expireSession();
     reason().value = "本人確認";
     $("#my-number-submit").click();
-    await app!.idle();
-    expect(root.querySelector("#my-number-dialog")).toBeNull();
-    expect(root.querySelector("#login-form")).not.toBeNull();
+    await m.app!.idle();
+    expect(m.root.querySelector("#my-number-dialog")).toBeNull();
+    expect(m.root.querySelector("#login-form")).not.toBeNull();
   });
 
   it("groups only a 12-digit number", () => {

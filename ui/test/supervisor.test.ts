@@ -1,29 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startApp, type AppHandle } from "../src/app";
+import { describe, expect, it } from "vitest";
 import { createApi } from "../src/api";
 import { AUDIT_OPERATIONS } from "../src/views/audit";
-import { $, FakeBackend, apiError, auditEntry, key, loggedIn, memoryStorage } from "./fixtures";
+import { $, FakeBackend, apiError, auditEntry, key, loggedIn } from "./fixtures";
+import { mountEachTest } from "./harness";
 
-let app: AppHandle | null = null;
-let root: HTMLElement;
+const m = mountEachTest();
+const start = m.start;
 
-beforeEach(() => {
-  document.body.replaceChildren();
-  root = document.createElement("div");
-  root.id = "app";
-  document.body.appendChild(root);
-});
-
-afterEach(() => {
-  app?.destroy();
-  app = null;
-});
-
-async function start(backend: FakeBackend) {
-  app = startApp(root, backend, { storage: memoryStorage() });
-  await app.idle();
-  return app;
-}
 
 const input = (sel: string) => $(sel) as HTMLInputElement;
 
@@ -36,10 +19,10 @@ describe("what each role is shown", () => {
       ["S4", false],
     ] as const) {
       await start(new FakeBackend(loggedIn(id)));
-      expect(root.querySelector("#audit-open") !== null, id).toBe(expected);
-      expect(root.querySelector("#unlock-submit"), id).toBeNull();
-      app!.destroy();
-      app = null;
+      expect(m.root.querySelector("#audit-open") !== null, id).toBe(expected);
+      expect(m.root.querySelector("#unlock-submit"), id).toBeNull();
+      m.app!.destroy();
+      m.app = null;
     }
   });
 
@@ -55,11 +38,11 @@ describe("what each role is shown", () => {
       await start(new FakeBackend(st));
       input("#search-input").value = "01234567";
       key($("#search-input"), "Enter");
-      await app!.idle();
-      expect(root.querySelector("#resident-card")).not.toBeNull();
-      expect(root.querySelector("#card-my-number") !== null).toBe(expected);
-      app!.destroy();
-      app = null;
+      await m.app!.idle();
+      expect(m.root.querySelector("#resident-card")).not.toBeNull();
+      expect(m.root.querySelector("#card-my-number") !== null).toBe(expected);
+      m.app!.destroy();
+      m.app = null;
     }
   });
 });
@@ -74,8 +57,8 @@ describe("audit view", () => {
     await start(backend);
     expect($("#audit-open").textContent).toBe("監査ログ");
     $("#audit-open").click();
-    await app!.idle();
-    expect(root.querySelector("#audit-view")).not.toBeNull();
+    await m.app!.idle();
+    expect(m.root.querySelector("#audit-view")).not.toBeNull();
     expect(backend.callsOf("auditLog")).toEqual([
       [{ staff_id: null, resident_id: null, operation: null, from: "2026-11-24", to: "2026-11-24", limit: 200 }],
     ]);
@@ -116,7 +99,7 @@ describe("audit view", () => {
     input("#audit-from").value = "2026-11-01";
     input("#audit-to").value = "";
     $("#audit-search").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("auditLog")[1]).toEqual([
       { staff_id: "S1", resident_id: "R-9", operation: "login_fail", from: "2026-11-01", to: null, limit: 200 },
     ]);
@@ -124,10 +107,10 @@ describe("audit view", () => {
     // Enter in a filter searches too.
     input("#audit-resident").value = "";
     key($("#audit-staff"), "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("auditLog")).toHaveLength(3);
-    expect(root.querySelector("#audit-row-6")).not.toBeNull();
-    expect(root.querySelector("#audit-row-7")).toBeNull();
+    expect(m.root.querySelector("#audit-row-6")).not.toBeNull();
+    expect(m.root.querySelector("#audit-row-7")).toBeNull();
 
     $("#lang-toggle").click();
     expect($("#audit-row-6 .audit-operation").textContent).toBe("Failed login");
@@ -138,7 +121,7 @@ describe("audit view", () => {
     await start(backend);
     backend.failures.set("auditLog", apiError("DATE_INVALID", { field: "date" }));
     $("#audit-open").click();
-    await app!.idle();
+    await m.app!.idle();
     expect($("#audit-error").hidden).toBe(false);
     expect($("#audit-error").textContent).toBe("日付の形式が正しくありません（例：2026-11-24）");
     expect(($("#audit-search") as HTMLButtonElement).disabled).toBe(false);
@@ -147,9 +130,9 @@ describe("audit view", () => {
   it("closes with 閉じる and gives focus back to the search box", async () => {
     await start(new FakeBackend(loggedIn("S2")));
     $("#audit-open").click();
-    await app!.idle();
+    await m.app!.idle();
     $("#audit-close").click();
-    expect(root.querySelector("#audit-view")).toBeNull();
+    expect(m.root.querySelector("#audit-view")).toBeNull();
     expect(document.activeElement).toBe($("#search-input"));
   });
 });
@@ -160,10 +143,10 @@ describe("account unlock", () => {
     backend.locked.add("S3");
     await start(backend);
     $("#audit-open").click();
-    await app!.idle();
+    await m.app!.idle();
     input("#unlock-staff-id").value = " ｓ３ ";
     $("#unlock-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("unlockAccount")).toEqual([["S3"]]);
     expect(backend.locked.has("S3")).toBe(false);
     expect($("#unlock-result").hidden).toBe(false);
@@ -175,15 +158,15 @@ describe("account unlock", () => {
     const backend = new FakeBackend(loggedIn("S2"));
     await start(backend);
     $("#audit-open").click();
-    await app!.idle();
+    await m.app!.idle();
     $("#unlock-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("unlockAccount")).toEqual([]);
     expect($("#unlock-error").textContent).toBe("職員IDを入力してください");
 
     input("#unlock-staff-id").value = "S9";
     key($("#unlock-staff-id"), "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("unlockAccount")).toEqual([["S9"]]);
     expect($("#unlock-error").textContent).toBe("職員が見つかりません");
     expect($("#unlock-result").hidden).toBe(true);

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createApi } from "../src/api";
-import { SYNC_POLL_MS, startApp, type AppHandle } from "../src/app";
+import { SYNC_POLL_MS } from "../src/app";
 import type { RejectedEvent } from "../src/generated/RejectedEvent";
 import type { SyncState } from "../src/generated/SyncState";
 import {
@@ -10,32 +10,14 @@ import {
   failedStatus,
   key,
   loggedIn,
-  memoryStorage,
   status,
   syncView,
 } from "./fixtures";
+import { mountEachTest } from "./harness";
 
-let app: AppHandle | null = null;
-let root: HTMLElement;
+const m = mountEachTest();
+const start = m.start;
 
-beforeEach(() => {
-  document.body.replaceChildren();
-  root = document.createElement("div");
-  root.id = "app";
-  document.body.appendChild(root);
-});
-
-afterEach(() => {
-  app?.destroy();
-  app = null;
-  vi.useRealTimers();
-});
-
-async function start(backend: FakeBackend, storage = memoryStorage()) {
-  app = startApp(root, backend, { storage });
-  await app.idle();
-  return app;
-}
 
 const text = (sel: string) => $(sel).textContent;
 const hidden = (sel: string) => $(sel).hidden;
@@ -77,13 +59,13 @@ describe("sync bar", () => {
     const login = new FakeBackend(status({ staff: null, allowed_actions: [] }));
     login.syncValue = syncView({ state: "offline" });
     await start(login);
-    expect(root.querySelector("#login-form")).not.toBeNull();
+    expect(m.root.querySelector("#login-form")).not.toBeNull();
     expect(text("#sync-state")).toBe("オフライン");
-    app!.destroy();
-    app = null;
+    m.app!.destroy();
+    m.app = null;
 
     await start(new FakeBackend(failedStatus(apiError("STORE_KEY_MISSING", {}, true))));
-    expect(root.querySelector("#store-failed")).not.toBeNull();
+    expect(m.root.querySelector("#store-failed")).not.toBeNull();
     expect(text("#sync-state")).toBe("デモモード（未登録）");
   });
 
@@ -95,7 +77,7 @@ describe("sync bar", () => {
 
     backend.syncValue = syncView({ state: "online" }, { pending: 2n, deferred: 0n });
     $("#sync-now").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(text("#sync-pending")).toBe("未送信 2 件");
   });
 
@@ -104,7 +86,7 @@ describe("sync bar", () => {
     backend.syncValue = syncView({ state: "online" }, { last_success_at: "2026-11-24T05:07:09.5Z" });
     await start(backend);
     expect(text("#sync-last")).toBe("最終同期 14:07");
-    app!.destroy();
+    m.app!.destroy();
 
     backend.syncValue = syncView({ state: "never_synced" });
     await start(backend);
@@ -145,7 +127,7 @@ describe("sync bar", () => {
     expect(hidden("#sync-error")).toBe(false);
     backend.syncValue = syncView({ state: "online" }, { last_success_at: "2026-11-24T00:00:00Z" });
     $("#sync-now").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(hidden("#sync-error")).toBe(true);
     expect(text("#sync-error")).toBe("");
   });
@@ -161,14 +143,14 @@ describe("sync bar", () => {
 
     backend.syncValue = syncView({ state: "online" }, { skew_ms: -(3 * 60_000 + 40_000), skew_warning: true });
     $("#sync-now").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(text("#sync-skew")).toBe(
       "端末の時計が中央サーバーと 4 分ずれています（端末が遅れています）。時計を確認してください。",
     );
 
     backend.syncValue = syncView({ state: "online" }, { skew_ms: 30_000, skew_warning: false });
     $("#sync-now").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(hidden("#sync-skew")).toBe(true);
   });
 
@@ -185,12 +167,12 @@ describe("sync bar", () => {
 
     backend.syncValue = syncView({ state: "online" }, { roster_total: 1200, roster_applied: 1200 });
     $("#sync-now").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(bar.hidden).toBe(true);
 
     backend.syncValue = syncView({ state: "online" }, { roster_total: null, roster_applied: 0 });
     $("#sync-now").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(bar.hidden).toBe(true);
   });
 
@@ -200,10 +182,10 @@ describe("sync bar", () => {
     expect(text("#sync-now")).toBe("今すぐ同期");
     expect(($("#sync-now") as HTMLButtonElement).disabled).toBe(true);
     $("#sync-now").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(demo.callsOf("syncNow")).toEqual([]);
-    app!.destroy();
-    app = null;
+    m.app!.destroy();
+    m.app = null;
 
     const backend = new FakeBackend(status({ demo_mode: false }));
     backend.syncValue = syncView({ state: "online" });
@@ -212,7 +194,7 @@ describe("sync bar", () => {
     expect(button.disabled).toBe(false);
     button.focus();
     button.click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("syncNow")).toEqual([[]]);
     expect(text("#sync-state")).toBe("同期中…");
     expect(document.activeElement).toBe($("#search-input"));
@@ -236,15 +218,15 @@ describe("sync bar", () => {
     expect(text("#sync-requeue-1")).toBe("再送");
 
     $("#sync-requeue-1").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("requeueEvent")).toEqual([["E-2"]]);
-    expect(root.querySelector("#sync-rejected-item-1")).toBeNull();
+    expect(m.root.querySelector("#sync-rejected-item-1")).toBeNull();
     expect($("#sync-rejected-item-0").getAttribute("data-event-id")).toBe("E-1");
     expect(text("#sync-pending")).toBe("未送信 1 件");
     expect(document.activeElement).toBe($("#search-input"));
 
     $("#sync-requeue-0").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("requeueEvent")).toEqual([["E-2"], ["E-1"]]);
     expect(hidden("#sync-rejected")).toBe(true);
   });
@@ -269,7 +251,7 @@ describe("sync bar", () => {
       },
     );
     await start(backend);
-    const shown = [...root.querySelectorAll("#sync-rejected .sync-rejected-type")].map((e) => e.textContent);
+    const shown = [...m.root.querySelectorAll("#sync-rejected .sync-rejected-type")].map((e) => e.textContent);
     expect(shown).toEqual(types.map(([, label]) => label));
   });
 
@@ -279,7 +261,7 @@ describe("sync bar", () => {
     backend.failures.set("requeueEvent", apiError("EVENT_NOT_REJECTED"));
     await start(backend);
     $("#sync-requeue-0").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(hidden("#error-banner")).toBe(false);
     expect(text("#error-code")).toBe("EVENT_NOT_REJECTED");
     expect(text("#error-message")).toBe("この記録は再送の対象ではありません（すでに再送されている可能性があります）");
@@ -287,7 +269,7 @@ describe("sync bar", () => {
 
     backend.failures.set("requeueEvent", apiError("FORBIDDEN", { action: "correct_visit" }));
     $("#sync-requeue-0").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(text("#error-message")).toBe("この役割では「受付の訂正」はできません");
     expect(document.activeElement).toBe($("#search-input"));
   });
@@ -300,17 +282,17 @@ describe("sync bar", () => {
     const before = backend.callsOf("syncStatus").length;
     backend.syncValue = syncView({ state: "online" }, { last_success_at: "2026-11-24T00:30:00Z" });
     vi.advanceTimersByTime(SYNC_POLL_MS - 1);
-    await app!.idle();
+    await m.app!.idle();
     expect(text("#sync-state")).toBe("未同期");
     vi.advanceTimersByTime(1);
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("syncStatus").length).toBe(before + 1);
     expect(text("#sync-state")).toBe("オンライン");
     expect(text("#sync-last")).toBe("最終同期 09:30");
 
     // No polling after the window is gone.
-    app!.destroy();
-    app = null;
+    m.app!.destroy();
+    m.app = null;
     const calls = backend.calls.length;
     vi.advanceTimersByTime(SYNC_POLL_MS * 3);
     expect(backend.calls.length).toBe(calls);
@@ -329,9 +311,9 @@ describe("sync bar", () => {
     const input = $("#search-input") as HTMLInputElement;
     input.value = "01234567";
     key(input, "Enter");
-    await app!.idle();
+    await m.app!.idle();
     $("#checkin-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(text("#sync-state")).toBe("同期中…");
     expect(text("#sync-pending")).toBe("未送信 1 件");
   });
@@ -396,26 +378,26 @@ describe("enrollment (端末登録)", () => {
     await start(enrolled);
     expect(hidden("#enroll-open")).toBe(true);
     $("#enroll-open").click();
-    expect(root.querySelector("#enroll-dialog")).toBeNull();
-    app!.destroy();
-    app = null;
+    expect(m.root.querySelector("#enroll-dialog")).toBeNull();
+    m.app!.destroy();
+    m.app = null;
 
     // Reception staff (and nobody logged in) do not get the button.
     for (const st of [status(), status({ staff: null, allowed_actions: [] })]) {
       await start(new FakeBackend(st));
       expect(hidden("#enroll-open")).toBe(true);
       $("#enroll-open").click();
-      expect(root.querySelector("#enroll-dialog")).toBeNull();
-      app!.destroy();
-      app = null;
+      expect(m.root.querySelector("#enroll-dialog")).toBeNull();
+      m.app!.destroy();
+      m.app = null;
     }
 
     await start(new FakeBackend(loggedIn("S4")));
     expect(hidden("#enroll-open")).toBe(false);
     expect(text("#enroll-open")).toBe("中央サーバーに登録");
     // The administrator has no reception work: the screen says so.
-    expect(root.querySelector("#no-access")).not.toBeNull();
-    expect(root.querySelector("#search-input")).toBeNull();
+    expect(m.root.querySelector("#no-access")).not.toBeNull();
+    expect(m.root.querySelector("#search-input")).toBeNull();
   });
 
   it("enrolls: sends what was typed, closes, starts over at the login, and the bar follows", async () => {
@@ -428,12 +410,12 @@ describe("enrollment (端末登録)", () => {
 
     fill("https://central.example:8443", CODE);
     $("#enroll-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(backend.callsOf("enrollTerminal")).toEqual([["https://central.example:8443", CODE]]);
-    expect(root.querySelector("#enroll-dialog")).toBeNull();
-    expect(root.querySelector("#login-form")).not.toBeNull();
+    expect(m.root.querySelector("#enroll-dialog")).toBeNull();
+    expect(m.root.querySelector("#login-form")).not.toBeNull();
     // Enrolled: no demo accounts any more.
-    expect(root.querySelector("#login-demo-hints")).toBeNull();
+    expect(m.root.querySelector("#login-demo-hints")).toBeNull();
     expect(hidden("#demo-badge")).toBe(true);
     expect(text("#sync-state")).toBe("未同期");
     expect(hidden("#enroll-open")).toBe(true);
@@ -446,12 +428,12 @@ describe("enrollment (端末登録)", () => {
   it("asks for the address and the code before sending", async () => {
     const backend = await openDialog();
     $("#enroll-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     expect(text("#enroll-error")).toBe("中央サーバーのアドレスを入力してください");
     expect(document.activeElement).toBe($("#enroll-url"));
     fill("https://central.example:8443", "  ");
     key($("#enroll-code"), "Enter");
-    await app!.idle();
+    await m.app!.idle();
     expect(text("#enroll-error")).toBe("登録コードを入力してください");
     expect($("#enroll-code").getAttribute("aria-invalid")).toBe("true");
     expect(document.activeElement).toBe($("#enroll-code"));
@@ -488,8 +470,8 @@ describe("enrollment (端末登録)", () => {
     backend.failures.set("enrollTerminal", apiError(code));
     fill("https://central.example:8443", CODE);
     $("#enroll-submit").click();
-    await app!.idle();
-    expect(root.querySelector("#enroll-dialog")).not.toBeNull();
+    await m.app!.idle();
+    expect(m.root.querySelector("#enroll-dialog")).not.toBeNull();
     expect(hidden("#enroll-error")).toBe(false);
     expect(text("#enroll-error")).toBe(message);
     expect($("#enroll-error").getAttribute("data-error-code")).toBe(code);
@@ -507,7 +489,7 @@ describe("enrollment (端末登録)", () => {
     await openDialog(backend);
     fill("https://central.example:8443", CODE);
     $("#enroll-submit").click();
-    await app!.idle();
+    await m.app!.idle();
     $("#lang-toggle").click();
     expect($("#enroll-dialog-title").textContent).toBe("Enroll this terminal");
     expect(text("#enroll-error")).toBe("The service’s certificate does not match the enrollment code. Check the address.");
@@ -518,10 +500,10 @@ describe("enrollment (端末登録)", () => {
   it("closes with キャンセル or Escape", async () => {
     const backend = await openDialog();
     $("#enroll-cancel").click();
-    expect(root.querySelector("#enroll-dialog")).toBeNull();
+    expect(m.root.querySelector("#enroll-dialog")).toBeNull();
     $("#enroll-open").click();
     key($("#enroll-url"), "Escape");
-    expect(root.querySelector("#enroll-dialog")).toBeNull();
+    expect(m.root.querySelector("#enroll-dialog")).toBeNull();
     expect(backend.callsOf("enrollTerminal")).toEqual([]);
   });
 });
