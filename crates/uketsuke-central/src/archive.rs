@@ -140,16 +140,14 @@ pub async fn archive(pool: &Pool, dir: &Path, signer_pkcs8: &[u8], now: DateTime
         entries: lines.len() as i64,
         chains: chains.clone(),
     };
-    let mut body = Vec::new();
-    let json = |v: &dyn erased::Json| v.line();
-    body.extend(json(&header));
+    let mut body = json_line(&header);
     for l in &lines {
-        body.extend(json(l));
+        body.extend(json_line(l));
     }
     let sha256 = hex::encode(Sha256::digest(&body));
     let signature =
         chain::sign(signer_pkcs8, ARCHIVE_DOMAIN, &sha256).map_err(|e| CentralError::Internal(e.to_string()))?;
-    body.extend(json(&Seal { sha256: sha256.clone(), signature }));
+    body.extend(json_line(&Seal { sha256: sha256.clone(), signature }));
     let file = dir.join(format!("audit-{}-{archive_id}.jsonl", now.format("%Y%m%d")));
     write_synced(&file, &body)?;
 
@@ -188,18 +186,11 @@ pub async fn archive(pool: &Pool, dir: &Path, signer_pkcs8: &[u8], now: DateTime
     Ok(Some(Archived { archive_id, file, entries: lines.len() as i64, sha256 }))
 }
 
-/// One JSON value per line (serde_json never writes a newline inside one).
-mod erased {
-    pub trait Json {
-        fn line(&self) -> Vec<u8>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn line(&self) -> Vec<u8> {
-            let mut v = serde_json::to_vec(self).expect("serialisable");
-            v.push(b'\n');
-            v
-        }
-    }
+/// One JSON value and a newline (serde_json never writes a newline inside one).
+fn json_line<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut line = serde_json::to_vec(v).expect("serialisable");
+    line.push(b'\n');
+    line
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
