@@ -24,6 +24,7 @@ fn uketsuke_commands() -> &'static [&'static str] {
         "unlock_account",
         "audit_log",
         "view_my_number",
+        "change_password",
         "list_sessions",
         "lookup_voucher",
         "search_residents",

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use tauri::State;
-use uketsuke_api::app::{AuditQuery, MyNumberView};
+use uketsuke_api::app::{AuditQuery, MyNumberView, PasswordChange};
 use uketsuke_api::demo::LoginHint;
 use uketsuke_api::{ApiError, App, AppStatus, LoginRequest, SyncView};
 use uketsuke_store::reception::{CheckInRequest, CorrectionRequest, WalkInRequest};
@@ -53,6 +53,11 @@ pub fn audit_log(app: State<'_, Arc<App>>, query: AuditQuery) -> R<Vec<AccessLog
 #[tauri::command]
 pub async fn view_my_number(app: State<'_, Arc<App>>, resident_id: String, reason: String) -> R<MyNumberView> {
     app.view_my_number(&resident_id, &reason).await
+}
+
+#[tauri::command]
+pub async fn change_password(app: State<'_, Arc<App>>, change: PasswordChange) -> R<()> {
+    app.change_password(&change).await
 }
 
 #[tauri::command(async)]

@@ -23,6 +23,7 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
         commands::unlock_account,
         commands::audit_log,
         commands::view_my_number,
+        commands::change_password,
         commands::list_sessions,
         commands::lookup_voucher,
         commands::search_residents,
@@ -67,6 +68,11 @@ pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("UKETSUKE_LOG").unwrap_or_else(|_| "info".into()))
         .init();
+    // Before any key is read from the OS credential store: no core dumps, no
+    // same-user debugger or /proc/PID/mem reads of the keys the core holds.
+    if let Err(e) = uketsuke_api::harden::harden_process() {
+        tracing::warn!(error = %e, "process hardening failed");
+    }
     app_builder(tauri::Builder::default())
         .setup(|app| {
             let dir = DataDir::new(data_dir(app));

@@ -642,5 +642,8 @@ fn open_slot(
     }
 }
 
+mod password;
+pub use password::PasswordChange;
+
 #[cfg(test)]
 mod tests;

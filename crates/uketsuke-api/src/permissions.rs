@@ -30,10 +30,12 @@ pub enum Action {
     EnrollTerminal,
     /// Set a healthy local store aside and start anew.
     ResetLocalCache,
+    /// Change one's own password (every role; online).
+    ChangeOwnPassword,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::SearchResidents,
         Action::ViewResident,
         Action::CheckIn,
@@ -46,6 +48,7 @@ impl Action {
         Action::ViewMyNumber,
         Action::EnrollTerminal,
         Action::ResetLocalCache,
+        Action::ChangeOwnPassword,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +65,7 @@ impl Action {
             Action::ViewMyNumber => "view_my_number",
             Action::EnrollTerminal => "enroll_terminal",
             Action::ResetLocalCache => "reset_local_cache",
+            Action::ChangeOwnPassword => "change_own_password",
         }
     }
 }
@@ -84,6 +88,9 @@ pub fn allows(role: Role, action: Action) -> bool {
             | ViewAttendance
             | ViewMyNumber
     );
+    if action == ChangeOwnPassword {
+        return true;
+    }
     match role {
         Role::Reception => reception,
         Role::Supervisor => reception || matches!(action, UnlockAccount | ViewAuditLog),
@@ -105,8 +112,11 @@ mod tests {
         assert!(allows(Role::Reception, Action::CheckIn) && allows(Role::Reception, Action::SearchResidents));
         assert!(!allows(Role::Reception, Action::UnlockAccount) && !allows(Role::Reception, Action::ViewAuditLog));
         assert!(allows(Role::Supervisor, Action::UnlockAccount) && allows(Role::Supervisor, Action::ViewAuditLog));
-        assert_eq!(allowed_actions(Role::Clerk), vec![Action::ViewAttendance]);
-        assert_eq!(allowed_actions(Role::Administrator), vec![Action::EnrollTerminal, Action::ResetLocalCache]);
+        assert_eq!(allowed_actions(Role::Clerk), vec![Action::ViewAttendance, Action::ChangeOwnPassword]);
+        assert_eq!(
+            allowed_actions(Role::Administrator),
+            vec![Action::EnrollTerminal, Action::ResetLocalCache, Action::ChangeOwnPassword]
+        );
         assert!(!allows(Role::Clerk, Action::CheckIn));
     }
 }

@@ -192,3 +192,58 @@ async fn asvs_6_5_8_a_sync_teaches_the_terminal_the_service_time_a_login_checks_
     d.clock.set(Utc::now() - Duration::hours(1));
     assert_eq!(d.login("S0001").await.unwrap_err(), "AUTH_CLOCK_ROLLBACK");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asvs_6_2_2_and_6_2_3_staff_change_their_own_password_with_the_current_one() {
+    use uketsuke_api::app::PasswordChange;
+    let mut central = Central::start().await;
+    let a = desk(&central, "受付1").await;
+    let b = desk(&central, "受付2").await;
+    let change = |current: &str, new: &str| PasswordChange { current_password: current.into(), new_password: new.into() };
+    let new_password = "さくら並木の受付テーブル";
+    // Not logged in: refused before anything is checked.
+    assert_eq!(
+        a.app.change_password(&change(uketsuke_demo::city::DEMO_PASSWORD, new_password)).await.unwrap_err().code,
+        "NOT_LOGGED_IN"
+    );
+    a.login("S0001").await.unwrap();
+    // The policy, and the new one must differ.
+    let demo = uketsuke_demo::city::DEMO_PASSWORD;
+    let short = a.app.change_password(&change(demo, "short")).await.unwrap_err();
+    assert_eq!(short.code, "PASSWORD_TOO_SHORT");
+    let same = a.app.change_password(&change(demo, demo)).await.unwrap_err();
+    assert_eq!(same.code, "PASSWORD_UNCHANGED");
+    // A wrong current password is refused and counts as a failed login.
+    let wrong = a.app.change_password(&change("not-the-password-at-all", new_password)).await.unwrap_err();
+    assert_eq!(wrong.code, "PASSWORD_CURRENT_WRONG");
+    assert_eq!(wrong.details.get("field").map(String::as_str), Some("current_password"));
+    // The change.
+    a.app.change_password(&change(uketsuke_demo::city::DEMO_PASSWORD, new_password)).await.unwrap();
+    a.app.logout();
+    // On this terminal at once, also offline; the old password no longer works.
+    assert_eq!(a.login("S0001").await.unwrap_err(), "AUTH_FAILED");
+    a.login_as("S0001", new_password).await.unwrap();
+    a.app.logout();
+    // Another terminal gets it with its next pull (its clock past A's: a code's
+    // time step is single use across terminals).
+    b.clock.set(a.clock.now());
+    b.sync().await;
+    assert_eq!(b.login("S0001").await.unwrap_err(), "AUTH_FAILED");
+    b.login_as("S0001", new_password).await.unwrap();
+    b.app.logout();
+    // The change and the wrong attempt are in the access log.
+    a.login("S0005").await.unwrap();
+    let log = a.app.audit_log(&Default::default()).unwrap();
+    let ops: Vec<(&str, &str, &str)> =
+        log.iter().map(|e| (e.staff_id.as_str(), e.operation.as_str(), e.detail.as_str())).collect();
+    assert!(ops.contains(&("S0001", "password_change", "")), "{ops:?}");
+    assert!(ops.contains(&("S0001", "login_fail", "password_change")), "{ops:?}");
+    a.app.logout();
+    // Offline: refused with its own code, nothing changed.
+    central.running.take().unwrap().stop().await.unwrap();
+    a.login_as("S0001", new_password).await.unwrap();
+    let offline = a.app.change_password(&change(new_password, "もうひとつ別の長い合言葉")).await.unwrap_err();
+    assert_eq!(offline.code, "PASSWORD_CHANGE_ONLINE_ONLY");
+    a.app.logout();
+    a.login_as("S0001", new_password).await.unwrap();
+}

@@ -12,7 +12,7 @@ use deadpool_postgres::Pool;
 use uketsuke_auth::{password, Argon2Params, TotpSecret};
 use uketsuke_core::Staff;
 use uketsuke_protocol::{
-    codes, MyNumberRequest, MyNumberResponse, OnlineLoginRequest, OnlineLoginResponse, RemoteLockout, StaffAccount,
+    codes, ChangePasswordRequest, ChangePasswordResponse, MyNumberRequest, MyNumberResponse, OnlineLoginRequest, OnlineLoginResponse, RemoteLockout, StaffAccount,
 };
 
 use crate::db;
@@ -36,9 +36,22 @@ pub async fn admin_log(
     target: &str,
     detail: &str,
 ) -> Result<()> {
+    admin_log_as(c, now, &os_user(), action, target, detail).await
+}
+
+/// [`admin_log`] for a change made by someone other than the CLI's OS user (a
+/// staff member changing their own password from a terminal).
+async fn admin_log_as(
+    c: &impl GenericClient,
+    now: DateTime<Utc>,
+    who: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<()> {
     c.execute(
         "INSERT INTO admin_log (at, os_user, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-        &[&now, &os_user(), &action, &target, &detail],
+        &[&now, &who, &action, &target, &detail],
     )
     .await?;
     Ok(())
@@ -245,6 +258,55 @@ pub async fn online_login(
     tracing::info!(staff = %req.staff_id, terminal = %terminal.terminal_id, "online login confirmed");
     tx.commit().await?;
     Ok(OnlineLoginResponse { at: now })
+}
+
+/// A staff member changes their own password from a terminal: the current
+/// password must verify against the stored one and the new one must meet the
+/// policy and differ from it. Returns the new verifier for the terminal.
+pub async fn change_password(
+    pool: &Pool,
+    terminal: &Terminal,
+    req: &ChangePasswordRequest,
+    params: Argon2Params,
+    now: DateTime<Utc>,
+) -> Result<ChangePasswordResponse> {
+    let refused = |code: &'static str, message: String| CentralError::Refused { code, message };
+    let mut c = pool.get().await?;
+    let stored: Option<String> = {
+        let state = account_state(&c, &req.staff_id).await?;
+        refuse_inactive(&state)?;
+        c.query_one("SELECT password_hash FROM staff WHERE staff_id = $1", &[&req.staff_id]).await?.get(0)
+    };
+    let Some(stored) = stored else {
+        return Err(refused(codes::PASSWORD_CURRENT_WRONG, "no password is set; ask an administrator".into()));
+    };
+    password::check_policy(&req.new_password, &req.staff_id).map_err(|e| refused(e.code(), e.message_ja()))?;
+    if req.new_password == req.current_password {
+        return Err(refused(codes::PASSWORD_UNCHANGED, "the new password equals the current one".into()));
+    }
+    // Argon2id twice (verify, hash): off the async runtime.
+    let (current, new) = (req.current_password.clone(), req.new_password.clone());
+    let phc = tokio::task::spawn_blocking(move || -> Result<Option<String>> {
+        if !password::verify_password(&stored, &current) {
+            return Ok(None);
+        }
+        password::hash_password(&new, params).map(Some).map_err(|e| CentralError::Internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| CentralError::Internal(e.to_string()))??
+    .ok_or_else(|| refused(codes::PASSWORD_CURRENT_WRONG, "the current password is wrong".into()))?;
+    let tx = c.transaction().await?;
+    db::lock_changes(&tx).await?;
+    tx.execute(
+        "UPDATE staff SET password_hash = $2, change_seq = nextval('change_seq') WHERE staff_id = $1",
+        &[&req.staff_id, &phc],
+    )
+    .await?;
+    let detail = format!("changed by the staff member at terminal {}", terminal.terminal_id);
+    admin_log_as(&tx, now, &req.staff_id, "staff.password.own", &req.staff_id, &detail).await?;
+    tx.commit().await?;
+    tracing::info!(staff = %req.staff_id, terminal = %terminal.terminal_id, "password changed by its owner");
+    Ok(ChangePasswordResponse { password_hash: phc, changed_at: now })
 }
 
 /// One resident's 個人番号 for one view. The view is recorded before the number

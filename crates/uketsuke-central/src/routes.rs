@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit/head", post(audit_head_handler))
         .route("/v1/auth/online-login", post(online_login_handler))
         .route("/v1/my-number", post(my_number_handler))
+        .route("/v1/auth/password", post(change_password_handler))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/health", get(health))
@@ -223,6 +224,15 @@ async fn online_login_handler(
     Json(req): Json<OnlineLoginRequest>,
 ) -> Result<Json<OnlineLoginResponse>> {
     Ok(Json(accounts::online_login(&st.pool, &terminal, &req, st.clock.now()).await?))
+}
+
+async fn change_password_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<ChangePasswordRequest>,
+) -> Result<Json<ChangePasswordResponse>> {
+    let params = st.config.argon2();
+    Ok(Json(accounts::change_password(&st.pool, &terminal, &req, params, st.clock.now()).await?))
 }
 
 async fn my_number_handler(

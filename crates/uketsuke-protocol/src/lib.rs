@@ -72,6 +72,10 @@ pub mod codes {
     pub const MY_NUMBER_NOT_PERMITTED: &str = "MY_NUMBER_NOT_PERMITTED";
     pub const MY_NUMBER_NOT_ON_FILE: &str = "MY_NUMBER_NOT_ON_FILE";
     pub const REASON_REQUIRED: &str = "REASON_REQUIRED";
+    /// Password change: the current password is wrong, or the new one equals it.
+    /// Policy refusals use `uketsuke_auth::PolicyError::code` (PASSWORD_TOO_SHORT, …).
+    pub const PASSWORD_CURRENT_WRONG: &str = "PASSWORD_CURRENT_WRONG";
+    pub const PASSWORD_UNCHANGED: &str = "PASSWORD_UNCHANGED";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,6 +328,30 @@ pub struct MyNumberRequest {
 pub struct MyNumberResponse {
     pub resident_id: String,
     pub my_number: String,
+}
+
+/// `POST /v1/auth/password`: a logged-in staff member changes their own password
+/// (ASVS 6.2.2, 6.2.3: the current password is required). Online only, because the
+/// account lives on the service. `Debug` hides both passwords.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub staff_id: String,
+    pub current_password: String,
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePasswordRequest").field("staff_id", &self.staff_id).finish_non_exhaustive()
+    }
+}
+
+/// The new verifier, so the terminal accepts the new password offline at once
+/// (the other terminals get it with their next pull).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordResponse {
+    pub password_hash: String,
+    pub changed_at: DateTime<Utc>,
 }
 
 impl std::fmt::Debug for MyNumberResponse {

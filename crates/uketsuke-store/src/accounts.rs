@@ -185,6 +185,13 @@ pub fn apply_remote(conn: &Connection, a: &StaffAccount) -> Result<()> {
     Ok(())
 }
 
+/// The new verifier after the staff member changed their own password on this
+/// terminal (the service answered with it; other terminals get it by pull).
+pub fn set_password_hash(conn: &Connection, staff_id: &str, password_hash: &str) -> Result<()> {
+    conn.execute("UPDATE staff SET password_hash = ?2 WHERE staff_id = ?1", params![staff_id, password_hash])?;
+    Ok(())
+}
+
 /// Set credentials directly (the demo store only; an enrolled terminal receives
 /// them from the central service through [`apply_remote`]).
 pub fn set_credentials(

@@ -35,6 +35,7 @@ pub mod ops {
     pub const REFUSED: &str = "refused";
     pub const VIEW_MY_NUMBER: &str = "view_my_number";
     pub const VIEW_AUDIT: &str = "view_audit";
+    pub const PASSWORD_CHANGE: &str = "password_change";
 }
 
 /// 処理事由 for ordinary reception work.

@@ -1,4 +1,4 @@
-//! Shipping the access log, and the calls a login or a 個人番号 view makes.
+//! Shipping the access log.
 //!
 //! Each sync ships the chain from after the last receipt, in batches, each with
 //! a checkpoint signed by the device key; the service answers with a receipt
@@ -7,12 +7,9 @@
 //! new still sends a checkpoint: the service notices a terminal whose log goes
 //! silent while it syncs.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use uketsuke_auth::chain::{self, Checkpoint};
-use uketsuke_protocol::{
-    AuditReceipt, AuditShipment, MyNumberRequest, MyNumberResponse, OnlineLoginRequest, OnlineLoginResponse,
-    MAX_AUDIT_BATCH,
-};
+use uketsuke_protocol::{AuditReceipt, AuditShipment, MAX_AUDIT_BATCH};
 use uketsuke_store::{audit, sync};
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -124,25 +121,5 @@ impl Engine {
                 return Ok(shipped);
             }
         }
-    }
-
-    /// After a staff member passed password and TOTP on this terminal: the
-    /// service confirms the account and records the online login.
-    pub async fn online_login(&self, staff_id: &str, totp_step: i64) -> Result<DateTime<Utc>> {
-        let req = OnlineLoginRequest { staff_id: staff_id.to_owned(), totp_step };
-        let (res, _): (OnlineLoginResponse, _) =
-            self.transport().post("/v1/auth/online-login", &req, (self.now)()).await?;
-        Ok(res.at)
-    }
-
-    /// One resident's 個人番号 for one view (the service logs the view first).
-    pub async fn my_number(&self, staff_id: &str, resident_id: &str, reason: &str) -> Result<MyNumberResponse> {
-        let req = MyNumberRequest {
-            staff_id: staff_id.to_owned(),
-            resident_id: resident_id.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let (res, _): (MyNumberResponse, _) = self.transport().post("/v1/my-number", &req, (self.now)()).await?;
-        Ok(res)
     }
 }

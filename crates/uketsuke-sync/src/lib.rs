@@ -5,8 +5,10 @@
 //! - [`transport`]: mutual TLS (rustls, reqwest) with the pinned CA; clock skew.
 //! - [`engine`]: one cycle — push in order, re-send what a restored service lost,
 //!   pull pages applied atomically, ship the access log.
-//! - [`audit`]: the access-log shipment and receipts; online login; 個人番号 views.
+//! - [`audit`]: the access-log shipment and receipts.
+//! - [`accounts`]: online login confirmation, 個人番号 views, password changes.
 
+pub mod accounts;
 pub mod audit;
 pub mod engine;
 pub mod enrollment;

@@ -24,6 +24,7 @@ async fn every_data_command_is_refused_before_login() {
             ["list_visits", {"sessionId": "x"}],
             ["session_counts", {"sessionId": "x"}],
             ["view_my_number", {"residentId": "0001000000", "reason": "r"}],
+            ["change_password", {"change": {"current_password": "x", "new_password": "correct horse battery"}}],
             ["audit_log", {"query": {"staff_id": null, "resident_id": null, "operation": null,
                 "from": null, "to": null, "limit": null}}],
             ["unlock_account", {"staffId": "S0001"}],

@@ -1,0 +1,40 @@
+//! The calls staff accounts make to the service: the online confirmation of a
+//! login, a 個人番号 view, a password change. Each is one request; none is queued.
+
+use chrono::{DateTime, Utc};
+use uketsuke_protocol::{
+    ChangePasswordRequest, ChangePasswordResponse, MyNumberRequest, MyNumberResponse, OnlineLoginRequest,
+    OnlineLoginResponse,
+};
+
+use crate::engine::Engine;
+use crate::error::Result;
+
+impl Engine {
+    /// After a staff member passed password and TOTP on this terminal: the
+    /// service confirms the account and records the online login.
+    pub async fn online_login(&self, staff_id: &str, totp_step: i64) -> Result<DateTime<Utc>> {
+        let req = OnlineLoginRequest { staff_id: staff_id.to_owned(), totp_step };
+        let (res, _): (OnlineLoginResponse, _) =
+            self.transport().post("/v1/auth/online-login", &req, (self.now)()).await?;
+        Ok(res.at)
+    }
+
+    /// One resident's 個人番号 for one view (the service logs the view first).
+    pub async fn my_number(&self, staff_id: &str, resident_id: &str, reason: &str) -> Result<MyNumberResponse> {
+        let req = MyNumberRequest {
+            staff_id: staff_id.to_owned(),
+            resident_id: resident_id.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (res, _): (MyNumberResponse, _) = self.transport().post("/v1/my-number", &req, (self.now)()).await?;
+        Ok(res)
+    }
+
+    /// A logged-in staff member changes their own password; the service checks
+    /// the current one and the policy, and answers with the new verifier.
+    pub async fn change_password(&self, req: &ChangePasswordRequest) -> Result<ChangePasswordResponse> {
+        let (res, _): (ChangePasswordResponse, _) = self.transport().post("/v1/auth/password", req, (self.now)()).await?;
+        Ok(res)
+    }
+}
