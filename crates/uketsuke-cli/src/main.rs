@@ -304,6 +304,9 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("UKETSUKE_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
+    if let Err(e) = uketsuke_api::harden::harden_process() {
+        tracing::warn!(error = %e, "process hardening failed");
+    }
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
