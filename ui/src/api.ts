@@ -10,6 +10,7 @@ import type { CorrectionRequest } from "./generated/CorrectionRequest";
 import type { LoginHint } from "./generated/LoginHint";
 import type { LoginRequest } from "./generated/LoginRequest";
 import type { MyNumberView } from "./generated/MyNumberView";
+import type { PasswordChange } from "./generated/PasswordChange";
 import type { ResidentCard } from "./generated/ResidentCard";
 import type { ResidentSummary } from "./generated/ResidentSummary";
 import type { SessionCounts } from "./generated/SessionCounts";
@@ -23,6 +24,7 @@ export type InvokeFn = (cmd: string, args?: Record<string, unknown>) => Promise<
 
 export interface Api {
   appStatus(): Promise<AppStatus>;
+  /** The confirmed reset: a failed store, or (administrators) a healthy one without unsent events. */
   resetLocalCache(confirmation: string): Promise<AppStatus>;
   /** Log in (Rust checks the password and the authenticator's code). */
   login(request: LoginRequest): Promise<AppStatus>;
@@ -35,6 +37,8 @@ export interface Api {
   auditLog(query: AuditQuery): Promise<AccessLogEntry[]>;
   /** One resident's 個人番号, for one view (logged; online only). Keep it no longer than shown. */
   viewMyNumber(residentId: string, reason: string): Promise<MyNumberView>;
+  /** The logged-in staff member's own password (online only; Rust and the service check the policy). */
+  changePassword(change: PasswordChange): Promise<null>;
   listSessions(): Promise<SessionView[]>;
   lookupVoucher(voucher: string): Promise<ResidentSummary>;
   searchResidents(kana: string, birthDate: string | null): Promise<ResidentSummary[]>;
@@ -72,6 +76,7 @@ export function createApi(invoke: InvokeFn = tauriInvoke): Api {
     unlockAccount: (staffId) => call("unlock_account", { staffId }),
     auditLog: (query) => call("audit_log", { query }),
     viewMyNumber: (residentId, reason) => call("view_my_number", { residentId, reason }),
+    changePassword: (change) => call("change_password", { change }),
     listSessions: () => call("list_sessions"),
     lookupVoucher: (voucher) => call("lookup_voucher", { voucher }),
     searchResidents: (kana, birthDate) => call("search_residents", { kana, birthDate }),

@@ -21,6 +21,7 @@ import { num, programmeLabel } from "./format";
 import { initLang, onLangChange, t, toggleLang } from "./i18n";
 import { createLoginScreen } from "./loginScreen";
 import { classifyInput } from "./search";
+import { renderAdminReset } from "./views/adminReset";
 import { openAuditDialog, type AuditDialogHandle } from "./views/audit";
 import { renderCard, type CardView } from "./views/card";
 import { fillCounts } from "./views/counts";
@@ -29,6 +30,7 @@ import { enrollErrorField, openEnrollDialog } from "./views/enroll";
 import { createErrorBanner } from "./views/errorBanner";
 import { defaultSession, renderHeaderMain, type HeaderView } from "./views/header";
 import { openMyNumberDialog } from "./views/myNumber";
+import { openPasswordDialog } from "./views/password";
 import { createResults, type ResultsView } from "./views/results";
 import { renderStoreFailed } from "./views/startup";
 import { createSyncBar } from "./views/syncBar";
@@ -238,25 +240,45 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     main = null;
     cardView = null;
     clear(headerSlot);
-    const view = renderStoreFailed(error, st.reset_word, (typed) => {
-      if (typed.trim() !== st.reset_word) {
-        banner.show(clientError("RESET_NOT_CONFIRMED"));
-        view.resetInput?.focus();
-        return;
-      }
-      void run(async () => {
-        try {
-          const next = await api.resetLocalCache(typed);
-          banner.clear();
-          applyStatus(next);
-        } catch (e) {
-          banner.show(toApiError(e));
+    const view = renderStoreFailed(error, st.reset_word, (typed) =>
+      confirmReset(st, typed, {
+        onRefused: (err) => {
+          banner.show(err);
           view.resetInput?.focus();
-        }
-      });
-    });
+        },
+      }),
+    );
     setScreen(view.el);
     view.resetInput?.focus();
+  }
+
+  /**
+   * The confirmed reset (the failed-store screen, and administrators on a healthy
+   * store): the word is checked here first, then Rust resets and its status is the
+   * next screen (the login: a reset ends every session).
+   */
+  function confirmReset(
+    st: AppStatus,
+    typed: string,
+    on: { onRefused(err: ApiError): void; setBusy?(busy: boolean): void },
+  ): void {
+    if (typed.trim() !== st.reset_word) {
+      on.onRefused(clientError("RESET_NOT_CONFIRMED"));
+      return;
+    }
+    on.setBusy?.(true);
+    void run(async () => {
+      let next: AppStatus;
+      try {
+        next = await api.resetLocalCache(typed);
+      } catch (e) {
+        on.setBusy?.(false);
+        on.onRefused(toApiError(e));
+        return;
+      }
+      banner.clear();
+      applyStatus(next);
+    });
   }
 
   function showLogin(st: AppStatus): void {
@@ -302,13 +324,36 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
         });
       },
       onAudit: () => openAudit(),
+      onPassword: () => openPassword(),
     });
     clear(headerSlot);
     headerSlot.appendChild(headerView.el);
 
     if (!RECEPTION_ACTIONS.some((a) => allowed.has(a))) {
       main = null;
-      setScreen(ht("p", { id: "no-access", class: "no-access" }, "noAccess"));
+      const noAccess = ht("p", { id: "no-access", class: "no-access" }, "noAccess");
+      if (allowed.has("reset_local_cache")) {
+        // Administrators: beside the enrollment (sync bar), the reset of this terminal's store.
+        const reset = renderAdminReset(st.reset_word, (typed) => {
+          reset.showError(null);
+          confirmReset(st, typed, {
+            setBusy: (on) => reset.setBusy(on),
+            onRefused: (err) => {
+              if (startsOver(err)) {
+                handleError(err);
+                return;
+              }
+              reset.showError(err);
+              reset.focus();
+              // Refused: the unsent count (and anything else) as it is now.
+              void run(refreshStatus);
+            },
+          });
+        });
+        setScreen(noAccess, reset.el);
+      } else {
+        setScreen(noAccess);
+      }
       return;
     }
 
@@ -931,6 +976,31 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     );
     modal = dlg;
     if (canAudit) dlg.search();
+  }
+
+  /** パスワード変更: any logged-in role (Rust checks it, and that the service is reachable). */
+  function openPassword(): void {
+    if (!allowed.has("change_own_password")) return;
+    closeModal();
+    banner.clear();
+    hideNotice();
+    const dlg = openPasswordDialog(root, {
+      onSubmit: (change) => {
+        dlg.setBusy(true);
+        void run(async () => {
+          try {
+            await api.changePassword(change);
+            if (modal === dlg) dlg.showDone();
+          } catch (e) {
+            if (modal === dlg) dialogFailed(dlg, toApiError(e), (err) => dlg.showError(err));
+          } finally {
+            if (modal === dlg) dlg.setBusy(false);
+          }
+        });
+      },
+      onClose: dialogClosed,
+    });
+    modal = dlg;
   }
 
   /** 個人番号を表示: only with the role's action and the staff member's permission (Rust checks both). */

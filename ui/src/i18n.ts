@@ -24,6 +24,13 @@ const ja = {
   "reset.explain3": "初期化の後、名簿は中央のサーバーから取得し直します。",
   "reset.prompt": "確認のため「{word}」と入力してください",
   "reset.submit": "初期化する",
+  "adminReset.title": "端末のデータを初期化",
+  "adminReset.explain1":
+    "この端末のローカルデータを暗号化したまま別の場所に退避し、新しい空のデータで始め直します。",
+  "adminReset.explain2": "中央サーバーに登録済みの端末は、名簿を中央サーバーから取得し直します。",
+  "adminReset.explain3":
+    "中央サーバーにまだ送信していない記録があるときは初期化できません。初期化すると全員ログアウトします。",
+  "adminReset.busy": "初期化しています…",
 
   // login
   "login.title": "職員ログイン",
@@ -53,6 +60,7 @@ const ja = {
   "header.staff": "担当：{name}",
   "header.logout": "ログアウト",
   "header.audit": "監査ログ",
+  "header.password": "パスワード変更",
   "header.pending": "未送信 {count}件",
   "header.noSessions": "予定されている会場・日時がありません",
   "header.pendingHelp": "中央のサーバーにまだ送信していない記録の数",
@@ -108,6 +116,20 @@ const ja = {
   "myNumber.recorded": "この表示は記録されています。画面を閉じると消去されます",
   "myNumber.close": "閉じる",
 
+  // own password
+  "password.title": "パスワードの変更",
+  "password.rules":
+    "新しいパスワードは12文字以上（128文字まで）にしてください。職員IDを含むものや、よく使われているものは使えません。",
+  "password.online": "中央サーバーに接続しているときだけ変更できます。",
+  "password.current": "現在のパスワード",
+  "password.new": "新しいパスワード",
+  "password.confirm": "新しいパスワード（確認のためもう一度）",
+  "password.submit": "変更する",
+  "password.cancel": "キャンセル",
+  "password.close": "閉じる",
+  "password.busy": "中央サーバーで変更しています…",
+  "password.done": "パスワードを変更しました",
+
   // audit log and account unlock (supervisor)
   "audit.title": "監査ログ（この端末のアクセスログ）",
   "audit.staff": "職員ID",
@@ -147,6 +169,7 @@ const ja = {
   "auditOp.view_my_number": "個人番号閲覧",
   "auditOp.view_audit": "監査ログ閲覧",
   "auditOp.staff_selected": "担当者選択（旧版）",
+  "auditOp.password_change": "パスワード変更",
   "unlock.title": "アカウントのロック解除",
   "unlock.staffId": "職員ID",
   "unlock.submit": "ロックを解除",
@@ -309,6 +332,9 @@ const ja = {
   "field.password": "パスワード",
   "field.totp_code": "確認コード",
   "field.date": "日付",
+  "field.current_password": "現在のパスワード",
+  "field.new_password": "新しいパスワード",
+  "field.password_confirm": "新しいパスワード（確認）",
 
   // action names (FORBIDDEN)
   "action.search_residents": "住民の検索",
@@ -323,6 +349,7 @@ const ja = {
   "action.view_my_number": "個人番号の表示",
   "action.enroll_terminal": "端末登録",
   "action.reset_local_cache": "ローカルキャッシュの初期化",
+  "action.change_own_password": "自分のパスワードの変更",
 
   // errors, by ApiError.code
   "err.dismiss": "閉じる",
@@ -366,6 +393,14 @@ const ja = {
   "err.AUTH_OFFLINE_GRACE_EXPIRED":
     "最後のオンラインでのログインから{grace_days}日を過ぎたため、ネットワークに接続してログインしてください",
   "err.AUTH_CLOCK_ROLLBACK": "端末の時計が過去に戻っています。管理者に連絡してください",
+  "err.PASSWORD_TOO_SHORT": "パスワードは12文字以上にしてください",
+  "err.PASSWORD_TOO_LONG": "パスワードは128文字以下にしてください",
+  "err.PASSWORD_TOO_COMMON": "よく使われているパスワードや推測しやすいパスワードは使えません",
+  "err.PASSWORD_CONTAINS_ID": "パスワードに職員IDを含めないでください",
+  "err.PASSWORD_UNCHANGED": "新しいパスワードが現在のパスワードと同じです。別のパスワードにしてください",
+  "err.PASSWORD_CURRENT_WRONG": "現在のパスワードが正しくありません",
+  "err.PASSWORD_CHANGE_ONLINE_ONLY": "パスワードの変更は中央サービスに接続しているときだけできます",
+  "err.PASSWORD_MISMATCH": "新しいパスワードが確認用の入力と一致しません。もう一度入力してください",
   "err.ALREADY_LOGGED_IN": "すでにログインしています",
   "err.MY_NUMBER_NOT_PERMITTED": "個人番号を表示する権限がありません",
   "err.MY_NUMBER_ONLINE_ONLY": "個人番号は中央サーバーに接続しているときだけ表示できます",
@@ -378,7 +413,7 @@ const ja = {
   "err.STORE_CORRUPT": "ローカルデータに不正な内容があります。管理者に連絡してください",
   "err.STORE_UNAVAILABLE": "ローカルデータが開かれていません",
   "err.RESET_NOT_CONFIRMED": "確認の文字が一致しません。表示されたとおりに入力してください",
-  "err.RESET_WOULD_LOSE_EVENTS": "未送信の記録が{pending}件あるため初期化できません",
+  "err.RESET_WOULD_LOSE_EVENTS": "未送信の記録が{pending}件あるため初期化できません。先に同期してください",
   "err.STORE_KEY_MISSING": "ローカルデータの暗号鍵がOSの資格情報ストアに見つかりません。",
   "err.STORE_WRONG_KEY": "OSの資格情報ストアにある暗号鍵では、ローカルデータを開けません。",
   "err.STORE_NOT_ENCRYPTED": "ローカルデータのファイルが暗号化されていないため、使用しません。",
@@ -418,6 +453,13 @@ const en: Record<MsgKey, string> = {
   "reset.explain3": "After the reset the roster is fetched again from the central service.",
   "reset.prompt": "To confirm, type “{word}”",
   "reset.submit": "Reset",
+  "adminReset.title": "Reset this terminal’s data",
+  "adminReset.explain1":
+    "The local data on this terminal is set aside, still encrypted, and a new, empty store is started.",
+  "adminReset.explain2": "An enrolled terminal then receives its roster from the central service again.",
+  "adminReset.explain3":
+    "The reset is refused while records have not been sent to the central service yet. Everyone is logged out.",
+  "adminReset.busy": "Resetting…",
 
   "login.title": "Staff login",
   "login.staffId": "Staff ID",
@@ -445,6 +487,7 @@ const en: Record<MsgKey, string> = {
   "header.staff": "Staff: {name}",
   "header.logout": "Log out",
   "header.audit": "Audit log",
+  "header.password": "Change password",
   "header.pending": "Unsent: {count}",
   "header.noSessions": "No sessions are scheduled",
   "header.pendingHelp": "Records not yet sent to the central service",
@@ -498,6 +541,19 @@ const en: Record<MsgKey, string> = {
   "myNumber.recorded": "This view has been recorded. The number is erased when you close this window",
   "myNumber.close": "Close",
 
+  "password.title": "Change your password",
+  "password.rules":
+    "The new password needs at least 12 characters (at most 128). It must not contain your staff ID or be a commonly used password.",
+  "password.online": "It can only be changed while connected to the central service.",
+  "password.current": "Current password",
+  "password.new": "New password",
+  "password.confirm": "New password (again, to confirm)",
+  "password.submit": "Change",
+  "password.cancel": "Cancel",
+  "password.close": "Close",
+  "password.busy": "Changing it on the central service…",
+  "password.done": "Your password has been changed",
+
   "audit.title": "Audit log (this terminal’s access log)",
   "audit.staff": "Staff ID",
   "audit.resident": "Resident no.",
@@ -536,6 +592,7 @@ const en: Record<MsgKey, string> = {
   "auditOp.view_my_number": "My Number view",
   "auditOp.view_audit": "Audit log view",
   "auditOp.staff_selected": "Staff chosen (old version)",
+  "auditOp.password_change": "Password change",
   "unlock.title": "Unlock an account",
   "unlock.staffId": "Staff ID",
   "unlock.submit": "Unlock",
@@ -690,6 +747,9 @@ const en: Record<MsgKey, string> = {
   "field.password": "the password",
   "field.totp_code": "the confirmation code",
   "field.date": "the date",
+  "field.current_password": "the current password",
+  "field.new_password": "the new password",
+  "field.password_confirm": "the new password again",
 
   "action.search_residents": "search residents",
   "action.view_resident": "view a resident",
@@ -703,6 +763,7 @@ const en: Record<MsgKey, string> = {
   "action.view_my_number": "view My Numbers",
   "action.enroll_terminal": "enroll the terminal",
   "action.reset_local_cache": "reset the local cache",
+  "action.change_own_password": "change their own password",
 
   "err.dismiss": "Dismiss",
   "err.generic": "Something went wrong (code {code})",
@@ -746,6 +807,14 @@ const en: Record<MsgKey, string> = {
   "err.AUTH_OFFLINE_GRACE_EXPIRED":
     "More than {grace_days} days have passed since the last online login. Connect to the network and log in",
   "err.AUTH_CLOCK_ROLLBACK": "This terminal’s clock has gone back in time. Contact the administrator",
+  "err.PASSWORD_TOO_SHORT": "The password must have at least 12 characters",
+  "err.PASSWORD_TOO_LONG": "The password must have at most 128 characters",
+  "err.PASSWORD_TOO_COMMON": "Commonly used or easily guessed passwords cannot be used",
+  "err.PASSWORD_CONTAINS_ID": "The password must not contain your staff ID",
+  "err.PASSWORD_UNCHANGED": "The new password is the same as the current one. Choose a different one",
+  "err.PASSWORD_CURRENT_WRONG": "The current password is not correct",
+  "err.PASSWORD_CHANGE_ONLINE_ONLY": "The password can only be changed while connected to the central service",
+  "err.PASSWORD_MISMATCH": "The new password and its confirmation do not match. Type them again",
   "err.ALREADY_LOGGED_IN": "Someone is already logged in",
   "err.MY_NUMBER_NOT_PERMITTED": "You are not permitted to view My Numbers",
   "err.MY_NUMBER_ONLINE_ONLY": "My Numbers can only be shown while connected to the central service",
@@ -758,7 +827,7 @@ const en: Record<MsgKey, string> = {
   "err.STORE_CORRUPT": "The local data contains malformed records. Contact the administrator",
   "err.STORE_UNAVAILABLE": "The local data is not open",
   "err.RESET_NOT_CONFIRMED": "The confirmation word does not match. Type it exactly as shown",
-  "err.RESET_WOULD_LOSE_EVENTS": "Cannot reset: {pending} records have not been sent yet",
+  "err.RESET_WOULD_LOSE_EVENTS": "Cannot reset: {pending} records have not been sent yet. Sync first",
   "err.STORE_KEY_MISSING":
     "The encryption key for the local data is missing from the OS credential store.",
   "err.STORE_WRONG_KEY": "The key in the OS credential store does not open the local data.",

@@ -60,7 +60,7 @@ describe("startup with a store that cannot be opened", () => {
     ($("#reset-word") as HTMLInputElement).value = "RESET";
     $("#reset-submit").click();
     await m.app!.idle();
-    expect(bannerText()).toBe("未送信の記録が5件あるため初期化できません");
+    expect(bannerText()).toBe("未送信の記録が5件あるため初期化できません。先に同期してください");
     expect(m.root.querySelector("#store-failed")).not.toBeNull();
   });
 });

@@ -11,7 +11,7 @@ describe("error messages", () => {
       "この方は受付済みです（受付番号 12）",
     );
     expect(errorMessage(apiError("RESET_WOULD_LOSE_EVENTS", { pending: "4" }))).toBe(
-      "未送信の記録が4件あるため初期化できません",
+      "未送信の記録が4件あるため初期化できません。先に同期してください",
     );
     expect(errorMessage(apiError("STORE_SCHEMA_TOO_NEW", { found: "9", known: "3" }))).toContain("形式 9");
   });

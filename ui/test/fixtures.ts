@@ -11,6 +11,7 @@ import type { CheckInRequest } from "../src/generated/CheckInRequest";
 import type { CorrectionRequest } from "../src/generated/CorrectionRequest";
 import type { LoginHint } from "../src/generated/LoginHint";
 import type { LoginRequest } from "../src/generated/LoginRequest";
+import type { PasswordChange } from "../src/generated/PasswordChange";
 import type { ProgrammeEligibility } from "../src/generated/ProgrammeEligibility";
 import type { ProgrammeView } from "../src/generated/ProgrammeView";
 import type { ResidentCard } from "../src/generated/ResidentCard";
@@ -34,17 +35,17 @@ export const ALL_ACTIONS: Action[] = [
   "view_attendance",
 ];
 
-/** What each role may do (as Rust's permissions say). */
+/** What each role may do (as Rust's permissions say; every role may change its own password). */
 export function roleActions(role: Role): Action[] {
   switch (role) {
     case "reception":
-      return [...ALL_ACTIONS, "view_my_number"];
+      return [...ALL_ACTIONS, "view_my_number", "change_own_password"];
     case "supervisor":
-      return [...ALL_ACTIONS, "view_my_number", "unlock_account", "view_audit_log"];
+      return [...ALL_ACTIONS, "view_my_number", "unlock_account", "view_audit_log", "change_own_password"];
     case "clerk":
-      return ["view_attendance"];
+      return ["view_attendance", "change_own_password"];
     case "administrator":
-      return ["enroll_terminal", "reset_local_cache"];
+      return ["enroll_terminal", "reset_local_cache", "change_own_password"];
   }
 }
 
@@ -231,6 +232,8 @@ export class FakeBackend implements Api {
   myNumbers = new Map<string, string>([["R-1", "123456789012"]]);
   /** The demo accounts' codes (they change every 30 s). */
   hintCode = CODE;
+  /** New passwords set through change_password, by staff ID. */
+  changedPasswords = new Map<string, string>();
   private nextNo = 1;
   private nextVisit = 1;
 
@@ -257,8 +260,16 @@ export class FakeBackend implements Api {
   }
   resetLocalCache(confirmation: string) {
     return this.call("resetLocalCache", [confirmation], () => {
+      const st = this.statusValue;
+      // A store that opened: only an administrator, and only without unsent events.
+      const healthy = st.store.kind === "ready";
+      if (healthy && !st.allowed_actions.includes("reset_local_cache")) {
+        throw apiError(st.staff ? "FORBIDDEN" : "NOT_LOGGED_IN", st.staff ? { action: "reset_local_cache" } : {});
+      }
       if (confirmation.trim() !== "RESET") throw apiError("RESET_NOT_CONFIRMED");
-      this.statusValue = status({ staff: null, allowed_actions: [] });
+      if (healthy && st.pending_events > 0n) throw apiError("RESET_WOULD_LOSE_EVENTS", { pending: String(st.pending_events) });
+      // Everyone is logged out; a new store.
+      this.statusValue = status({ staff: null, allowed_actions: [], demo_mode: st.demo_mode });
       return { ...this.statusValue };
     });
   }
@@ -323,6 +334,24 @@ export class FakeBackend implements Api {
       const n = this.myNumbers.get(residentId);
       if (!n) throw apiError("MY_NUMBER_NOT_ON_FILE");
       return { resident_id: residentId, my_number: n };
+    });
+  }
+  /** The fake's password policy and check, as Rust's (online: see `failures`). */
+  changePassword(change: PasswordChange) {
+    return this.call("changePassword", [change], (): null => {
+      const st = this.statusValue;
+      if (!st.staff) throw apiError("NOT_LOGGED_IN");
+      if (!st.allowed_actions.includes("change_own_password")) throw apiError("FORBIDDEN", { action: "change_own_password" });
+      const next = change.new_password;
+      const field = { field: "new_password" };
+      if ([...next].length < 12) throw apiError("PASSWORD_TOO_SHORT", field);
+      if ([...next].length > 128) throw apiError("PASSWORD_TOO_LONG", field);
+      if (next.toLowerCase().includes(st.staff.staff_id.toLowerCase())) throw apiError("PASSWORD_CONTAINS_ID", field);
+      if (next.toLowerCase() === "password1234") throw apiError("PASSWORD_TOO_COMMON", field);
+      if (next === change.current_password) throw apiError("PASSWORD_UNCHANGED", field);
+      if (change.current_password !== PASSWORD) throw apiError("PASSWORD_CURRENT_WRONG", { field: "current_password" });
+      this.changedPasswords.set(st.staff.staff_id, next);
+      return null;
     });
   }
   listSessions() {

@@ -91,6 +91,7 @@ describe("audit view", () => {
       "操作拒否",
       "個人番号閲覧",
       "監査ログ閲覧",
+      "パスワード変更",
     ]);
 
     input("#audit-staff").value = " S1 ";

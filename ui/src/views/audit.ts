@@ -33,6 +33,7 @@ export const AUDIT_OPERATIONS = [
   "refused",
   "view_my_number",
   "view_audit",
+  "password_change",
 ] as const;
 
 /** At most this many entries per search (Rust's default too). */

@@ -1,6 +1,6 @@
 // The main screen's part of the header: session picker, today's date, the count of
-// events not yet sent, the logged-in staff member, 「監査ログ」 (supervisors) and
-// 「ログアウト」.
+// events not yet sent, the logged-in staff member, 「監査ログ」 (supervisors),
+// 「パスワード変更」 (everyone) and 「ログアウト」.
 
 import type { AppStatus } from "../generated/AppStatus";
 import type { SessionView } from "../generated/SessionView";
@@ -25,7 +25,7 @@ export function renderHeaderMain(
   status: AppStatus,
   sessions: readonly SessionView[] | null,
   selectedId: string | null,
-  handlers: { onSession(id: string): void; onLogout(): void; onAudit(): void },
+  handlers: { onSession(id: string): void; onLogout(): void; onAudit(): void; onPassword(): void },
 ): HeaderView {
   const el = h("div", { id: "header-main", class: "header-main" });
 
@@ -90,6 +90,11 @@ export function renderHeaderMain(
     const audit = ht("button", { id: "audit-open", type: "button", class: "secondary" }, "header.audit");
     audit.addEventListener("click", handlers.onAudit);
     el.appendChild(audit);
+  }
+  if (allowed.includes("change_own_password")) {
+    const password = ht("button", { id: "password-open", type: "button", class: "secondary" }, "header.password");
+    password.addEventListener("click", handlers.onPassword);
+    el.appendChild(password);
   }
   const logout = ht("button", { id: "logout-button", type: "button", class: "secondary" }, "header.logout");
   logout.addEventListener("click", handlers.onLogout);

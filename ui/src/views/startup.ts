@@ -12,6 +12,46 @@ export interface StoreFailedView {
   resetInput: HTMLInputElement | null;
 }
 
+export interface ResetForm {
+  /** The prompt (「確認のため「…」と入力してください」) and the word input. */
+  field: HTMLElement;
+  input: HTMLInputElement;
+  button: HTMLButtonElement;
+}
+
+/**
+ * The confirmation for a reset: type the word Rust asks for, then press the button
+ * (or Enter). Shared by this screen and the administrator's reset of a healthy store.
+ */
+export function createResetForm(opts: {
+  inputId: string;
+  buttonId: string;
+  resetWord: string;
+  onReset(typed: string): void;
+}): ResetForm {
+  const input = h("input", {
+    id: opts.inputId,
+    type: "text",
+    autocomplete: "off",
+    spellcheck: "false",
+    autocapitalize: "off",
+    class: "reset-word",
+  });
+  const label = ht("label", { for: opts.inputId }, "reset.prompt", { word: opts.resetWord });
+  const button = ht("button", { id: opts.buttonId, type: "button", class: "danger" }, "reset.submit");
+  const submit = () => {
+    if (!button.disabled) opts.onReset(input.value);
+  };
+  button.addEventListener("click", submit);
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+  });
+  return { field: h("div", { class: "field" }, label, input), input, button };
+}
+
 export function renderStoreFailed(
   error: ApiError,
   resetWord: string,
@@ -32,24 +72,7 @@ export function renderStoreFailed(
 
   let resetInput: HTMLInputElement | null = null;
   if (error.needs_reset) {
-    const input = h("input", {
-      id: "reset-word",
-      type: "text",
-      autocomplete: "off",
-      spellcheck: "false",
-      autocapitalize: "off",
-      class: "reset-word",
-    });
-    const label = ht("label", { for: "reset-word" }, "reset.prompt", { word: resetWord });
-    const button = ht("button", { id: "reset-submit", type: "button", class: "danger" }, "reset.submit");
-    const submit = () => onReset(input.value);
-    button.addEventListener("click", submit);
-    input.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.isComposing) {
-        e.preventDefault();
-        submit();
-      }
-    });
+    const form = createResetForm({ inputId: "reset-word", buttonId: "reset-submit", resetWord, onReset });
     panel.appendChild(
       h(
         "section",
@@ -58,11 +81,11 @@ export function renderStoreFailed(
         ht("p", {}, "reset.explain1"),
         ht("p", { class: "reset-warning" }, "reset.explain2"),
         ht("p", {}, "reset.explain3"),
-        h("div", { class: "field" }, label, input),
-        button,
+        form.field,
+        form.button,
       ),
     );
-    resetInput = input;
+    resetInput = form.input;
   } else {
     panel.appendChild(ht("p", { class: "store-contact" }, "store.contact"));
   }
