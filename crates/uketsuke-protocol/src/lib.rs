@@ -16,6 +16,9 @@
 //!   records an online login, which starts the offline grace period).
 //! - `POST /v1/my-number`: one resident's 個人番号 for one view, for staff with
 //!   the permission; the service logs the view before answering.
+//! - `POST /v1/auth/password`: a staff member changes their own password.
+//! - `/v1/export/…`: designation, requests, decisions and the ledger of writes
+//!   to external media ([`export`]).
 //! - `GET /health`: liveness and database reachability, no certificate needed.
 //!
 //! Every response carries the service's clock in [`SERVER_TIME_HEADER`] so the
@@ -26,6 +29,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uketsuke_core::{Programme, Resident, Session, Staff, Venue};
 use uuid::Uuid;
+
+pub mod export;
 
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Response header: the service's clock (RFC 3339, milliseconds).

@@ -73,6 +73,8 @@ pub enum StoreError {
     FieldTooLong { field: &'static str, max: usize },
     #[error("the birth date is in the future or implausibly old")]
     BirthDateOutOfRange,
+    #[error("unknown export layout {0}")]
+    ExportLayoutUnknown(String),
 
     // --- plumbing -----------------------------------------------------------------------
     #[error("database error: {0}")]
@@ -127,6 +129,7 @@ impl StoreError {
             StoreError::FieldRequired { .. } => "FIELD_REQUIRED",
             StoreError::FieldTooLong { .. } => "FIELD_TOO_LONG",
             StoreError::BirthDateOutOfRange => "BIRTH_DATE_OUT_OF_RANGE",
+            StoreError::ExportLayoutUnknown(_) => uketsuke_protocol::export::codes::EXPORT_LAYOUT_UNKNOWN,
             StoreError::Sqlite(_) => "STORE_IO_FAILED",
             StoreError::Io(_) => "STORE_IO_FAILED",
             StoreError::Corrupt(_) => "STORE_CORRUPT",

@@ -5,6 +5,8 @@
 //! - [`migrate`]: numbered migrations from `migrations/local/`.
 //! - [`Store`]: every read and write the venue does. Each write runs in one
 //!   transaction that also appends an outbox event and an access-log entry.
+//! - [`export`]: an export's dataset (protected residents left out), used
+//!   grants and the export ledger.
 //!
 //! Time is passed in (`now`), never read from the clock here.
 
@@ -14,6 +16,7 @@ pub mod catalog;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod keystore;
 pub mod migrate;
 pub mod ops;
@@ -109,6 +112,8 @@ pub fn ensure_terminal_id(conn: &Connection) -> Result<String> {
     Ok(conn.query_row("SELECT value FROM meta WHERE key = 'terminal_id'", [], |r| r.get(0))?)
 }
 
+#[cfg(test)]
+mod export_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../../migrations/local/0001_initial.sql")),
     (2, include_str!("../../../migrations/local/0002_sync.sql")),
     (3, include_str!("../../../migrations/local/0003_login_audit.sql")),
+    (4, include_str!("../../../migrations/local/0004_export.sql")),
 ];
 
 pub fn latest_version() -> i64 {
