@@ -40,8 +40,9 @@ pub async fn admin_log(
 }
 
 /// [`admin_log`] for a change made by someone other than the CLI's OS user (a
-/// staff member changing their own password from a terminal).
-async fn admin_log_as(
+/// staff member changing their own password from a terminal, a supervisor
+/// deciding on an export request): `who` is their staff id.
+pub async fn admin_log_as(
     c: &impl GenericClient,
     now: DateTime<Utc>,
     who: &str,

@@ -21,6 +21,7 @@ use crate::error::{CentralError, Result};
 pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "initial", include_str!("../../../migrations/central/0001_initial.sql")),
     (2, "accounts_audit", include_str!("../../../migrations/central/0002_accounts_audit.sql")),
+    (3, "export", include_str!("../../../migrations/central/0003_export.sql")),
 ];
 
 /// Advisory lock keys (an arbitrary constant namespace: "uke" + n).

@@ -11,6 +11,8 @@
 //! - [`accounts`]: staff credentials (Argon2id, TOTP), the online-login check,
 //!   the 個人番号 gate; [`audit`]: shipped access logs, their verification,
 //!   receipts, findings, queries; [`archive`]: sealed files past online retention.
+//! - [`export`]: export to external media — terminal designation, recipients,
+//!   requests, supervisors' decisions and signed grants, the export ledger.
 //!
 //! Time is passed in (`now`) or read through [`routes::Clock`], never inside the logic.
 
@@ -21,6 +23,7 @@ pub mod audit;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod pki;
 pub mod pull;
 pub mod push;

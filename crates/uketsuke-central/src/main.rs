@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
-use uketsuke_central::{accounts, admin, archive, audit, db, pki, Config, SystemClock};
+use uketsuke_central::{accounts, admin, archive, audit, db, export, pki, Config, SystemClock};
 use uketsuke_core::{Staff, Venue};
 use uuid::Uuid;
 
@@ -85,6 +85,56 @@ enum Command {
     Review,
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Export to external media: designated terminals, recipients, requests, ledger.
+    #[command(subcommand)]
+    Export(ExportCmd),
+}
+
+#[derive(Subcommand)]
+enum ExportCmd {
+    /// Designate a terminal for export (bound to its current device key); replaces
+    /// an older designation of it.
+    Designate {
+        terminal: Uuid,
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+    },
+    /// Withdraw a terminal's designation.
+    Withdraw { terminal: Uuid },
+    #[command(subcommand)]
+    Recipient(RecipientCmd),
+    /// Export requests, newest first (without grant tokens).
+    Requests {
+        /// Only the ones waiting for a supervisor.
+        #[arg(long)]
+        pending: bool,
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+    },
+    /// What terminals wrote to external media (dates in JST, both inclusive).
+    Ledger {
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        to: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecipientCmd {
+    /// Register a recipient and the age public key exports to it are encrypted to.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// `age1…` (X25519). A new key is a new recipient.
+        #[arg(long)]
+        age_recipient: String,
+    },
+    /// Stop offering a recipient (pending requests to it can no longer be approved).
+    Disable { id: String },
+    /// The active recipients.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -366,7 +416,10 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
                 .unwrap_or_else(|| now.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap()).date_naive());
             let n =
                 admin::demo_seed(&pool, &uketsuke_demo::DemoConfig { seed, residents, today }, config.argon2()).await?;
-            print(serde_json::json!({ "residents": n }));
+            // The demo export recipient's identity (secret key) goes next to the CA,
+            // so demo exports can be decrypted: `age -d -i <pki_dir>/demo-recipient.agekey`.
+            let recipient = export::demo_recipient(&pool, &config.pki_dir, now).await?;
+            print(serde_json::json!({ "residents": n, "export_recipient": recipient }));
         }
         Command::Roster(RosterCmd::Import { file, encoding, skip_bad, reject_file }) => {
             let encoding = uketsuke_roster::Encoding::from_code(&encoding)
@@ -532,6 +585,36 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             let done = archive::archive(&pool, &dir, pki.receipt_key(), now).await?;
             accounts::admin_log(&pool.get().await?, now, "audit.archive", &dir.display().to_string(), "").await?;
             print(serde_json::json!({ "archived": done }));
+        }
+        Command::Export(ExportCmd::Designate { terminal, days }) => {
+            let pki = pki::load(&config.pki_dir)?;
+            print(export::designate(&pool, &pki, terminal, days, now).await?);
+        }
+        Command::Export(ExportCmd::Withdraw { terminal }) => {
+            let withdrawn = export::withdraw(&pool, terminal, now).await?;
+            print(serde_json::json!({ "ok": true, "withdrawn": withdrawn }));
+        }
+        Command::Export(ExportCmd::Recipient(RecipientCmd::Add { id, name, age_recipient })) => {
+            print(export::add_recipient(&pool, &id, &name, &age_recipient, now).await?);
+        }
+        Command::Export(ExportCmd::Recipient(RecipientCmd::Disable { id })) => {
+            export::disable_recipient(&pool, &id, now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Export(ExportCmd::Recipient(RecipientCmd::List)) => {
+            print(export::list_recipients(&pool.get().await?).await?);
+        }
+        Command::Export(ExportCmd::Requests { pending, limit }) => {
+            print(export::list_requests(&pool, pending, limit).await?);
+        }
+        Command::Export(ExportCmd::Ledger { from, to }) => {
+            let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("JST");
+            let start = |d: NaiveDate| {
+                d.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(jst).single().expect("JST").to_utc()
+            };
+            let lines =
+                export::ledger(&pool, from.map(start), to.map(|d| start(d + chrono::Duration::days(1)))).await?;
+            print(lines);
         }
         Command::Audit(AuditCmd::VerifyArchive { file }) => {
             let pki = pki::load(&config.pki_dir)?;

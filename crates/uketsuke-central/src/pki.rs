@@ -1,9 +1,14 @@
 //! The service's private certificate authority (rcgen): the CA, the service's own
 //! TLS certificate, and terminal certificates signed from a terminal's CSR.
 //!
-//! Files in `pki_dir`: `ca.pem`, `ca.key`, `server.pem`, `server.key`. Keys are
-//! written 0600. The CA key signs terminal certificates at enrollment; keep the
-//! directory readable by the service only (an HSM is the next step, not built).
+//! Files in `pki_dir`: `ca.pem`, `ca.key`, `server.pem`, `server.key`, and
+//! `export_signing.key` (the Ed25519 key that signs export designations and
+//! grants, as hex of seed ‖ public key; made by [`init`], or by the first [`load`]
+//! of a directory made before export existed). Keys are written 0600. The CA key
+//! signs terminal certificates at enrollment and, under
+//! [`EXPORT_KEY_DOMAIN`], the export key's public half, so terminals trust that
+//! key through the CA they pinned. Keep the directory readable by the service only
+//! (an HSM is the next step, not built).
 
 use std::fs;
 use std::io::Write;
@@ -14,6 +19,8 @@ use rcgen::{
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
 };
 use sha2::{Digest, Sha256};
+use uketsuke_export::{ExportSigningKey, ExportVerifyingKey};
+use uketsuke_protocol::export::EXPORT_KEY_DOMAIN;
 use uketsuke_protocol::{base32, EnrollmentCode};
 
 use crate::error::{CentralError, Result};
@@ -27,6 +34,7 @@ pub struct Paths {
     pub ca_key: PathBuf,
     pub server_cert: PathBuf,
     pub server_key: PathBuf,
+    pub export_key: PathBuf,
 }
 
 impl Paths {
@@ -36,6 +44,7 @@ impl Paths {
             ca_key: dir.join("ca.key"),
             server_cert: dir.join("server.pem"),
             server_key: dir.join("server.key"),
+            export_key: dir.join("export_signing.key"),
         }
     }
 }
@@ -50,6 +59,10 @@ pub struct Pki {
     /// The CA key (PKCS#8 DER). Besides certificates it signs audit receipts,
     /// under their own domain tag, because the CA is what terminals pin.
     ca_key_pkcs8: zeroize::Zeroizing<Vec<u8>>,
+    /// Signs export designations and grants (`uketsuke_export`).
+    export_key: ExportSigningKey,
+    /// The CA key's signature over the export key's PASERK string.
+    export_key_signature: String,
 }
 
 impl std::fmt::Debug for Pki {
@@ -65,7 +78,34 @@ fn random_serial() -> Result<SerialNumber> {
     Ok(SerialNumber::from_slice(&bytes))
 }
 
-fn write_private(path: &Path, contents: &str) -> Result<()> {
+/// The export signing key in `path`; a new one is made (and written 0600) if the
+/// file does not exist. Two processes racing to make it both end up with the one
+/// that was written first.
+fn load_or_create_export_key(path: &Path) -> Result<ExportSigningKey> {
+    let read = |p: &Path| -> Result<ExportSigningKey> {
+        let text = zeroize::Zeroizing::new(fs::read_to_string(p)?);
+        let bytes = zeroize::Zeroizing::new(
+            hex::decode(text.trim()).map_err(|e| CentralError::Pki(format!("{}: {e}", p.display())))?,
+        );
+        ExportSigningKey::from_bytes(&bytes).map_err(|e| CentralError::Pki(format!("{}: {e}", p.display())))
+    };
+    if path.exists() {
+        return read(path);
+    }
+    let key = ExportSigningKey::generate().map_err(pki_err)?;
+    let text = zeroize::Zeroizing::new(format!("{}\n", hex::encode(key.to_bytes().as_slice())));
+    match write_private(path, &text) {
+        Ok(()) => {
+            tracing::info!(key = %key.public_key().fingerprint(), "export signing key created");
+            Ok(key)
+        }
+        Err(CentralError::Io(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => read(path),
+        Err(e) => Err(e),
+    }
+}
+
+/// Write a new file readable by its owner only (0600); refuses to overwrite.
+pub(crate) fn write_private(path: &Path, contents: &str) -> Result<()> {
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -141,6 +181,7 @@ pub fn init(dir: &Path, hosts: &[String], city: &str) -> Result<Pki> {
     write_private(&paths.ca_key, &ca_key_pem)?;
     fs::write(&paths.server_cert, server_cert.pem())?;
     write_private(&paths.server_key, &server_key.serialize_pem())?;
+    load_or_create_export_key(&paths.export_key)?;
     load(dir)
 }
 
@@ -156,6 +197,10 @@ pub fn load(dir: &Path) -> Result<Pki> {
     let ca_key_pkcs8 = zeroize::Zeroizing::new(ca_key.serialize_der());
     let issuer = Issuer::from_ca_cert_pem(&ca_pem, ca_key).map_err(pki_err)?;
     let ca_der = pem_to_der(&ca_pem)?;
+    let export_key = load_or_create_export_key(&paths.export_key)?;
+    let export_key_signature =
+        uketsuke_auth::chain::sign(&ca_key_pkcs8, EXPORT_KEY_DOMAIN, &export_key.public_key().to_paserk())
+            .map_err(pki_err)?;
     Ok(Pki {
         ca_pem,
         ca_der,
@@ -163,6 +208,8 @@ pub fn load(dir: &Path) -> Result<Pki> {
         server_cert_pem: read(&paths.server_cert)?,
         server_key_pem: read(&paths.server_key)?,
         ca_key_pkcs8,
+        export_key,
+        export_key_signature,
     })
 }
 
@@ -181,6 +228,24 @@ impl Pki {
 
     pub fn fingerprint(&self) -> String {
         ca_fingerprint(&self.ca_der)
+    }
+
+    /// The key export designations and grants are signed with.
+    pub fn export_key(&self) -> &ExportSigningKey {
+        &self.export_key
+    }
+
+    /// The export key's public half, as terminals pin it.
+    pub fn export_verifying_key(&self) -> ExportVerifyingKey {
+        self.export_key.public_key()
+    }
+
+    /// The CA key's signature (`uketsuke_auth::chain::sign`, domain
+    /// [`EXPORT_KEY_DOMAIN`]) over the export key's PASERK string
+    /// (`ExportVerifyingKey::to_paserk`): a terminal checks it with
+    /// `chain::verify_signature(ca_public_key, EXPORT_KEY_DOMAIN, &paserk, sig)`.
+    pub fn export_key_signature(&self) -> &str {
+        &self.export_key_signature
     }
 
     /// Sign a terminal certificate for the key in `csr_pem`. Only the public key is
@@ -239,6 +304,39 @@ mod tests {
         let needle = id.to_string();
         assert!(text.windows(needle.len()).any(|w| w == needle.as_bytes()));
         assert!(!text.windows(16).any(|w| w == b"attacker.example"));
+    }
+
+    #[test]
+    fn the_export_key_is_made_once_kept_private_and_signed_by_the_ca() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = init(dir.path(), &["localhost".into()], "x").unwrap();
+        let path = dir.path().join("export_signing.key");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let again = load(dir.path()).unwrap();
+        assert_eq!(again.export_verifying_key(), pki.export_verifying_key(), "the same key on every load");
+        let ca_public = crate::audit::certificate_public_key(&pki.ca_der).unwrap();
+        let paserk = pki.export_verifying_key().to_paserk();
+        assert!(uketsuke_auth::chain::verify_signature(
+            &ca_public,
+            EXPORT_KEY_DOMAIN,
+            &paserk,
+            pki.export_key_signature()
+        ));
+        assert!(!uketsuke_auth::chain::verify_signature(&ca_public, b"other", &paserk, pki.export_key_signature()));
+
+        // A PKI directory made before export existed gets its key on the first load.
+        fs::remove_file(&path).unwrap();
+        let upgraded = load(dir.path()).unwrap();
+        assert!(path.exists());
+        assert_ne!(upgraded.export_verifying_key(), pki.export_verifying_key());
+        assert_eq!(load(dir.path()).unwrap().export_verifying_key(), upgraded.export_verifying_key());
+
+        fs::write(&path, "not hex").unwrap();
+        assert_eq!(load(dir.path()).unwrap_err().code(), "PKI_ERROR", "a damaged key is refused, not replaced");
     }
 
     #[test]

@@ -11,14 +11,18 @@ use axum::{Extension, Json, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
 use deadpool_postgres::Pool;
 use sha2::{Digest, Sha256};
+use uketsuke_protocol::export::{
+    ExportDecision, ExportLedgerReceipt, ExportLedgerShipment, ExportRequestView, ExportState, ExportStateRequest,
+    NewExportRequest,
+};
 use uketsuke_protocol::*;
 use uuid::Uuid;
 
 use crate::config::Config;
 use crate::error::{CentralError, Result};
-use crate::pki::{cert_sha256, Pki};
+use crate::pki::{cert_sha256, pem_to_der, Pki};
 use crate::tls::PeerCert;
-use crate::{accounts, audit, db, pull, push};
+use crate::{accounts, audit, db, export, pull, push};
 
 /// The service's clock, injectable so tests can move it.
 pub trait Clock: Send + Sync {
@@ -59,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/online-login", post(online_login_handler))
         .route("/v1/my-number", post(my_number_handler))
         .route("/v1/auth/password", post(change_password_handler))
+        .route("/v1/export/state", post(export_state_handler))
+        .route("/v1/export/requests", post(export_request_handler))
+        .route("/v1/export/decisions", post(export_decision_handler))
+        .route("/v1/export/ledger", post(export_ledger_handler))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/health", get(health))
@@ -89,11 +97,15 @@ async fn authenticate(State(st): State<AppState>, mut req: Request, next: Next) 
         .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
         .map(|t| (t.with_timezone(&Utc) - now).num_milliseconds());
     let client = st.pool.get().await?;
+    // `cert_der` is filled here for terminals enrolled before the service kept it
+    // (export designations bind to the certificate's key).
+    let der: &[u8] = &cert;
     let row = client
         .query_opt(
-            "UPDATE terminals SET last_seen_at = $2, last_skew_ms = coalesce($3, last_skew_ms)
+            "UPDATE terminals SET last_seen_at = $2, last_skew_ms = coalesce($3, last_skew_ms),
+                 cert_der = coalesce(cert_der, $4)
              WHERE cert_sha256 = $1 RETURNING terminal_id, name, revoked_at, revoke_reason",
-            &[&sha, &now, &skew_ms],
+            &[&sha, &now, &skew_ms, &der],
         )
         .await?
         .ok_or(CentralError::UnknownTerminal)?;
@@ -150,9 +162,10 @@ async fn enroll(State(st): State<AppState>, Json(req): Json<EnrollRequest>) -> R
         return Err(CentralError::EnrollmentCodeInvalid);
     }
     let (cert_pem, sha) = st.pki.sign_terminal(&req.csr_pem, terminal_id, st.config.terminal_cert_days)?;
+    let cert_der = pem_to_der(&cert_pem)?;
     tx.execute(
-        "UPDATE terminals SET enrolled_at = $2, cert_sha256 = $3 WHERE terminal_id = $1",
-        &[&terminal_id, &now, &sha],
+        "UPDATE terminals SET enrolled_at = $2, cert_sha256 = $3, cert_der = $4 WHERE terminal_id = $1",
+        &[&terminal_id, &now, &sha, &cert_der],
     )
     .await?;
     let service = db::service_info(&tx, now).await?;
@@ -241,4 +254,36 @@ async fn my_number_handler(
     Json(req): Json<MyNumberRequest>,
 ) -> Result<Json<MyNumberResponse>> {
     Ok(Json(accounts::my_number(&st.pool, &terminal, &req, st.clock.now()).await?))
+}
+
+async fn export_state_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<ExportStateRequest>,
+) -> Result<Json<ExportState>> {
+    Ok(Json(export::state(&st.pool, &st.pki, &terminal, &req, st.clock.now()).await?))
+}
+
+async fn export_request_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<NewExportRequest>,
+) -> Result<Json<ExportRequestView>> {
+    Ok(Json(export::create_request(&st.pool, &terminal, &req, st.clock.now()).await?))
+}
+
+async fn export_decision_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<ExportDecision>,
+) -> Result<Json<ExportRequestView>> {
+    Ok(Json(export::decide(&st.pool, &st.pki, &terminal, &req, st.clock.now()).await?))
+}
+
+async fn export_ledger_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<ExportLedgerShipment>,
+) -> Result<Json<ExportLedgerReceipt>> {
+    Ok(Json(export::ingest_ledger(&st.pool, &terminal, &req, st.clock.now()).await?))
 }
