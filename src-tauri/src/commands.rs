@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use tauri::State;
-use uketsuke_api::app::{AuditQuery, MyNumberView, PasswordChange};
+use uketsuke_api::app::{
+    AuditQuery, ExportDecisionInput, ExportOverview, ExportRequestInput, ExportWritten, MediaChoice, MyNumberView,
+    PasswordChange,
+};
 use uketsuke_api::demo::LoginHint;
 use uketsuke_api::{ApiError, App, AppStatus, LoginRequest, SyncView};
 use uketsuke_store::reception::{CheckInRequest, CorrectionRequest, WalkInRequest};
@@ -58,6 +61,31 @@ pub async fn view_my_number(app: State<'_, Arc<App>>, resident_id: String, reaso
 #[tauri::command]
 pub async fn change_password(app: State<'_, Arc<App>>, change: PasswordChange) -> R<()> {
     app.change_password(&change).await
+}
+
+#[tauri::command]
+pub async fn export_overview(app: State<'_, Arc<App>>) -> R<ExportOverview> {
+    app.export_overview().await
+}
+
+#[tauri::command]
+pub async fn request_export(app: State<'_, Arc<App>>, request: ExportRequestInput) -> R<ExportOverview> {
+    app.request_export(&request).await
+}
+
+#[tauri::command]
+pub async fn decide_export(app: State<'_, Arc<App>>, decision: ExportDecisionInput) -> R<ExportOverview> {
+    app.decide_export(&decision).await
+}
+
+#[tauri::command(async)]
+pub fn export_media(app: State<'_, Arc<App>>) -> R<Vec<MediaChoice>> {
+    app.export_media()
+}
+
+#[tauri::command(async)]
+pub fn write_export(app: State<'_, Arc<App>>, request_id: String, media_id: String) -> R<ExportWritten> {
+    app.write_export(&request_id, &media_id)
 }
 
 #[tauri::command(async)]

@@ -124,6 +124,8 @@ pub struct App {
     pub(crate) sync: Mutex<Option<SyncContext>>,
     pub(crate) sync_trigger: tokio::sync::Notify,
     pub(crate) syncing: AtomicBool,
+    /// Decides whether an export target is removable media.
+    pub(crate) media: uketsuke_export::Classifier,
 }
 
 /// The enrolled terminal's sync context, if `data_dir` holds an enrollment.
@@ -179,6 +181,7 @@ impl App {
             sync: Mutex::new(sync),
             sync_trigger: tokio::sync::Notify::new(),
             syncing: AtomicBool::new(false),
+            media: uketsuke_export::Classifier::new(),
         }
     }
 
@@ -624,6 +627,11 @@ fn open_slot(
     let now = clock.now();
     let result = (|| -> ApiResult<Store> {
         let (mut store, created) = Store::open_or_create(dir, keystore, now)?;
+        // A write to external media a crash interrupted did not complete.
+        let interrupted = uketsuke_store::export::fail_interrupted(store.connection())?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "export writes interrupted by a crash were marked failed");
+        }
         if created && demo_opts.residents > 0 {
             demo::seed(&mut store, demo_opts.residents, demo_opts.seed, now)?;
         }
@@ -642,7 +650,12 @@ fn open_slot(
     }
 }
 
+mod export;
 mod password;
+pub use export::{
+    ExportDecisionInput, ExportOverview, ExportRequestInput, ExportRequestItem, ExportWritten, MediaChoice,
+    RecipientChoice,
+};
 pub use password::PasswordChange;
 
 #[cfg(test)]

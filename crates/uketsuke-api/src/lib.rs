@@ -11,6 +11,7 @@ pub mod app;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod export_gate;
 pub mod harden;
 pub mod login;
 pub mod permissions;

@@ -131,7 +131,7 @@ fn high_water(store: &Store) -> ApiResult<Option<DateTime<Utc>>> {
     high_water_on(store.connection())
 }
 
-fn high_water_on(conn: &Connection) -> ApiResult<Option<DateTime<Utc>>> {
+pub(crate) fn high_water_on(conn: &Connection) -> ApiResult<Option<DateTime<Utc>>> {
     Ok(uketsuke_store::sync::get_value(conn, CLOCK_HIGH_WATER)?
         .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
         .map(|t| t.with_timezone(&Utc)))

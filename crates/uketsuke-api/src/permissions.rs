@@ -32,10 +32,16 @@ pub enum Action {
     ResetLocalCache,
     /// Change one's own password (every role; online).
     ChangeOwnPassword,
+    /// Ask for an export to external media (on a designated terminal).
+    RequestExport,
+    /// Approve or refuse someone else's export request.
+    DecideExport,
+    /// Write an approved export to removable media.
+    WriteExport,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 16] = [
         Action::SearchResidents,
         Action::ViewResident,
         Action::CheckIn,
@@ -49,6 +55,9 @@ impl Action {
         Action::EnrollTerminal,
         Action::ResetLocalCache,
         Action::ChangeOwnPassword,
+        Action::RequestExport,
+        Action::DecideExport,
+        Action::WriteExport,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,14 +75,18 @@ impl Action {
             Action::EnrollTerminal => "enroll_terminal",
             Action::ResetLocalCache => "reset_local_cache",
             Action::ChangeOwnPassword => "change_own_password",
+            Action::RequestExport => "request_export",
+            Action::DecideExport => "decide_export",
+            Action::WriteExport => "write_export",
         }
     }
 }
 
 /// Least privilege: reception work is for reception staff and their supervisors;
-/// supervisors also unlock accounts and read the audit log; clerks see attendance
-/// (they prepare exports); administrators manage the system (enrollment) and see
-/// no resident data through the reception screens. 個人番号 additionally needs
+/// supervisors also unlock accounts, read the audit log and decide on export
+/// requests; clerks see attendance, request exports and write approved ones;
+/// administrators manage the system (enrollment) and see no resident data
+/// through the reception screens. 個人番号 additionally needs
 /// the person's own permission, checked where it is used.
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
@@ -93,8 +106,8 @@ pub fn allows(role: Role, action: Action) -> bool {
     }
     match role {
         Role::Reception => reception,
-        Role::Supervisor => reception || matches!(action, UnlockAccount | ViewAuditLog),
-        Role::Clerk => matches!(action, ViewAttendance),
+        Role::Supervisor => reception || matches!(action, UnlockAccount | ViewAuditLog | DecideExport),
+        Role::Clerk => matches!(action, ViewAttendance | RequestExport | WriteExport),
         Role::Administrator => matches!(action, EnrollTerminal | ResetLocalCache),
     }
 }
@@ -112,7 +125,12 @@ mod tests {
         assert!(allows(Role::Reception, Action::CheckIn) && allows(Role::Reception, Action::SearchResidents));
         assert!(!allows(Role::Reception, Action::UnlockAccount) && !allows(Role::Reception, Action::ViewAuditLog));
         assert!(allows(Role::Supervisor, Action::UnlockAccount) && allows(Role::Supervisor, Action::ViewAuditLog));
-        assert_eq!(allowed_actions(Role::Clerk), vec![Action::ViewAttendance, Action::ChangeOwnPassword]);
+        assert_eq!(
+            allowed_actions(Role::Clerk),
+            vec![Action::ViewAttendance, Action::ChangeOwnPassword, Action::RequestExport, Action::WriteExport]
+        );
+        assert!(allows(Role::Supervisor, Action::DecideExport) && !allows(Role::Supervisor, Action::WriteExport));
+        assert!(!allows(Role::Clerk, Action::DecideExport) && !allows(Role::Reception, Action::RequestExport));
         assert_eq!(
             allowed_actions(Role::Administrator),
             vec![Action::EnrollTerminal, Action::ResetLocalCache, Action::ChangeOwnPassword]

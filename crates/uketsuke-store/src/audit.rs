@@ -36,12 +36,22 @@ pub mod ops {
     pub const VIEW_MY_NUMBER: &str = "view_my_number";
     pub const VIEW_AUDIT: &str = "view_audit";
     pub const PASSWORD_CHANGE: &str = "password_change";
+    /// Export to external media: a request, a supervisor's decision, a write
+    /// (started, done, failed) and a refused write (`detail` names the code).
+    pub const EXPORT_REQUEST: &str = "export_request";
+    pub const EXPORT_DECISION: &str = "export_decision";
+    pub const EXPORT_WRITE_START: &str = "export_write_start";
+    pub const EXPORT_WRITE: &str = "export_write";
+    pub const EXPORT_WRITE_FAILED: &str = "export_write_failed";
+    pub const EXPORT_REFUSED: &str = "export_refused";
 }
 
 /// 処理事由 for ordinary reception work.
 pub const REASON_RECEPTION: &str = "集団検診受付";
 /// 処理事由 for logins and logouts.
 pub const REASON_AUTH: &str = "認証";
+/// The reason of export entries.
+pub const REASON_EXPORT: &str = "外部媒体への出力";
 
 /// The chain's last link: `(seq, entry_hash)`, or `(0, GENESIS)` for an empty log.
 fn head(conn: &Connection) -> Result<(i64, String)> {

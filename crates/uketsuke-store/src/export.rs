@@ -17,7 +17,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use uketsuke_core::events::VisitContent;
 use uketsuke_core::ScreeningStatus;
-use uketsuke_protocol::export::{layouts, ExportLedgerEntry};
+use uketsuke_protocol::export::{layouts, ExportLedgerEntry, ExportState};
 
 use crate::error::{Result, StoreError};
 
@@ -236,10 +236,36 @@ fn content(payload: &str) -> Result<VisitContent> {
     serde_json::from_str(payload).map_err(|e| StoreError::Corrupt(format!("visit event payload: {e}")))
 }
 
+/// Where the last export state from the service is kept (`sync_state`).
+const STATE_KEY: &str = "export_state";
+
+/// Keep the export state as the service sent it (tokens are verified at use).
+pub fn save_state(conn: &Connection, state: &ExportState) -> Result<()> {
+    crate::sync::set_value(conn, STATE_KEY, &serde_json::to_string(state).expect("serialisable"))
+}
+
+/// The export state last received, if any.
+pub fn saved_state(conn: &Connection) -> Result<Option<ExportState>> {
+    match crate::sync::get_value(conn, STATE_KEY)? {
+        None => Ok(None),
+        Some(json) => {
+            serde_json::from_str(&json).map(Some).map_err(|e| StoreError::Corrupt(format!("export state: {e}")))
+        }
+    }
+}
+
 /// Whether this grant was already used on this terminal.
 pub fn grant_used(conn: &Connection, jti: &str) -> Result<bool> {
     Ok(conn
         .query_row("SELECT 1 FROM export_grants_used WHERE grant_jti = ?1", [jti], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Whether this terminal wrote (or began writing) the request's file.
+pub fn request_written(conn: &Connection, request_id: &str) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM export_grants_used WHERE request_id = ?1", [request_id], |_| Ok(()))
         .optional()?
         .is_some())
 }

@@ -66,7 +66,7 @@ fn the_dataset_has_one_row_per_screening_and_leaves_protected_residents_out() {
     assert!(lines[1].contains("9000000020") && lines[1].contains("葛\u{E0100}城　花子"), "{}", lines[1]);
     assert!(!text.contains("9000000021") && !text.contains("保護"), "a protected resident never leaves");
 
-    let health = export::dataset(t.store.connection(), "health_system", &[s.clone()], "受付1").unwrap();
+    let health = export::dataset(t.store.connection(), "health_system", std::slice::from_ref(&s), "受付1").unwrap();
     let text = String::from_utf8(health.csv).unwrap();
     assert!(text.contains("受診日,会場コード,開催回,宛名番号,照合状態"));
     assert!(text.contains(",照合済,1,受付1,"), "{text}");
@@ -107,7 +107,7 @@ fn a_grant_is_used_once_and_the_ledger_only_moves_forward() {
     ] {
         assert!(c.execute(sql, []).is_err(), "{sql} must be refused");
     }
-    export::mark_shipped(c, &[ledger.clone()], now()).unwrap();
+    export::mark_shipped(c, std::slice::from_ref(&ledger), now()).unwrap();
     assert!(export::unshipped(c).unwrap().is_empty());
     assert!(c.execute("UPDATE export_ledger SET shipped_at = NULL", []).is_err());
     // A crash mid-write leaves 'writing'; the next start fails it, and it never ships.

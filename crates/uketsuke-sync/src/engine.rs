@@ -55,6 +55,8 @@ pub struct SyncReport {
     pub pull_applying: Duration,
     /// Access-log entries the service received and receipted.
     pub audit_shipped: usize,
+    /// Export ledger entries the service received.
+    pub exports_shipped: usize,
 }
 
 pub struct Engine {
@@ -127,6 +129,10 @@ impl Engine {
         // After the pull, so a refused shipment (a broken chain is for people to
         // look at) does not hold back the venue's events or the roster.
         report.audit_shipped = self.ship_audit(store).await?;
+        report.exports_shipped = self.ship_export_ledger(store).await?;
+        if self.audit_identity().is_some() {
+            self.refresh_export_state(store, None).await?;
+        }
         Ok(())
     }
 

@@ -7,12 +7,15 @@
 //!   pull pages applied atomically, ship the access log.
 //! - [`audit`]: the access-log shipment and receipts.
 //! - [`accounts`]: online login confirmation, 個人番号 views, password changes.
+//! - [`export`]: the export state (CA-signed signing key, designation, requests),
+//!   requests, decisions and the ledger of writes to external media.
 
 pub mod accounts;
 pub mod audit;
 pub mod engine;
 pub mod enrollment;
 pub mod error;
+pub mod export;
 pub mod transport;
 
 pub use audit::AuditIdentity;

@@ -1,0 +1,189 @@
+//! Export to external media end to end against the real central service: a
+//! clerk's request on a designated terminal, a supervisor's approval with their
+//! own TOTP code, the encrypted file on a (fixture-classified) USB stick that
+//! only the recipient's key opens, protected residents left out, the grant used
+//! once, the ledger on the service, and every refusal logged on the way.
+
+use std::os::unix::fs::{symlink, MetadataExt};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use uketsuke_api::app::{DemoOptions, ExportDecisionInput, ExportRequestInput};
+use uketsuke_api::{App, Clock, FixedClock, LoginRequest};
+use uketsuke_export::Classifier;
+use uketsuke_store::DataDir;
+use uketsuke_synctest::{session_am, Central, Terminal};
+
+/// A sysfs and mount table that call the filesystem holding `stick` a USB stick
+/// mounted at `stick` (the real classifier reads them; only the device facts are
+/// made up).
+fn usb_stick_fixture(root: &Path, stick: &Path) -> Classifier {
+    let dev = std::fs::metadata(stick).unwrap().dev();
+    let (major, minor) = (rustix::fs::major(dev), rustix::fs::minor(dev));
+    let sys = root.join("sys");
+    let usb = "devices/pci0000:00/0000:00:14.0/usb1/1-1";
+    let disk = format!("{usb}/1-1:1.0/host6/target6:0:0/6:0:0:0/block/sdx");
+    std::fs::create_dir_all(sys.join(&disk).join("device")).unwrap();
+    std::fs::write(sys.join(&disk).join("removable"), "1\n").unwrap();
+    std::fs::write(sys.join(&disk).join("device/vendor"), "TestCo\n").unwrap();
+    std::fs::write(sys.join(&disk).join("device/model"), "Stick\n").unwrap();
+    std::fs::write(sys.join(usb).join("idVendor"), "0781\n").unwrap();
+    std::fs::write(sys.join(usb).join("serial"), "EXPORT-TEST-1\n").unwrap();
+    std::fs::create_dir_all(sys.join("dev/block")).unwrap();
+    symlink(format!("../../{disk}"), sys.join(format!("dev/block/{major}:{minor}"))).unwrap();
+    let mountinfo = root.join("mountinfo");
+    std::fs::write(&mountinfo, format!("36 1 {major}:{minor} / {} rw,noatime - ext4 /dev/sdx1 rw\n", stick.display()))
+        .unwrap();
+    Classifier::with_sysfs_root(sys).with_mountinfo(mountinfo)
+}
+
+struct Desk {
+    app: App,
+    clock: Arc<FixedClock>,
+}
+
+impl Desk {
+    async fn login(&self, staff_id: &str) {
+        self.clock.set(self.clock.now() + Duration::seconds(31));
+        let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(staff_id)).unwrap();
+        let req = LoginRequest {
+            staff_id: staff_id.into(),
+            password: uketsuke_demo::city::DEMO_PASSWORD.into(),
+            totp_code: uketsuke_auth::code_at(&seed, self.clock.now()),
+        };
+        self.app.login(&req).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "事務1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    // Two residents came; one of them is protected (DV support).
+    let who: Vec<String> = t.residents(40);
+    let (open, protected) = (who[0].clone(), who[1].clone());
+    t.check_in(&session_am(), &open);
+    t.check_in(&session_am(), &protected);
+    t.store
+        .lock()
+        .unwrap()
+        .connection()
+        .execute("UPDATE residents SET dv_support = 1 WHERE resident_id = ?1", [&protected])
+        .unwrap();
+    t.engine.sync_once(&t.store).await.unwrap();
+    let terminal_id = t.enrollment.terminal_id;
+    let Terminal { dir, keystore, store, .. } = t;
+    drop(store);
+
+    // The medium: a directory on a real disk filesystem, which the fixture sysfs
+    // calls a USB stick; the classifier still opens and checks the real handle.
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let stick = scratch.path().join("stick");
+    std::fs::create_dir(&stick).unwrap();
+    let media = usb_stick_fixture(scratch.path(), &stick);
+    // Behind the service's clock (within the 2 min tokens allow), so the logins' TOTP steps come before the
+    // supervisor's decision code (checked by the service at its own time).
+    let clock = Arc::new(FixedClock::new(Utc::now() - Duration::seconds(140)));
+    let app = App::start(DataDir::new(dir.path()), keystore, clock.clone(), DemoOptions { residents: 0, ..Default::default() })
+        .with_media_classifier(media);
+    let d = Desk { app, clock };
+
+    // Not designated: nothing can be asked for or written.
+    d.login("S0004").await;
+    let o = d.app.export_overview().await.unwrap();
+    assert!(o.online && !o.designated);
+    let request = ExportRequestInput {
+        layout: "screening_org".into(),
+        session_ids: vec![session_am()],
+        purpose: "検診機関への受診者一覧".into(),
+        recipient_id: "kenshin-center".into(),
+    };
+    assert_eq!(d.app.request_export(&request).await.unwrap_err().code, "EXPORT_NOT_DESIGNATED");
+    let media_id = d.app.export_media().unwrap().first().expect("the stick is offered").media_id.clone();
+    let nobody = uuid::Uuid::now_v7().to_string();
+    assert_eq!(d.app.write_export(&nobody, &media_id).unwrap_err().code, "EXPORT_NOT_DESIGNATED");
+
+    // The administrator designates the terminal and registers the recipient.
+    let now = Utc::now();
+    uketsuke_central::export::designate(central.pool(), &central.state.pki, terminal_id, 90, now).await.unwrap();
+    let (identity, recipient) = uketsuke_export::generate_identity();
+    uketsuke_central::export::add_recipient(central.pool(), "kenshin-center", "検診センター", &recipient, now)
+        .await
+        .unwrap();
+    let o = d.app.request_export(&request).await.unwrap();
+    assert_eq!(o.requests.len(), 1);
+    assert_eq!(o.requests[0].state, "pending");
+    let request_id = o.requests[0].request_id.clone();
+    assert_eq!(d.app.write_export(&request_id, &media_id).unwrap_err().code, "EXPORT_NOT_APPROVED");
+    // A clerk may not decide.
+    let decision = |code: String| ExportDecisionInput {
+        request_id: request_id.clone(),
+        approve: true,
+        comment: "確認しました".into(),
+        totp_code: code,
+    };
+    assert_eq!(d.app.decide_export(&decision("000000".into())).await.unwrap_err().code, "FORBIDDEN");
+    d.app.logout();
+
+    // The supervisor approves with a fresh code from their authenticator.
+    d.login("S0005").await;
+    let o = d.app.export_overview().await.unwrap();
+    assert!(o.pending.iter().any(|r| r.request_id == request_id), "{:?}", o.pending);
+    let wrong = d.app.decide_export(&decision("000000".into())).await.unwrap_err();
+    assert_eq!(wrong.code, "EXPORT_TOTP_INVALID");
+    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed("S0005")).unwrap();
+    d.app.decide_export(&decision(uketsuke_auth::code_at(&seed, Utc::now()))).await.unwrap();
+    assert_eq!(d.app.write_export(&request_id, &media_id).unwrap_err().code, "FORBIDDEN", "supervisors do not write");
+    d.app.logout();
+
+    // The clerk writes it (offline would do too: the grant is on the terminal).
+    d.clock.set(Utc::now());
+    d.login("S0004").await;
+    let o = d.app.export_overview().await.unwrap();
+    assert!(o.designated && o.designation_expires_at.is_some());
+    assert_eq!(o.requests[0].state, "approved");
+    let written = d.app.write_export(&request_id, &media_id).unwrap();
+    assert_eq!((written.rows, written.excluded_protected), (1, 1));
+    let files: Vec<_> = std::fs::read_dir(&stick).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let bytes = std::fs::read(stick.join(&written.file_name)).unwrap();
+    assert_eq!(uketsuke_auth::sha256_hex(&bytes), written.sha256);
+    // Only the recipient's key opens it; it holds the dataset and no protected person.
+    let (other, _) = uketsuke_export::generate_identity();
+    assert!(uketsuke_export::decrypt_with_identity(&bytes, &other).is_err());
+    let plain = String::from_utf8(uketsuke_export::decrypt_with_identity(&bytes, &identity).unwrap()).unwrap();
+    assert!(plain.contains(&open) && !plain.contains(&protected), "{plain}");
+    assert_eq!(plain.trim_start_matches('\u{feff}').lines().count(), 2, "header and one row");
+
+    // Used once: a second write is refused and writes nothing.
+    assert_eq!(d.app.write_export(&request_id, &media_id).unwrap_err().code, "EXPORT_GRANT_USED");
+    assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 1);
+    // A target that is not removable media: the data directory's own disk.
+    let unknown = d.app.write_export(&request_id, "not-a-medium").unwrap_err();
+    assert!(unknown.code.starts_with("EXPORT_"), "{unknown:?}");
+
+    // The ledger reaches the service; the request is used there.
+    d.app.sync_once().await.unwrap();
+    let c = central.pool().get().await.unwrap();
+    let row = c
+        .query_one(
+            "SELECT file_sha256, rows, media_identity FROM export_ledger WHERE request_id = $1",
+            &[&request_id.parse::<uuid::Uuid>().unwrap()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), written.sha256);
+    assert_eq!(row.get::<_, i64>(1), 1);
+    assert!(row.get::<_, String>(2).contains("EXPORT-TEST-1"));
+    d.app.logout();
+
+    // Every step is in the access log.
+    d.login("S0005").await;
+    let log = d.app.audit_log(&Default::default()).unwrap();
+    let ops: Vec<&str> = log.iter().map(|e| e.operation.as_str()).collect();
+    for op in ["export_request", "export_decision", "export_write_start", "export_write", "export_refused"] {
+        assert!(ops.contains(&op), "{op} missing from {ops:?}");
+    }
+}
