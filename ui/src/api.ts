@@ -7,8 +7,13 @@ import type { AppStatus } from "./generated/AppStatus";
 import type { AuditQuery } from "./generated/AuditQuery";
 import type { CheckInRequest } from "./generated/CheckInRequest";
 import type { CorrectionRequest } from "./generated/CorrectionRequest";
+import type { ExportDecisionInput } from "./generated/ExportDecisionInput";
+import type { ExportOverview } from "./generated/ExportOverview";
+import type { ExportRequestInput } from "./generated/ExportRequestInput";
+import type { ExportWritten } from "./generated/ExportWritten";
 import type { LoginHint } from "./generated/LoginHint";
 import type { LoginRequest } from "./generated/LoginRequest";
+import type { MediaChoice } from "./generated/MediaChoice";
 import type { MyNumberView } from "./generated/MyNumberView";
 import type { PasswordChange } from "./generated/PasswordChange";
 import type { ResidentCard } from "./generated/ResidentCard";
@@ -56,6 +61,16 @@ export interface Api {
   requeueEvent(eventId: string): Promise<SyncView>;
   /** Enroll this terminal with the central service (address and one-time code). */
   enrollTerminal(serviceUrl: string, code: string): Promise<AppStatus>;
+  /** Export to external media: designation, recipients, this terminal's requests, others' pending ones. */
+  exportOverview(): Promise<ExportOverview>;
+  /** Clerk: ask a supervisor to approve an export (online). */
+  requestExport(request: ExportRequestInput): Promise<ExportOverview>;
+  /** Supervisor: approve or refuse someone else's request, with their current TOTP code (online). */
+  decideExport(decision: ExportDecisionInput): Promise<ExportOverview>;
+  /** Clerk: removable media mounted now (opaque ids and labels, never paths). */
+  exportMedia(): Promise<MediaChoice[]>;
+  /** Clerk: write an approved request's encrypted file to the chosen removable medium. */
+  writeExport(requestId: string, mediaId: string): Promise<ExportWritten>;
 }
 
 /** The API over a given invoke function (Tauri's by default; a fake in tests). */
@@ -91,5 +106,10 @@ export function createApi(invoke: InvokeFn = tauriInvoke): Api {
     syncNow: () => call("sync_now"),
     requeueEvent: (eventId) => call("requeue_event", { eventId }),
     enrollTerminal: (serviceUrl, code) => call("enroll_terminal", { serviceUrl, code }),
+    exportOverview: () => call("export_overview"),
+    requestExport: (request) => call("request_export", { request }),
+    decideExport: (decision) => call("decide_export", { decision }),
+    exportMedia: () => call("export_media"),
+    writeExport: (requestId, mediaId) => call("write_export", { requestId, mediaId }),
   };
 }

@@ -8,6 +8,7 @@ import type { Api } from "./api";
 import type { Action } from "./generated/Action";
 import type { ApiError } from "./generated/ApiError";
 import type { AppStatus } from "./generated/AppStatus";
+import type { ExportOverview } from "./generated/ExportOverview";
 import type { IdentityMethod } from "./generated/IdentityMethod";
 import type { ResidentCard } from "./generated/ResidentCard";
 import type { ResidentSummary } from "./generated/ResidentSummary";
@@ -23,6 +24,7 @@ import { createLoginScreen } from "./loginScreen";
 import { classifyInput } from "./search";
 import { renderAdminReset } from "./views/adminReset";
 import { openAuditDialog, type AuditDialogHandle } from "./views/audit";
+import { openExportView, type ExportViewHandle } from "./views/exportView";
 import { renderCard, type CardView } from "./views/card";
 import { fillCounts } from "./views/counts";
 import { openCancelDialog, openCorrectionDialog, type DialogHandle } from "./views/dialogs";
@@ -325,6 +327,7 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
       },
       onAudit: () => openAudit(),
       onPassword: () => openPassword(),
+      onExport: () => openExport(),
     });
     clear(headerSlot);
     headerSlot.appendChild(headerView.el);
@@ -976,6 +979,127 @@ export function startApp(root: HTMLElement, api: Api, opts: AppOptions = {}): Ap
     );
     modal = dlg;
     if (canAudit) dlg.search();
+  }
+
+  /**
+   * 外部媒体への出力: clerks request and write, supervisors decide (Rust and the
+   * service check the role, the designation, the approval and the medium).
+   */
+  function openExport(): void {
+    const canRequest = allowed.has("request_export");
+    const canWrite = allowed.has("write_export");
+    const canDecide = allowed.has("decide_export");
+    if (!canRequest && !canDecide) return;
+    closeModal();
+    banner.clear();
+    hideNotice();
+    let overviewSeq = 0;
+    let mediaSeq = 0;
+    const open = () => modal === dlg;
+    /** A call of the view failed: start over, or say why in the part it is about. */
+    const failed = (e: unknown, area: "load" | "request" | "write" | "decide") => {
+      if (open()) dialogFailed(dlg, toApiError(e), (err) => dlg.showError(area, err));
+    };
+    const loadMedia = async () => {
+      const seq = ++mediaSeq;
+      try {
+        const list = await api.exportMedia();
+        if (open() && seq === mediaSeq) dlg.showMedia(list);
+      } catch (e) {
+        failed(e, "write");
+      }
+    };
+    const showOverview = (o: ExportOverview, seq: number) => {
+      if (!open() || seq !== overviewSeq) return false;
+      dlg.showOverview(o);
+      return true;
+    };
+    const loadOverview = async () => {
+      const seq = ++overviewSeq;
+      try {
+        const o = await api.exportOverview();
+        if (showOverview(o, seq)) dlg.showError("load", null);
+      } catch (e) {
+        failed(e, "load");
+        return;
+      }
+      if (canWrite && open() && dlg.writable()) await loadMedia();
+    };
+    /** Send one of the view's writes; the view is busy meanwhile. */
+    const send = (area: "request" | "decide", call: () => Promise<ExportOverview>, done: () => void) => {
+      dlg.setBusy(true);
+      void run(async () => {
+        const seq = ++overviewSeq;
+        try {
+          const o = await call();
+          if (!open()) return;
+          showOverview(o, seq);
+          done();
+        } catch (e) {
+          failed(e, area);
+        } finally {
+          if (open()) dlg.setBusy(false);
+        }
+        if (area === "request" && canWrite && open() && dlg.writable()) await loadMedia();
+      });
+    };
+    const dlg: ExportViewHandle = openExportView(
+      root,
+      { canRequest, canWrite, canDecide },
+      {
+        onRequest: (request) =>
+          send(
+            "request",
+            () => api.requestExport(request),
+            () => dlg.requestDone(),
+          ),
+        onDecide: (decision) =>
+          send(
+            "decide",
+            () => api.decideExport(decision),
+            () => dlg.decisionDone(decision.request_id, decision.approve),
+          ),
+        onRefreshMedia: () => {
+          dlg.showError("write", null);
+          void run(loadMedia);
+        },
+        onWrite: (requestId, mediaId) => {
+          dlg.setBusy(true);
+          dlg.showError("write", null);
+          void run(async () => {
+            try {
+              const w = await api.writeExport(requestId, mediaId);
+              if (open()) dlg.showWritten(w);
+            } catch (e) {
+              failed(e, "write");
+              if (!open()) return;
+            } finally {
+              if (open()) dlg.setBusy(false);
+            }
+            // Written, used or refused: the list says what the request is now.
+            if (open()) await loadOverview();
+          });
+        },
+        onReload: () => {
+          void run(loadOverview);
+        },
+        onClose: dialogClosed,
+      },
+    );
+    modal = dlg;
+    void run(async () => {
+      const withSessions = canRequest || canDecide;
+      const loadSessions = async () => {
+        if (!withSessions || !allowed.has("view_attendance")) return;
+        try {
+          const list = await api.listSessions();
+          if (open()) dlg.setSessions(list);
+        } catch (e) {
+          failed(e, "load");
+        }
+      };
+      await Promise.all([loadSessions(), loadOverview()]);
+    });
   }
 
   /** パスワード変更: any logged-in role (Rust checks it, and that the service is reachable). */

@@ -9,8 +9,14 @@ import type { AppStatus } from "../src/generated/AppStatus";
 import type { AuditQuery } from "../src/generated/AuditQuery";
 import type { CheckInRequest } from "../src/generated/CheckInRequest";
 import type { CorrectionRequest } from "../src/generated/CorrectionRequest";
+import type { ExportDecisionInput } from "../src/generated/ExportDecisionInput";
+import type { ExportOverview } from "../src/generated/ExportOverview";
+import type { ExportRequestInput } from "../src/generated/ExportRequestInput";
+import type { ExportRequestItem } from "../src/generated/ExportRequestItem";
+import type { ExportWritten } from "../src/generated/ExportWritten";
 import type { LoginHint } from "../src/generated/LoginHint";
 import type { LoginRequest } from "../src/generated/LoginRequest";
+import type { MediaChoice } from "../src/generated/MediaChoice";
 import type { PasswordChange } from "../src/generated/PasswordChange";
 import type { ProgrammeEligibility } from "../src/generated/ProgrammeEligibility";
 import type { ProgrammeView } from "../src/generated/ProgrammeView";
@@ -41,9 +47,9 @@ export function roleActions(role: Role): Action[] {
     case "reception":
       return [...ALL_ACTIONS, "view_my_number", "change_own_password"];
     case "supervisor":
-      return [...ALL_ACTIONS, "view_my_number", "unlock_account", "view_audit_log", "change_own_password"];
+      return [...ALL_ACTIONS, "view_my_number", "unlock_account", "view_audit_log", "change_own_password", "decide_export"];
     case "clerk":
-      return ["view_attendance", "change_own_password"];
+      return ["view_attendance", "change_own_password", "request_export", "write_export"];
     case "administrator":
       return ["enroll_terminal", "reset_local_cache", "change_own_password"];
   }
@@ -210,6 +216,52 @@ export function cardFor(r: ResidentSummary, over: Partial<ResidentCard> = {}): R
   };
 }
 
+/** This terminal's name as the service knows it. */
+export const TERMINAL_NAME = "保健センター受付1";
+
+export const RECIPIENTS = [
+  { recipient_id: "RCP-ORG", name: "みなと健診センター" },
+  { recipient_id: "RCP-HS", name: "健康管理システム担当" },
+];
+
+/** An export request as the service lists it (this terminal's, pending, unless told otherwise). */
+export function exportRequest(over: Partial<ExportRequestItem> = {}): ExportRequestItem {
+  return {
+    request_id: "ER-1",
+    terminal_name: TERMINAL_NAME,
+    requested_by: "S3",
+    requested_at: "2026-11-24T01:00:00Z",
+    layout: "screening_org",
+    session_ids: ["SES-T"],
+    purpose: "検診機関への受診者一覧の提出",
+    recipient_id: "RCP-ORG",
+    recipient_name: "みなと健診センター",
+    state: "pending",
+    decided_by: null,
+    decided_at: null,
+    comment: null,
+    grant_expires_at: null,
+    written: false,
+    ...over,
+  };
+}
+
+/** The fake service's export state: every terminal's requests, and this terminal's designation. */
+export interface FakeExportState {
+  online: boolean;
+  designated: boolean;
+  designation_expires_at: string | null;
+  recipients: { recipient_id: string; name: string }[];
+  requests: ExportRequestItem[];
+}
+
+/** A removable medium (or, to test refusals, something that only looks like one). */
+export interface FakeMedium extends MediaChoice {
+  kind: "removable" | "fixed" | "network" | "virtual";
+}
+
+export const USB: FakeMedium = { media_id: "M-USB", label: "KINGSTON DataTraveler (7.5 GB)", kind: "removable" };
+
 type Call = { cmd: keyof Api; args: unknown[] };
 
 /** An in-memory backend implementing the Api interface. */
@@ -234,6 +286,23 @@ export class FakeBackend implements Api {
   hintCode = CODE;
   /** New passwords set through change_password, by staff ID. */
   changedPasswords = new Map<string, string>();
+  /** Export to external media, as the service and this terminal see it. */
+  exportState: FakeExportState = {
+    online: true,
+    designated: true,
+    designation_expires_at: "2027-03-31T15:00:00Z",
+    recipients: RECIPIENTS.map((r) => ({ ...r })),
+    requests: [],
+  };
+  /** Media mounted now. */
+  media: FakeMedium[] = [USB];
+  /** The supervisor's authenticator code now, and the codes already used (the service refuses a replay). */
+  decisionCode = CODE;
+  usedDecisionCodes = new Set<string>();
+  /** What a successful write reports. */
+  exportRows = 42;
+  exportExcluded = 2;
+  private nextExport = 1;
   private nextNo = 1;
   private nextVisit = 1;
 
@@ -510,6 +579,157 @@ export class FakeBackend implements Api {
       return { ...this.statusValue };
     });
   }
+
+  // --- export to external media (the service's and Rust's rules, for the main paths) -----
+  private exportAs(action: Action): StaffView {
+    const st = this.statusValue;
+    if (!st.staff) throw apiError("NOT_LOGGED_IN");
+    if (!st.allowed_actions.includes(action)) throw apiError("FORBIDDEN", { action });
+    return st.staff;
+  }
+  private overviewFor(staff: StaffView): ExportOverview {
+    const x = this.exportState;
+    const supervisor = this.statusValue.allowed_actions.includes("decide_export");
+    const mine = x.requests.filter((r) => r.terminal_name === TERMINAL_NAME);
+    return structuredClone({
+      online: x.online,
+      designated: x.designated,
+      designation_expires_at: x.designated ? x.designation_expires_at : null,
+      recipients: x.recipients,
+      requests: [...mine].reverse(),
+      pending: x.requests.filter(
+        (r) =>
+          r.state === "pending" && r.requested_by !== staff.staff_id && (r.terminal_name !== TERMINAL_NAME || supervisor),
+      ),
+    });
+  }
+  exportOverview() {
+    return this.call("exportOverview", [], () => {
+      const st = this.statusValue;
+      const action: Action = st.allowed_actions.includes("decide_export") ? "decide_export" : "request_export";
+      return this.overviewFor(this.exportAs(action));
+    });
+  }
+  requestExport(request: ExportRequestInput) {
+    return this.call("requestExport", [request], () => {
+      const staff = this.exportAs("request_export");
+      const x = this.exportState;
+      if (!["health_system", "screening_org"].includes(request.layout)) throw apiError("EXPORT_LAYOUT_UNKNOWN", { field: "layout" });
+      if (request.session_ids.length === 0) throw apiError("EXPORT_SESSIONS_REQUIRED", { field: "sessions" });
+      if (!request.purpose.trim()) throw apiError("EXPORT_PURPOSE_REQUIRED", { field: "purpose" });
+      if (!x.online) throw apiError("EXPORT_ONLINE_ONLY");
+      if (!x.designated) throw apiError("EXPORT_NOT_DESIGNATED");
+      if (request.session_ids.some((id) => !this.sessions.some((s) => s.session_id === id))) throw apiError("EXPORT_SESSION_UNKNOWN");
+      const r = x.recipients.find((c) => c.recipient_id === request.recipient_id);
+      if (!r) throw apiError("EXPORT_RECIPIENT_UNKNOWN");
+      x.requests.push(
+        exportRequest({
+          request_id: `ER-NEW-${this.nextExport++}`,
+          requested_by: staff.staff_id,
+          requested_at: "2026-11-24T02:00:00Z",
+          layout: request.layout,
+          session_ids: [...request.session_ids],
+          purpose: request.purpose.trim(),
+          recipient_id: r.recipient_id,
+          recipient_name: r.name,
+        }),
+      );
+      return this.overviewFor(staff);
+    });
+  }
+  decideExport(decision: ExportDecisionInput) {
+    return this.call("decideExport", [decision], () => {
+      const staff = this.exportAs("decide_export");
+      const x = this.exportState;
+      const r = x.requests.find((q) => q.request_id === decision.request_id);
+      if (!r) throw apiError("EXPORT_REQUEST_UNKNOWN");
+      if (!decision.approve && !decision.comment.trim()) throw apiError("EXPORT_COMMENT_REQUIRED", { field: "comment" });
+      if (!x.online) throw apiError("EXPORT_ONLINE_ONLY");
+      if (r.requested_by === staff.staff_id) throw apiError("EXPORT_OWN_REQUEST");
+      if (r.state !== "pending") throw apiError("EXPORT_REQUEST_DECIDED");
+      const code = decision.totp_code.trim();
+      if (code !== this.decisionCode || this.usedDecisionCodes.has(code)) throw apiError("EXPORT_TOTP_INVALID");
+      this.usedDecisionCodes.add(code);
+      r.state = decision.approve ? "approved" : "refused";
+      r.decided_by = staff.staff_id;
+      r.decided_at = "2026-11-24T03:00:00Z";
+      r.comment = decision.comment.trim() || null;
+      r.grant_expires_at = decision.approve ? "2026-11-25T03:00:00Z" : null;
+      return this.overviewFor(staff);
+    });
+  }
+  exportMedia() {
+    return this.call("exportMedia", [], (): MediaChoice[] => {
+      this.exportAs("write_export");
+      return this.media.map((m) => ({ media_id: m.media_id, label: m.label }));
+    });
+  }
+  writeExport(requestId: string, mediaId: string) {
+    return this.call("writeExport", [requestId, mediaId], (): ExportWritten => {
+      this.exportAs("write_export");
+      const x = this.exportState;
+      if (!x.designated) throw apiError("EXPORT_NOT_DESIGNATED");
+      const r = x.requests.find((q) => q.request_id === requestId && q.terminal_name === TERMINAL_NAME);
+      if (!r) throw apiError("EXPORT_REQUEST_UNKNOWN");
+      if (r.state === "pending") throw apiError("EXPORT_NOT_APPROVED");
+      if (r.state === "refused") throw apiError("EXPORT_REQUEST_REFUSED");
+      if (r.state === "used" || r.written) throw apiError("EXPORT_GRANT_USED");
+      const medium = this.media.find((m) => m.media_id === mediaId);
+      if (!medium) throw apiError("EXPORT_MEDIA_MOUNT_UNKNOWN");
+      if (medium.kind === "fixed") throw apiError("EXPORT_MEDIA_FIXED");
+      if (medium.kind === "network") throw apiError("EXPORT_MEDIA_NETWORK");
+      if (medium.kind === "virtual") throw apiError("EXPORT_MEDIA_VIRTUAL");
+      r.written = true;
+      return {
+        file_name: `uketsuke-${r.layout}-20261124-120000-${requestId.slice(-8)}.csv.age`,
+        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        file_bytes: 4096n,
+        rows: BigInt(this.exportRows),
+        excluded_protected: BigInt(this.exportExcluded),
+        media_label: medium.label,
+      };
+    });
+  }
+}
+
+/**
+ * An `invoke` for `createApi` answered by `backend`: the window then runs over the
+ * real IPC wrapper, and a test sees every command exactly as Tauri would receive it.
+ */
+export function invokeFor(backend: FakeBackend): (cmd: string, args?: Record<string, unknown>) => Promise<unknown> {
+  return async (cmd, args = {}) => {
+    const a = args;
+    switch (cmd) {
+      case "app_status":
+        return backend.appStatus();
+      case "sync_status":
+        return backend.syncStatus();
+      case "list_sessions":
+        return backend.listSessions();
+      case "list_visits":
+        return backend.listVisits(a.sessionId as string);
+      case "session_counts":
+        return backend.sessionCounts(a.sessionId as string);
+      case "logout":
+        return backend.logout();
+      case "demo_login_hints":
+        return backend.demoLoginHints();
+      case "audit_log":
+        return backend.auditLog(a.query as AuditQuery);
+      case "export_overview":
+        return backend.exportOverview();
+      case "request_export":
+        return backend.requestExport(a.request as ExportRequestInput);
+      case "decide_export":
+        return backend.decideExport(a.decision as ExportDecisionInput);
+      case "export_media":
+        return backend.exportMedia();
+      case "write_export":
+        return backend.writeExport(a.requestId as string, a.mediaId as string);
+      default:
+        throw new Error(`unexpected command ${cmd}`);
+    }
+  };
 }
 
 /** A Storage-like map for the language setting. */

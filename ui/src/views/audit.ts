@@ -34,6 +34,12 @@ export const AUDIT_OPERATIONS = [
   "view_my_number",
   "view_audit",
   "password_change",
+  "export_request",
+  "export_decision",
+  "export_write_start",
+  "export_write",
+  "export_write_failed",
+  "export_refused",
 ] as const;
 
 /** At most this many entries per search (Rust's default too). */

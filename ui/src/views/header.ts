@@ -1,6 +1,6 @@
 // The main screen's part of the header: session picker, today's date, the count of
-// events not yet sent, the logged-in staff member, 「監査ログ」 (supervisors),
-// 「パスワード変更」 (everyone) and 「ログアウト」.
+// events not yet sent, the logged-in staff member, 「外部媒体への出力」 (clerks and
+// supervisors), 「監査ログ」 (supervisors), 「パスワード変更」 (everyone) and 「ログアウト」.
 
 import type { AppStatus } from "../generated/AppStatus";
 import type { SessionView } from "../generated/SessionView";
@@ -25,7 +25,13 @@ export function renderHeaderMain(
   status: AppStatus,
   sessions: readonly SessionView[] | null,
   selectedId: string | null,
-  handlers: { onSession(id: string): void; onLogout(): void; onAudit(): void; onPassword(): void },
+  handlers: {
+    onSession(id: string): void;
+    onLogout(): void;
+    onAudit(): void;
+    onPassword(): void;
+    onExport(): void;
+  },
 ): HeaderView {
   const el = h("div", { id: "header-main", class: "header-main" });
 
@@ -86,6 +92,11 @@ export function renderHeaderMain(
     el.appendChild(name);
   }
   const allowed = status.allowed_actions;
+  if (allowed.includes("request_export") || allowed.includes("decide_export")) {
+    const exportOpen = ht("button", { id: "export-open", type: "button", class: "secondary" }, "header.export");
+    exportOpen.addEventListener("click", handlers.onExport);
+    el.appendChild(exportOpen);
+  }
   if (allowed.includes("view_audit_log") || allowed.includes("unlock_account")) {
     const audit = ht("button", { id: "audit-open", type: "button", class: "secondary" }, "header.audit");
     audit.addEventListener("click", handlers.onAudit);
