@@ -47,10 +47,12 @@ for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/8443") 2>/dev/null && break; 
 
 TODAY="$(TZ=Asia/Tokyo date +%F)"
 CODES=()
+IDS=()
 for i in 1 2; do
   out="$("$CENTRAL" terminal add --name "保健センター 受付$i")"
   id="$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["terminal_id"])')"
   CODES+=("$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["enrollment_code"])')")
+  IDS+=("$id")
   for slot in AM PM; do
     "$CENTRAL" terminal assign "$id" "V01-$TODAY-$slot" >/dev/null 2>&1 || true
   done
@@ -71,6 +73,12 @@ Try, in another shell with the same UKETSUKE_CENTRAL_* variables:
   $CENTRAL export-attendance --from $TODAY --to $TODAY --out attendance.csv
   $CENTRAL audit query --from $TODAY   # every terminal's access log, as shipped and verified
   $CENTRAL audit verify
+Export to a USB stick: terminal 1 is designated. Clerk S0004 asks (外部媒体への出力),
+supervisor S0005 approves on either window with their current code, the clerk writes
+to a mounted stick. The file is encrypted to the demo recipient DEMO-KENSHIN; its key
+is $DEV/pki/demo-recipient.agekey (any age tool decrypts). Then:
+  $CENTRAL export requests
+  $CENTRAL export ledger
 
 TXT
 
@@ -83,6 +91,8 @@ for i in 1 2; do
   "$CLI" enroll --data-dir "$DEV/terminal-\$i" --server "$SERVICE" --code "\$code" >/dev/null
   "$CLI" sync --data-dir "$DEV/terminal-\$i" >/dev/null
 done
+# Terminal 1 may export to removable media (after a supervisor's approval).
+"$CENTRAL" export designate "${IDS[0]}" >/dev/null
 "$APP" --data-dir "$DEV/terminal-1" & a=\$!
 "$APP" --data-dir "$DEV/terminal-2" & b=\$!
 trap 'kill \$a \$b 2>/dev/null' EXIT INT TERM
