@@ -10,7 +10,9 @@
 //! not used here before. Each refusal has its own code.
 
 use chrono::{DateTime, Duration, Utc};
-use uketsuke_export::{verify_designation, verify_grant, Designation, ExportScope, ExportVerifyingKey, Grant, TokenError};
+use uketsuke_export::{
+    verify_designation, verify_grant, Designation, ExportScope, ExportVerifyingKey, Grant, TokenError,
+};
 use uketsuke_protocol::export::{ExportRecipient, ExportRequestState, ExportRequestView, ExportState};
 use uuid::Uuid;
 
@@ -48,7 +50,9 @@ fn refuse(code: &str, message: &str) -> ApiError {
 fn designation_error(e: TokenError) -> ApiError {
     match e {
         TokenError::Expired { .. } => refuse("EXPORT_DESIGNATION_EXPIRED", "this terminal's designation has expired"),
-        TokenError::NotYetValid { .. } => refuse("EXPORT_DESIGNATION_NOT_YET_VALID", "the designation is not valid yet"),
+        TokenError::NotYetValid { .. } => {
+            refuse("EXPORT_DESIGNATION_NOT_YET_VALID", "the designation is not valid yet")
+        }
         TokenError::WrongTerminal { .. } | TokenError::WrongDevice => {
             refuse("EXPORT_DESIGNATION_OTHER_TERMINAL", "the designation is for another terminal")
         }
@@ -95,8 +99,12 @@ pub fn authorize(input: &GateInput<'_>) -> Result<Authorized, ApiError> {
         .ok_or_else(|| refuse("EXPORT_REQUEST_UNKNOWN", "no such export request from this terminal"))?;
     match request.state {
         ExportRequestState::Approved => {}
-        ExportRequestState::Pending => return Err(refuse("EXPORT_NOT_APPROVED", "a supervisor has not approved it yet")),
-        ExportRequestState::Refused => return Err(refuse("EXPORT_REQUEST_REFUSED", "a supervisor refused this request")),
+        ExportRequestState::Pending => {
+            return Err(refuse("EXPORT_NOT_APPROVED", "a supervisor has not approved it yet"))
+        }
+        ExportRequestState::Refused => {
+            return Err(refuse("EXPORT_REQUEST_REFUSED", "a supervisor refused this request"))
+        }
         ExportRequestState::Used => return Err(refuse("EXPORT_GRANT_USED", "this approval was already used")),
     }
     let token = request.grant.as_deref().ok_or_else(|| refuse("EXPORT_NOT_APPROVED", "no approval was received"))?;

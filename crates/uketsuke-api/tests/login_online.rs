@@ -199,7 +199,8 @@ async fn asvs_6_2_2_and_6_2_3_staff_change_their_own_password_with_the_current_o
     let mut central = Central::start().await;
     let a = desk(&central, "受付1").await;
     let b = desk(&central, "受付2").await;
-    let change = |current: &str, new: &str| PasswordChange { current_password: current.into(), new_password: new.into() };
+    let change =
+        |current: &str, new: &str| PasswordChange { current_password: current.into(), new_password: new.into() };
     let new_password = "さくら並木の受付テーブル";
     // Not logged in: refused before anything is checked.
     assert_eq!(

@@ -12,7 +12,8 @@ use deadpool_postgres::Pool;
 use uketsuke_auth::{password, Argon2Params, TotpSecret};
 use uketsuke_core::Staff;
 use uketsuke_protocol::{
-    codes, ChangePasswordRequest, ChangePasswordResponse, MyNumberRequest, MyNumberResponse, OnlineLoginRequest, OnlineLoginResponse, RemoteLockout, StaffAccount,
+    codes, ChangePasswordRequest, ChangePasswordResponse, MyNumberRequest, MyNumberResponse, OnlineLoginRequest,
+    OnlineLoginResponse, RemoteLockout, StaffAccount,
 };
 
 use crate::db;

@@ -32,7 +32,10 @@ pub struct Dataset {
 
 impl std::fmt::Debug for Dataset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dataset").field("rows", &self.rows).field("excluded_protected", &self.excluded_protected).finish()
+        f.debug_struct("Dataset")
+            .field("rows", &self.rows)
+            .field("excluded_protected", &self.excluded_protected)
+            .finish()
     }
 }
 
@@ -67,7 +70,12 @@ pub fn dataset(conn: &Connection, layout: &str, session_ids: &[String], own_name
     }
     let mut rows = visits(conn, session_ids, own_name)?;
     rows.sort_by(|a, b| {
-        (&a.date, &a.session_id, &a.checked_in_at, &a.visit_id).cmp(&(&b.date, &b.session_id, &b.checked_in_at, &b.visit_id))
+        (&a.date, &a.session_id, &a.checked_in_at, &a.visit_id).cmp(&(
+            &b.date,
+            &b.session_id,
+            &b.checked_in_at,
+            &b.visit_id,
+        ))
     });
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
     let csv_err = |e: csv::Error| StoreError::Corrupt(format!("export csv: {e}"));
@@ -75,13 +83,33 @@ pub fn dataset(conn: &Connection, layout: &str, session_ids: &[String], own_name
     let health = layout == layouts::HEALTH_SYSTEM;
     if health {
         w.write_record([
-            "受診日", "会場コード", "開催回", "宛名番号", "照合状態", "整理番号", "受付端末", "受付日時", "検診コード", "状態",
-            "中止理由", "自己負担区分", "自己負担額",
+            "受診日",
+            "会場コード",
+            "開催回",
+            "宛名番号",
+            "照合状態",
+            "整理番号",
+            "受付端末",
+            "受付日時",
+            "検診コード",
+            "状態",
+            "中止理由",
+            "自己負担区分",
+            "自己負担額",
         ])
         .map_err(csv_err)?;
     } else {
         w.write_record([
-            "受診日", "開催回", "整理番号", "宛名番号", "氏名", "氏名カナ", "生年月日", "性別", "検診コード", "状態",
+            "受診日",
+            "開催回",
+            "整理番号",
+            "宛名番号",
+            "氏名",
+            "氏名カナ",
+            "生年月日",
+            "性別",
+            "検診コード",
+            "状態",
         ])
         .map_err(csv_err)?;
     }
@@ -256,10 +284,7 @@ pub fn saved_state(conn: &Connection) -> Result<Option<ExportState>> {
 
 /// Whether this grant was already used on this terminal.
 pub fn grant_used(conn: &Connection, jti: &str) -> Result<bool> {
-    Ok(conn
-        .query_row("SELECT 1 FROM export_grants_used WHERE grant_jti = ?1", [jti], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(conn.query_row("SELECT 1 FROM export_grants_used WHERE grant_jti = ?1", [jti], |_| Ok(())).optional()?.is_some())
 }
 
 /// Whether this terminal wrote (or began writing) the request's file.
@@ -323,10 +348,7 @@ pub fn fail_write(conn: &Connection, ledger_id: &str, failure: &str) -> Result<(
 
 /// Writes a crash interrupted (still 'writing' at start-up) are failed.
 pub fn fail_interrupted(conn: &Connection) -> Result<usize> {
-    Ok(conn.execute(
-        "UPDATE export_ledger SET state = 'failed', failure = 'interrupted' WHERE state = 'writing'",
-        [],
-    )?)
+    Ok(conn.execute("UPDATE export_ledger SET state = 'failed', failure = 'interrupted' WHERE state = 'writing'", [])?)
 }
 
 /// Written entries the service has not received yet.

@@ -34,7 +34,8 @@ impl Engine {
     /// A logged-in staff member changes their own password; the service checks
     /// the current one and the policy, and answers with the new verifier.
     pub async fn change_password(&self, req: &ChangePasswordRequest) -> Result<ChangePasswordResponse> {
-        let (res, _): (ChangePasswordResponse, _) = self.transport().post("/v1/auth/password", req, (self.now)()).await?;
+        let (res, _): (ChangePasswordResponse, _) =
+            self.transport().post("/v1/auth/password", req, (self.now)()).await?;
         Ok(res)
     }
 }

@@ -261,7 +261,9 @@ impl App {
             return Err(ApiError::new("EXPORT_LAYOUT_UNKNOWN", "unknown layout").with("field", "layout"));
         }
         if input.session_ids.is_empty() {
-            return Err(ApiError::new("EXPORT_SESSIONS_REQUIRED", "choose at least one session").with("field", "sessions"));
+            return Err(
+                ApiError::new("EXPORT_SESSIONS_REQUIRED", "choose at least one session").with("field", "sessions")
+            );
         }
         if purpose.is_empty() {
             return Err(ApiError::new("EXPORT_PURPOSE_REQUIRED", "a purpose is required").with("field", "purpose"));
@@ -296,10 +298,8 @@ impl App {
     pub async fn decide_export(&self, input: &ExportDecisionInput) -> ApiResult<ExportOverview> {
         let now = self.clock.now();
         let staff_id = self.as_staff(Action::DecideExport, |_, a| Ok(a.staff_id.clone()))?;
-        let request_id: Uuid = input
-            .request_id
-            .parse()
-            .map_err(|_| ApiError::new("EXPORT_REQUEST_UNKNOWN", "no such export request"))?;
+        let request_id: Uuid =
+            input.request_id.parse().map_err(|_| ApiError::new("EXPORT_REQUEST_UNKNOWN", "no such export request"))?;
         if !input.approve && input.comment.trim().is_empty() {
             return Err(ApiError::new("EXPORT_COMMENT_REQUIRED", "say why it is refused").with("field", "comment"));
         }
@@ -408,7 +408,16 @@ impl App {
                 .connection_mut()
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(uketsuke_store::StoreError::from)?;
-            ledger::begin_write(&tx, &ledger_id, &jti, &rid, &a.staff_id, now, dataset.rows, dataset.excluded_protected)?;
+            ledger::begin_write(
+                &tx,
+                &ledger_id,
+                &jti,
+                &rid,
+                &a.staff_id,
+                now,
+                dataset.rows,
+                dataset.excluded_protected,
+            )?;
             let detail = format!("{rid} grant {jti} rows {} excluded {}", dataset.rows, dataset.excluded_protected);
             audit::append(&tx, a, &tid, now, REASON_EXPORT, None, ops::EXPORT_WRITE_START, &detail)?;
             tx.commit().map_err(uketsuke_store::StoreError::from)?;

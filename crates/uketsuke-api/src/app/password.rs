@@ -32,7 +32,10 @@ impl std::fmt::Debug for PasswordChange {
 }
 
 fn online_only() -> ApiError {
-    ApiError::new("PASSWORD_CHANGE_ONLINE_ONLY", "a password can only be changed while the central service is reachable")
+    ApiError::new(
+        "PASSWORD_CHANGE_ONLINE_ONLY",
+        "a password can only be changed while the central service is reachable",
+    )
 }
 
 impl App {
@@ -52,9 +55,10 @@ impl App {
         let prepared = self.with_store(|s| login::prepare(s, &self.policy, &staff_id, now))?;
         let stored = prepared.account.as_ref().and_then(|a| a.password_hash.clone());
         let current = req.current_password.clone();
-        let matches = tokio::task::spawn_blocking(move || stored.is_some_and(|h| password::verify_password(&h, &current)))
-            .await
-            .map_err(|e| ApiError::new("INTERNAL", e.to_string()))?;
+        let matches =
+            tokio::task::spawn_blocking(move || stored.is_some_and(|h| password::verify_password(&h, &current)))
+                .await
+                .map_err(|e| ApiError::new("INTERNAL", e.to_string()))?;
         if !matches {
             self.with_store(|s| login::record_failure(s, &self.policy, &prepared, "password_change", now))?;
             return Err(ApiError::new("PASSWORD_CURRENT_WRONG", "the current password is wrong")

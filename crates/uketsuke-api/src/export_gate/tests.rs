@@ -188,9 +188,17 @@ fn each_missing_or_wrong_approval_is_refused_with_its_own_code() {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Designate { other_terminal: bool, other_device: bool, days: i64 },
+    Designate {
+        other_terminal: bool,
+        other_device: bool,
+        days: i64,
+    },
     Withdraw,
-    Approve { other_terminal: bool, forged: bool, hours: i64 },
+    Approve {
+        other_terminal: bool,
+        forged: bool,
+        hours: i64,
+    },
     Refuse,
     /// Minutes; negative moves the clock back.
     Clock(i64),
