@@ -69,6 +69,31 @@ fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
         .unwrap_or_else(|| app.path().app_data_dir().expect("an app data directory"))
 }
 
+/// Debug builds only (the end-to-end tests): `--test-media-fixture DIR` makes the
+/// removable-media check read `DIR/sys` and `DIR/mountinfo` instead of `/sys` and
+/// `/proc/self/mountinfo`, so a directory on the test machine's disk can stand in
+/// for a USB stick. The file handle is still opened and checked; a release build
+/// has no such option.
+#[cfg(debug_assertions)]
+fn with_test_media(app: App) -> App {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--test-media-fixture").and_then(|i| args.get(i + 1)) {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            tracing::warn!(fixture = %dir.display(), "debug build: removable media from a test fixture");
+            app.with_media_classifier(
+                uketsuke_export::Classifier::with_sysfs_root(dir.join("sys")).with_mountinfo(dir.join("mountinfo")),
+            )
+        }
+        None => app,
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn with_test_media(app: App) -> App {
+    app
+}
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("UKETSUKE_LOG").unwrap_or_else(|_| "info".into()))
@@ -86,7 +111,7 @@ pub fn run() {
                 Ok(()) => App::start(dir, Keystore::default(), clock, demo_options()),
                 Err(e) => App::unavailable(dir, Keystore::default(), clock, e.into()),
             };
-            let state = Arc::new(state);
+            let state = Arc::new(with_test_media(state));
             // Background sync: on every write, on 同期, and on a timer (a no-op until enrolled).
             tauri::async_runtime::spawn(uketsuke_api::run_sync_loop(state.clone()));
             state.request_sync();

@@ -4,39 +4,13 @@
 //! only the recipient's key opens, protected residents left out, the grant used
 //! once, the ledger on the service, and every refusal logged on the way.
 
-use std::os::unix::fs::{symlink, MetadataExt};
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use uketsuke_api::app::{DemoOptions, ExportDecisionInput, ExportRequestInput};
 use uketsuke_api::{App, Clock, FixedClock, LoginRequest};
-use uketsuke_export::Classifier;
 use uketsuke_store::DataDir;
 use uketsuke_synctest::{session_am, Central, Terminal};
-
-/// A sysfs and mount table that call the filesystem holding `stick` a USB stick
-/// mounted at `stick` (the real classifier reads them; only the device facts are
-/// made up).
-fn usb_stick_fixture(root: &Path, stick: &Path) -> Classifier {
-    let dev = std::fs::metadata(stick).unwrap().dev();
-    let (major, minor) = (rustix::fs::major(dev), rustix::fs::minor(dev));
-    let sys = root.join("sys");
-    let usb = "devices/pci0000:00/0000:00:14.0/usb1/1-1";
-    let disk = format!("{usb}/1-1:1.0/host6/target6:0:0/6:0:0:0/block/sdx");
-    std::fs::create_dir_all(sys.join(&disk).join("device")).unwrap();
-    std::fs::write(sys.join(&disk).join("removable"), "1\n").unwrap();
-    std::fs::write(sys.join(&disk).join("device/vendor"), "TestCo\n").unwrap();
-    std::fs::write(sys.join(&disk).join("device/model"), "Stick\n").unwrap();
-    std::fs::write(sys.join(usb).join("idVendor"), "0781\n").unwrap();
-    std::fs::write(sys.join(usb).join("serial"), "EXPORT-TEST-1\n").unwrap();
-    std::fs::create_dir_all(sys.join("dev/block")).unwrap();
-    symlink(format!("../../{disk}"), sys.join(format!("dev/block/{major}:{minor}"))).unwrap();
-    let mountinfo = root.join("mountinfo");
-    std::fs::write(&mountinfo, format!("36 1 {major}:{minor} / {} rw,noatime - ext4 /dev/sdx1 rw\n", stick.display()))
-        .unwrap();
-    Classifier::with_sysfs_root(sys).with_mountinfo(mountinfo)
-}
 
 struct Desk {
     app: App,
@@ -82,12 +56,17 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
     let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let stick = scratch.path().join("stick");
     std::fs::create_dir(&stick).unwrap();
-    let media = usb_stick_fixture(scratch.path(), &stick);
+    let media = uketsuke_export::fixture::usb_stick_classifier(scratch.path(), &stick).unwrap();
     // Behind the service's clock (within the 2 min tokens allow), so the logins' TOTP steps come before the
     // supervisor's decision code (checked by the service at its own time).
     let clock = Arc::new(FixedClock::new(Utc::now() - Duration::seconds(140)));
-    let app = App::start(DataDir::new(dir.path()), keystore, clock.clone(), DemoOptions { residents: 0, ..Default::default() })
-        .with_media_classifier(media);
+    let app = App::start(
+        DataDir::new(dir.path()),
+        keystore,
+        clock.clone(),
+        DemoOptions { residents: 0, ..Default::default() },
+    )
+    .with_media_classifier(media);
     let d = Desk { app, clock };
 
     // Not designated: nothing can be asked for or written.
@@ -176,7 +155,7 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
         .unwrap();
     assert_eq!(row.get::<_, String>(0), written.sha256);
     assert_eq!(row.get::<_, i64>(1), 1);
-    assert!(row.get::<_, String>(2).contains("EXPORT-TEST-1"));
+    assert!(row.get::<_, String>(2).contains(uketsuke_export::fixture::SERIAL));
     d.app.logout();
 
     // Every step is in the access log.

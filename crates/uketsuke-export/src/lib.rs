@@ -20,6 +20,8 @@
 
 pub mod encrypt;
 pub mod error;
+#[cfg(all(feature = "fixture", target_os = "linux"))]
+pub mod fixture;
 pub mod media;
 pub mod token;
 

@@ -4,7 +4,7 @@
 //! binaries in `UKETSUKE_APP` / `UKETSUKE_CLI`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -109,13 +109,21 @@ impl Window {
 
     /// The app on `data_dir`, through the tauri-driver at `driver`.
     pub async fn open_dir(data_dir: &Path, driver: &str) -> Window {
+        Window::open_with(data_dir, driver, &[]).await
+    }
+
+    /// [`Window::open_dir`] with more command-line arguments for the app.
+    pub async fn open_with(data_dir: &Path, driver: &str, extra: &[&str]) -> Window {
+        let mut args: Vec<serde_json::Value> =
+            vec!["--data-dir".into(), data_dir.to_string_lossy().into_owned().into()];
+        args.extend(extra.iter().map(|a| serde_json::Value::from(*a)));
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({
                 "application": env_path("UKETSUKE_APP"),
-                "args": ["--data-dir", data_dir],
+                "args": args,
             }),
         );
         let client = ClientBuilder::native()
@@ -274,6 +282,63 @@ pub fn to_half_width_katakana(s: &str) -> String {
         } else {
             out.push(c);
         }
+    }
+    out
+}
+
+/// A second tauri-driver (the first, on 4444 with WebKitWebDriver on 4445, belongs
+/// to scripts/test.sh), so two
+/// app windows run side by side.
+pub struct Driver(Child);
+
+impl Driver {
+    pub async fn start(port: u16, native_port: u16) -> Driver {
+        let mut child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .spawn()
+            .expect("tauri-driver on PATH");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Driver(child);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the second tauri-driver did not start");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Run the terminal CLI on `dir` and parse its JSON output.
+pub fn cli(args: &[&str], dir: &Path) -> serde_json::Value {
+    let out = Command::new(env_path("UKETSUKE_CLI")).args(args).arg("--data-dir").arg(dir).output().unwrap();
+    assert!(out.status.success(), "uketsuke-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Register terminals on `central` for `sessions`, enroll each with the CLI in a
+/// new data directory and run its first sync (the roster must arrive).
+pub async fn enroll_terminals(
+    central: &uketsuke_synctest::Central,
+    names: &[&str],
+    sessions: &[String],
+) -> Vec<(uuid::Uuid, tempfile::TempDir)> {
+    let mut out = Vec::new();
+    for name in names {
+        let (id, code) = central.new_terminal(name, sessions).await;
+        let dir = tempfile::tempdir().unwrap();
+        let status = cli(&["enroll", "--server", &central.url(), "--code", &code], dir.path());
+        assert_eq!(status["demo_mode"], false);
+        let first = cli(&["sync"], dir.path());
+        assert!(first["roster"].as_u64().unwrap() > 0, "{first}");
+        out.push((id, dir));
     }
     out
 }

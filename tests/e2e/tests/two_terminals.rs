@@ -3,50 +3,12 @@
 //! on the other, both check-ins of one resident reach the service once each and are
 //! flagged for review, and a revoked terminal says so in its window.
 
-use std::path::Path;
-use std::process::{Child, Command};
 use std::time::Duration;
 
 use fantoccini::key::Key;
 use uketsuke_core::eligibility;
-use uketsuke_e2e::{env_path, Window};
+use uketsuke_e2e::{enroll_terminals, Driver, Window};
 use uketsuke_synctest::{demo_config, session_am, Central, RESIDENTS};
-
-/// A second tauri-driver (the first, on 4444 with WebKitWebDriver on 4445, belongs
-/// to scripts/test.sh), so two
-/// app windows run side by side.
-struct Driver(Child);
-
-impl Driver {
-    async fn start(port: u16, native_port: u16) -> Driver {
-        let mut child = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .spawn()
-            .expect("tauri-driver on PATH");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Driver(child);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the second tauri-driver did not start");
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn cli(args: &[&str], dir: &Path) -> serde_json::Value {
-    let out = Command::new(env_path("UKETSUKE_CLI")).args(args).arg("--data-dir").arg(dir).output().unwrap();
-    assert!(out.status.success(), "uketsuke-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// Wait (up to 20 s) until the service holds `n` events. A bar that already read
 /// 未送信 0 件 before the click is no proof the new event left.
@@ -69,16 +31,7 @@ fn enter() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_windows_sync_through_one_service() {
     let central = Central::start().await;
-    let mut terminals = Vec::new();
-    for name in ["受付1", "受付2"] {
-        let (id, code) = central.new_terminal(name, &[session_am()]).await;
-        let dir = tempfile::tempdir().unwrap();
-        let status = cli(&["enroll", "--server", &central.url(), "--code", &code], dir.path());
-        assert_eq!(status["demo_mode"], false);
-        let first = cli(&["sync"], dir.path());
-        assert!(first["roster"].as_u64().unwrap() > 0, "{first}");
-        terminals.push((id, dir));
-    }
+    let terminals = enroll_terminals(&central, &["受付1", "受付2"], &[session_am()]).await;
     // A resident with a voucher this year, eligible without warnings at the session.
     let cfg = demo_config(RESIDENTS);
     let session = uketsuke_demo::catalog(&cfg).sessions.into_iter().find(|s| s.session_id == session_am()).unwrap();
