@@ -56,6 +56,10 @@ pub struct ChainedEntry {
     pub prev_hash: String,
     /// [`compute_hash`] of this entry (hex).
     pub entry_hash: String,
+    /// The forward-secure MAC of `entry_hash` ([`crate::fsmac`]), hex; `None` for
+    /// entries written before MACs existed. Not hashed: adding it changed no hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 /// The hashed form of an entry: every field but `entry_hash`, in a fixed order.
@@ -296,6 +300,7 @@ mod tests {
             detail: "{\"screen\":\"detail\"}".into(),
             prev_hash: prev.into(),
             entry_hash: String::new(),
+            mac: None,
         };
         seal(&mut e);
         e
@@ -335,9 +340,10 @@ mod tests {
         let mut bytes = ENTRY_DOMAIN.to_vec();
         bytes.extend_from_slice(json.as_bytes());
         assert_eq!(e.entry_hash, sha256_hex(&bytes));
-        // entry_hash itself is not hashed.
+        // entry_hash itself is not hashed, nor is the MAC.
         let mut other = e.clone();
         other.entry_hash = "x".into();
+        other.mac = Some("y".into());
         assert_eq!(compute_hash(&other), e.entry_hash);
     }
 

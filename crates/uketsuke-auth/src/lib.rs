@@ -7,9 +7,11 @@
 //! - [`totp`]: RFC 6238 one-time codes with single use per time step.
 //! - [`lockout`]: back-off and hard lock after failed logins.
 //! - [`chain`]: hash-chained access-log entries and signed checkpoints/receipts.
+//! - [`fsmac`]: forward-secure MACs over the entries (evolving, erased keys).
 
 pub mod chain;
 pub mod error;
+pub mod fsmac;
 pub mod lockout;
 pub mod password;
 pub mod totp;
@@ -20,6 +22,7 @@ pub use chain::{
     Checkpoint, Receipt, CHECKPOINT_DOMAIN, ENTRY_DOMAIN, GENESIS, RECEIPT_DOMAIN,
 };
 pub use error::AuthError;
+pub use fsmac::MacKey;
 pub use lockout::{AttemptState, Gate, LockoutPolicy};
 pub use password::{
     check_policy, dummy_verify, hash_password, is_common_password, needs_rehash, verify_password, Argon2Params,

@@ -79,7 +79,7 @@ pub async fn archive(pool: &Pool, dir: &Path, signer_pkcs8: &[u8], now: DateTime
     let rows = tx
         .query(
             "SELECT a.terminal_id, a.chain_id, a.seq, a.entry_id, a.at_text, a.terminal_text, a.staff_id, a.department,
-                    a.reason, a.resident_id, a.operation, a.detail, a.prev_hash, a.entry_hash
+                    a.reason, a.resident_id, a.operation, a.detail, a.prev_hash, a.entry_hash, a.mac
              FROM audit_entries a
              WHERE a.seq < coalesce((SELECT min(b.seq) FROM audit_entries b
                                      WHERE b.terminal_id = a.terminal_id AND b.chain_id = a.chain_id AND b.at >= $1),
@@ -110,6 +110,7 @@ pub async fn archive(pool: &Pool, dir: &Path, signer_pkcs8: &[u8], now: DateTime
                 detail: r.get(11),
                 prev_hash: r.get(12),
                 entry_hash: r.get(13),
+                mac: r.get(14),
             },
         })
         .collect();

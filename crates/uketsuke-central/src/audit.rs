@@ -1,8 +1,16 @@
 //! The access log on the service: terminals ship their hash chains here
 //! ([`ingest`]); the service verifies each shipment against its copy, records
-//! what it finds (gaps, edits, reorders, forged checkpoints) in `audit_flags`,
-//! keeps the entries and answers with a receipt signed by the CA key. From the
-//! shipped login entries it also counts failed logins across terminals.
+//! what it finds (gaps, edits, reorders, forged checkpoints, bad MACs) in
+//! `audit_flags`, keeps the entries and answers with a receipt signed by the CA
+//! key. From the shipped login entries it also counts failed logins across terminals.
+//!
+//! Forward-secure MACs (`uketsuke_auth::fsmac`): a terminal escrows its chain's
+//! `K_0` with its shipments until the receipt acknowledges it; from then on every
+//! entry from the escrow's start must carry `HMAC(K_seq, entry_hash)`. The service
+//! keeps the evolved key for the next entry (`audit_mac_keys`). A terminal taken
+//! over at time t holds only the key for entries after its last one, so a rewrite
+//! of earlier, unshipped entries fails here with `AUDIT_MAC_INVALID` even when the
+//! chain and the device-key checkpoint were recomputed.
 //!
 //! Queries for the supervisor's audit view and a resident's disclosure report,
 //! [`verify_stored`] (re-checks every stored chain), [`flag_silent`] (terminals
@@ -13,7 +21,8 @@ use deadpool_postgres::GenericClient;
 use deadpool_postgres::Pool;
 use serde::{Deserialize, Serialize};
 use uketsuke_auth::chain::{self, ChainError, ChainErrorKind, ChainedEntry, Checkpoint, Receipt};
-use uketsuke_protocol::{audit_ops as ops, codes, AuditReceipt, AuditShipment, MAX_AUDIT_BATCH};
+use uketsuke_auth::fsmac::{self, MacKey};
+use uketsuke_protocol::{audit_ops as ops, codes, AuditReceipt, AuditShipment, MacEscrowHeld, MAX_AUDIT_BATCH};
 use uuid::Uuid;
 
 use crate::db;
@@ -26,6 +35,103 @@ fn flag_kind(kind: ChainErrorKind) -> &'static str {
         ChainErrorKind::Reordered => "reordered",
         ChainErrorKind::BrokenLink => "broken_link",
         ChainErrorKind::HashMismatch => "edited",
+    }
+}
+
+/// Flag kind: an entry's MAC is missing or wrong.
+pub const FLAG_MAC_INVALID: &str = "mac_invalid";
+/// Flag kind: a terminal sent a `K_0` other than the one held for its chain.
+pub const FLAG_MAC_ESCROW_CONFLICT: &str = "mac_escrow_conflict";
+/// Flag kind: entries carry MACs but the service holds no key to check them
+/// (a service restored from a backup older than the escrow). Not refused.
+pub const FLAG_MAC_UNVERIFIABLE: &str = "mac_unverifiable";
+
+/// The escrowed key of one chain, as `audit_mac_keys` holds it.
+struct MacState {
+    start_seq: i64,
+    key0: MacKey,
+    required_from: i64,
+    current_seq: i64,
+    current_key: MacKey,
+}
+
+impl MacState {
+    /// The key for entry `seq` (≥ `start_seq`): evolved from the stored current key
+    /// when possible, else from `K_0`.
+    fn key_at(&self, seq: i64) -> MacKey {
+        if seq >= self.current_seq {
+            fsmac::key_at(&self.current_key, (seq - self.current_seq) as u64)
+        } else {
+            fsmac::key_at(&self.key0, (seq - self.start_seq) as u64)
+        }
+    }
+}
+
+fn mac_key(bytes: &[u8]) -> Result<MacKey> {
+    MacKey::from_bytes(bytes).map_err(|e| CentralError::Internal(format!("stored MAC key: {e}")))
+}
+
+async fn mac_state(c: &impl GenericClient, tid: Uuid, chain_id: Uuid) -> Result<Option<MacState>> {
+    let row = c
+        .query_opt(
+            "SELECT start_seq, key0, required_from, current_seq, current_key FROM audit_mac_keys
+             WHERE terminal_id = $1 AND chain_id = $2",
+            &[&tid, &chain_id],
+        )
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    let key0 = zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(1));
+    let current = zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(4));
+    Ok(Some(MacState {
+        start_seq: r.get(0),
+        key0: mac_key(&key0)?,
+        required_from: r.get(2),
+        current_seq: r.get(3),
+        current_key: mac_key(&current)?,
+    }))
+}
+
+/// The first entry of `entries` (consecutive, in order) whose MAC is missing or does
+/// not verify; `None` when all from `required_from` on verify.
+fn first_bad_mac(state: &MacState, entries: &[ChainedEntry]) -> Option<i64> {
+    let first = entries.iter().position(|e| e.seq >= state.required_from)?;
+    let mut key = state.key_at(entries[first].seq);
+    for e in &entries[first..] {
+        match &e.mac {
+            Some(mac) if fsmac::verify(&key, &e.entry_hash, mac) => {}
+            _ => return Some(e.seq),
+        }
+        key = key.evolve();
+    }
+    None
+}
+
+/// What [`verify_stored`] found in one chain: a chain error, or a bad MAC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding {
+    /// The entry where it was found.
+    pub seq: i64,
+    /// The chain's problem, or `None` for a missing or wrong MAC.
+    pub chain: Option<ChainErrorKind>,
+}
+
+impl Finding {
+    /// The stable code (`AUDIT_CHAIN_*` or `AUDIT_MAC_INVALID`).
+    pub fn code(&self) -> &'static str {
+        match self.chain {
+            Some(kind) => ChainError { seq: self.seq, kind }.code(),
+            None => codes::AUDIT_MAC_INVALID,
+        }
+    }
+
+    fn flag_kind(&self) -> &'static str {
+        self.chain.map(flag_kind).unwrap_or(FLAG_MAC_INVALID)
+    }
+}
+
+impl From<ChainError> for Finding {
+    fn from(e: ChainError) -> Finding {
+        Finding { seq: e.seq, chain: Some(e.kind) }
     }
 }
 
@@ -163,6 +269,102 @@ pub async fn ingest(
         )
         .await;
     }
+    // The escrowed MAC key: the one held, or the one this shipment brings.
+    let mut macs = mac_state(&tx, tid, chain_id).await?;
+    let mut new_escrow = false;
+    if let Some(esc) = &shipment.mac_key0 {
+        let k0 = MacKey::from_hex(&esc.key_hex)
+            .map_err(|_| CentralError::BadRequest("mac_key0: the key is not 64 hex digits".into()))?;
+        if esc.start_seq < 1 {
+            return Err(CentralError::BadRequest("mac_key0: start_seq must be at least 1".into()));
+        }
+        match &macs {
+            // Sent again until the terminal saw the acknowledgement: the same key is fine.
+            Some(held) if held.start_seq == esc.start_seq && held.key0 == k0 => {}
+            Some(held) => {
+                let start = held.start_seq;
+                drop(tx);
+                return refuse(
+                    FLAG_MAC_ESCROW_CONFLICT,
+                    codes::AUDIT_MAC_INVALID,
+                    Some(esc.start_seq),
+                    format!("a different MAC key for this chain than the one escrowed from entry {start}"),
+                )
+                .await;
+            }
+            None => {
+                // Entries the service already holds were taken without a key (a
+                // service that did not check MACs yet): checking starts after them.
+                let required_from = esc.start_seq.max(head_seq + 1);
+                let current_key = fsmac::key_at(&k0, (required_from - esc.start_seq) as u64);
+                macs = Some(MacState {
+                    start_seq: esc.start_seq,
+                    key0: k0,
+                    required_from,
+                    current_seq: required_from,
+                    current_key,
+                });
+                new_escrow = true;
+            }
+        }
+    }
+    match &macs {
+        Some(state) => {
+            if let Some(seq) = first_bad_mac(state, &fresh_owned) {
+                drop(tx);
+                return refuse(
+                    FLAG_MAC_INVALID,
+                    codes::AUDIT_MAC_INVALID,
+                    Some(seq),
+                    format!("entry {seq} does not carry a valid MAC under the escrowed key"),
+                )
+                .await;
+            }
+        }
+        None if fresh_owned.iter().any(|e| e.mac.is_some()) => {
+            raise_flag(
+                &tx,
+                tid,
+                Some(chain_id),
+                FLAG_MAC_UNVERIFIABLE,
+                None,
+                "entries carry MACs but the service holds no escrowed key for this chain",
+                now,
+            )
+            .await?;
+        }
+        None => {}
+    }
+    if let Some(state) = &mut macs {
+        // Keep the key for the next entry expected.
+        if let Some(last) = fresh_owned.last() {
+            if last.seq + 1 > state.current_seq && last.seq >= state.required_from {
+                state.current_key = state.key_at(last.seq + 1);
+                state.current_seq = last.seq + 1;
+            }
+        }
+        tx.execute(
+            "INSERT INTO audit_mac_keys (terminal_id, chain_id, start_seq, key0, required_from, current_seq, current_key,
+                                         escrowed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (terminal_id, chain_id) DO UPDATE SET current_seq = excluded.current_seq,
+                 current_key = excluded.current_key",
+            &[
+                &tid,
+                &chain_id,
+                &state.start_seq,
+                &state.key0.as_bytes(),
+                &state.required_from,
+                &state.current_seq,
+                &state.current_key.as_bytes(),
+                &now,
+            ],
+        )
+        .await?;
+        if new_escrow {
+            tracing::info!(terminal = %tid, chain = %chain_id, start_seq = state.start_seq, "access-log MAC key escrowed");
+        }
+    }
     insert_entries(&tx, tid, chain_id, &fresh_owned, now).await?;
     count_logins(&tx, &fresh_owned).await?;
     tx.execute(
@@ -188,7 +390,8 @@ pub async fn ingest(
         received_at: now.to_rfc3339(),
     };
     let signature = chain::sign_receipt(signer_pkcs8, &receipt).map_err(|e| CentralError::Internal(e.to_string()))?;
-    Ok(AuditReceipt { receipt, signature })
+    let mac_escrow = macs.map(|m| MacEscrowHeld { start_seq: m.start_seq, key_fingerprint: m.key0.fingerprint() });
+    Ok(AuditReceipt { receipt, signature, mac_escrow })
 }
 
 async fn insert_entries(
@@ -212,14 +415,16 @@ async fn insert_entries(
     let col = |f: fn(&ChainedEntry) -> String| entries.iter().map(f).collect::<Vec<String>>();
     let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
     let residents: Vec<Option<String>> = entries.iter().map(|e| e.resident_id.clone()).collect();
+    let macs: Vec<Option<String>> = entries.iter().map(|e| e.mac.clone()).collect();
     tx.execute(
         "INSERT INTO audit_entries (terminal_id, chain_id, seq, entry_id, at, at_text, terminal_text, staff_id,
-                                    department, reason, resident_id, operation, detail, prev_hash, entry_hash, received_at)
+                                    department, reason, resident_id, operation, detail, prev_hash, entry_hash, mac,
+                                    received_at)
          SELECT $1, $2, *, $13 FROM UNNEST($3::bigint[], $4::text[], $5::timestamptz[], $15::text[], $16::text[],
                                            $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                                           $12::text[], $14::text[])
+                                           $12::text[], $14::text[], $17::text[])
              AS u(seq, entry_id, at, at_text, terminal_text, staff_id, department, reason, resident_id, operation,
-                  detail, prev_hash, entry_hash)",
+                  detail, prev_hash, entry_hash, mac)",
         &[
             &tid,
             &chain_id,
@@ -237,6 +442,7 @@ async fn insert_entries(
             &col(|e| e.entry_hash.clone()),
             &col(|e| e.at.clone()),
             &col(|e| e.terminal_id.clone()),
+            &macs,
         ],
     )
     .await?;
@@ -412,9 +618,9 @@ pub async fn open_flags(pool: &Pool) -> Result<Vec<Flag>> {
 }
 
 /// Re-verify every chain the service holds (an edit made in the service's own
-/// database, or entries deleted from it, shows here). Returns the findings,
-/// each also raised as a flag.
-pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid, Uuid, ChainError)>> {
+/// database, or entries deleted from it, shows here), and every stored MAC from the
+/// escrowed `K_0`. Returns the findings (one per chain), each also raised as a flag.
+pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid, Uuid, Finding)>> {
     let c = pool.get().await?;
     let heads = c.query("SELECT terminal_id, chain_id, seq, entry_hash FROM audit_heads", &[]).await?;
     let mut findings = Vec::new();
@@ -425,7 +631,7 @@ pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid,
         let rows = c
             .query(
                 "SELECT seq, entry_id, at_text, staff_id, department, reason, resident_id, operation, detail, prev_hash,
-                        entry_hash, terminal_text
+                        entry_hash, terminal_text, mac
                  FROM audit_entries WHERE terminal_id = $1 AND chain_id = $2 ORDER BY seq",
                 &[&tid, &chain_id],
             )
@@ -445,6 +651,7 @@ pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid,
                 detail: r.get(8),
                 prev_hash: r.get(9),
                 entry_hash: r.get(10),
+                mac: r.get(12),
             })
             .collect();
         if entries.is_empty() {
@@ -452,7 +659,7 @@ pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid,
         }
         // The online part links to the end of the archived part (or starts the chain).
         let (archived_seq, archived_hash) = archived_up_to(&c, tid, chain_id).await?;
-        let result = chain::verify_chain(&entries, &archived_hash, archived_seq + 1).and_then(|_| {
+        let chained = chain::verify_chain(&entries, &archived_hash, archived_seq + 1).and_then(|_| {
             let last = entries.last().expect("non-empty");
             if last.seq != head_seq {
                 Err(ChainError { seq: last.seq + 1, kind: ChainErrorKind::Gap })
@@ -462,12 +669,27 @@ pub async fn verify_stored(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<(Uuid,
                 Ok(())
             }
         });
+        // The MACs, recomputed from K_0 (not from the stored current key).
+        let result: std::result::Result<(), Finding> = match chained {
+            Err(e) => Err(e.into()),
+            Ok(()) => match mac_state(&c, tid, chain_id).await? {
+                Some(mut state) => {
+                    state.current_seq = state.start_seq;
+                    state.current_key = state.key0.clone();
+                    match first_bad_mac(&state, &entries) {
+                        Some(seq) => Err(Finding { seq, chain: None }),
+                        None => Ok(()),
+                    }
+                }
+                None => Ok(()),
+            },
+        };
         if let Err(e) = result {
             raise_flag(
                 &c,
                 tid,
                 Some(chain_id),
-                flag_kind(e.kind),
+                e.flag_kind(),
                 Some(e.seq),
                 &format!("stored chain fails verification at entry {} ({})", e.seq, e.code()),
                 now,

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "initial", include_str!("../../../migrations/central/0001_initial.sql")),
     (2, "accounts_audit", include_str!("../../../migrations/central/0002_accounts_audit.sql")),
     (3, "export", include_str!("../../../migrations/central/0003_export.sql")),
+    (4, "audit_mac", include_str!("../../../migrations/central/0004_audit_mac.sql")),
 ];
 
 /// Advisory lock keys (an arbitrary constant namespace: "uke" + n).

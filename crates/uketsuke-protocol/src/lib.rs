@@ -9,8 +9,9 @@
 //! - `POST /v1/events/known`: which of these event ids the service holds (after a
 //!   restore the terminal re-sends what the service lost).
 //! - `POST /v1/audit`: the terminal's access-log chain from where the service's
-//!   copy ends, with a checkpoint signed by the device key; the service verifies
-//!   the chain and answers with a receipt signed by its own key.
+//!   copy ends, with a checkpoint signed by the device key and each entry's
+//!   forward-secure MAC; the service verifies the chain and the MACs and answers
+//!   with a receipt signed by its own key.
 //! - `POST /v1/auth/online-login`: after a staff member passed password and TOTP
 //!   on the terminal, the service confirms the account is still active (and
 //!   records an online login, which starts the offline grace period).
@@ -70,6 +71,9 @@ pub mod codes {
     /// codes are `uketsuke_auth::ChainError::code` (AUDIT_CHAIN_GAP, _REORDERED,
     /// _BROKEN_LINK, _EDITED); a checkpoint that does not verify is this one.
     pub const AUDIT_SIGNATURE_INVALID: &str = "AUDIT_SIGNATURE_INVALID";
+    /// Audit shipping: an entry's forward-secure MAC is missing or does not verify
+    /// under the escrowed key, or the escrowed key conflicts with the one held.
+    pub const AUDIT_MAC_INVALID: &str = "AUDIT_MAC_INVALID";
     /// Staff account checks.
     pub const STAFF_UNKNOWN: &str = "STAFF_UNKNOWN";
     pub const STAFF_DISABLED: &str = "STAFF_DISABLED";
@@ -265,12 +269,38 @@ pub struct RemoteLockout {
 /// `POST /v1/audit`: access-log entries continuing the service's copy of this
 /// chain (`chain_id`: the terminal's local store; a reset store starts a new
 /// chain), and a checkpoint over the last one signed with the device key.
+///
+/// Each entry carries its forward-secure MAC (`uketsuke_auth::fsmac`; `None` before
+/// the terminal had MACs). `mac_key0` escrows the chain's `K_0` and is sent until the
+/// service acknowledges it in [`AuditReceipt::mac_escrow`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditShipment {
     pub chain_id: Uuid,
     pub entries: Vec<uketsuke_auth::ChainedEntry>,
     pub checkpoint: uketsuke_auth::Checkpoint,
     pub signature: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac_key0: Option<MacEscrow>,
+}
+
+/// A chain's first MAC key, `K_0`, for the entry `start_seq` (the first with a MAC).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MacEscrow {
+    pub start_seq: i64,
+    /// 64 hex digits (zeroized on drop).
+    pub key_hex: String,
+}
+
+impl Drop for MacEscrow {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.key_hex);
+    }
+}
+
+impl std::fmt::Debug for MacEscrow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MacEscrow").field("start_seq", &self.start_seq).finish_non_exhaustive()
+    }
 }
 
 /// The service's signed receipt: it holds the chain up to `receipt.seq`.
@@ -278,6 +308,17 @@ pub struct AuditShipment {
 pub struct AuditReceipt {
     pub receipt: uketsuke_auth::Receipt,
     pub signature: String,
+    /// The `K_0` the service holds for this chain, if any: the terminal erases its
+    /// copy when this names it (`uketsuke_auth::MacKey::fingerprint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac_escrow: Option<MacEscrowHeld>,
+}
+
+/// Which escrowed key the service holds (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MacEscrowHeld {
+    pub start_seq: i64,
+    pub key_fingerprint: String,
 }
 
 /// `POST /v1/audit/head`: where the service's copy of a chain ends (seq 0 and

@@ -7,12 +7,26 @@
 //! Entries are shipped to the service with the sync; an entry is deleted from the
 //! terminal only after a receipt covers it and it is older than the local
 //! retention ([`prune`]; a trigger refuses anything else).
+//!
+//! Each entry also carries a forward-secure MAC (`uketsuke_auth::fsmac`, migration 5):
+//! [`append`] MACs the entry with the current key (`audit_mac_key`) in the same INSERT
+//! and overwrites the key with the next one, so whoever takes the terminal later holds
+//! only the key for entries not yet written and cannot re-MAC an edited past. `K_0`
+//! is made on the first append (`audit_mac_escrow`) and shipped to the service until
+//! it acknowledges holding it ([`drop_mac_escrow`]).
+//!
+//! Erasure: the store runs with `secure_delete=ON`, so an overwritten key's bytes are
+//! zeroed in the database file. In WAL mode the page images of recent commits, with
+//! the keys they held, stay in the `-wal` file until a checkpoint lets SQLite
+//! overwrite or truncate it; [`drop_mac_escrow`] truncates it once `K_0` is gone.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use uketsuke_auth::chain::{self, ChainedEntry};
+use uketsuke_auth::fsmac::{self, MacKey};
+use zeroize::Zeroizing;
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::views::AccessLogEntry;
 use crate::Actor;
 
@@ -120,12 +134,31 @@ pub fn append(
         detail: detail.to_owned(),
         prev_hash,
         entry_hash: String::new(),
+        mac: None,
     };
     chain::seal(&mut e);
+    // The entry, its MAC and the key's evolution commit together (or not at all):
+    // a savepoint nests in the caller's transaction and is its own one without.
+    conn.execute_batch("SAVEPOINT uketsuke_audit_append")?;
+    match insert_with_mac(conn, &mut e) {
+        Ok(()) => {
+            conn.execute_batch("RELEASE uketsuke_audit_append")?;
+            Ok(())
+        }
+        Err(err) => {
+            let _ = conn.execute_batch("ROLLBACK TO uketsuke_audit_append; RELEASE uketsuke_audit_append");
+            Err(err)
+        }
+    }
+}
+
+fn insert_with_mac(conn: &Connection, e: &mut ChainedEntry) -> Result<()> {
+    let key = mac_key_for(conn, e.seq)?;
+    e.mac = Some(key.mac(&e.entry_hash));
     conn.prepare_cached(
         "INSERT INTO access_log (seq, entry_id, at, staff_id, department, terminal_id, reason, resident_id, operation,
-                                 detail, prev_hash, entry_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                 detail, prev_hash, entry_hash, mac)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         e.seq,
@@ -139,13 +172,80 @@ pub fn append(
         e.operation,
         e.detail,
         e.prev_hash,
-        e.entry_hash
+        e.entry_hash,
+        e.mac
     ])?;
+    // K_seq is replaced by K_seq+1 in place (secure_delete zeroes the old bytes).
+    let next = key.evolve();
+    drop(key);
+    conn.prepare_cached(
+        "INSERT INTO audit_mac_key (id, next_seq, key) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET next_seq = excluded.next_seq, key = excluded.key",
+    )?
+    .execute(params![e.seq + 1, next.as_bytes()])?;
     Ok(())
 }
 
+fn stored_key(bytes: Zeroizing<Vec<u8>>) -> Result<MacKey> {
+    MacKey::from_bytes(&bytes).map_err(|e| StoreError::Corrupt(format!("access-log MAC key: {e}")))
+}
+
+/// The key for entry `seq`: the stored current key, or a new `K_0` (escrowed from
+/// `seq` on) on the first append after migration 5.
+fn mac_key_for(conn: &Connection, seq: i64) -> Result<MacKey> {
+    let row: Option<(i64, Zeroizing<Vec<u8>>)> = conn
+        .prepare_cached("SELECT next_seq, key FROM audit_mac_key WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, Zeroizing::new(r.get::<_, Vec<u8>>(1)?))))
+        .optional()?;
+    match row {
+        None => {
+            let k0 = MacKey::generate().map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?;
+            conn.prepare_cached("INSERT INTO audit_mac_escrow (id, start_seq, key) VALUES (1, ?1, ?2)")?
+                .execute(params![seq, k0.as_bytes()])?;
+            tracing::info!(start_seq = seq, "new access-log MAC key; escrowed to the service at the next sync");
+            Ok(k0)
+        }
+        Some((next_seq, key)) if next_seq == seq => stored_key(key),
+        // Entries written without going through `append` (there are none): catch up,
+        // deterministically; those entries carry no MAC and the service refuses them.
+        Some((next_seq, key)) if next_seq < seq => Ok(fsmac::key_at(&stored_key(key)?, (seq - next_seq) as u64)),
+        Some((next_seq, _)) => Err(StoreError::Corrupt(format!(
+            "the access-log MAC key is for entry {next_seq}, ahead of the log's next entry {seq}"
+        ))),
+    }
+}
+
+/// `K_0` and the seq it starts at, while the service has not acknowledged it.
+pub fn mac_escrow(conn: &Connection) -> Result<Option<(i64, MacKey)>> {
+    let row: Option<(i64, Zeroizing<Vec<u8>>)> = conn
+        .query_row("SELECT start_seq, key FROM audit_mac_escrow WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, Zeroizing::new(r.get::<_, Vec<u8>>(1)?)))
+        })
+        .optional()?;
+    row.map(|(start_seq, key)| Ok((start_seq, stored_key(key)?))).transpose()
+}
+
+/// Erase `K_0` once the service acknowledged holding exactly it (same start and
+/// [`MacKey::fingerprint`]). Returns whether it was erased. Outside a transaction it
+/// also truncates the WAL, so no page image of `K_0` is left in the `-wal` file.
+pub fn drop_mac_escrow(conn: &Connection, start_seq: i64, fingerprint: &str) -> Result<bool> {
+    let Some((held_start, k0)) = mac_escrow(conn)? else { return Ok(false) };
+    if held_start != start_seq || k0.fingerprint() != fingerprint {
+        return Ok(false);
+    }
+    drop(k0);
+    conn.execute("DELETE FROM audit_mac_escrow WHERE id = 1", [])?;
+    if conn.is_autocommit() {
+        // Best effort: busy readers make it a partial checkpoint, not an error.
+        let _: (i64, i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    }
+    Ok(true)
+}
+
 const ENTRY_COLUMNS: &str =
-    "seq, entry_id, at, staff_id, department, terminal_id, reason, resident_id, operation, detail, prev_hash, entry_hash";
+    "seq, entry_id, at, staff_id, department, terminal_id, reason, resident_id, operation, detail, prev_hash, entry_hash,
+     mac";
 
 fn read_entries(conn: &Connection, tail: &str, p: impl rusqlite::Params) -> Result<Vec<ChainedEntry>> {
     let mut stmt = conn.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM access_log {tail}"))?;
@@ -163,6 +263,7 @@ fn read_entries(conn: &Connection, tail: &str, p: impl rusqlite::Params) -> Resu
             detail: r.get(9)?,
             prev_hash: r.get(10)?,
             entry_hash: r.get(11)?,
+            mac: r.get(12)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -257,4 +358,157 @@ pub fn query(conn: &Connection, f: &AuditFilter<'_>, limit: u32) -> Result<Vec<A
 /// Newest first; optionally one resident's entries only.
 pub fn list(conn: &Connection, resident_id: Option<&str>, limit: u32) -> Result<Vec<AccessLogEntry>> {
     query(conn, &AuditFilter { resident_id, ..Default::default() }, limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::types::ValueRef;
+
+    use super::*;
+    use crate::testutil::{now, seeded};
+
+    fn write(conn: &Connection, actor: &Actor, n: usize) {
+        for i in 0..n {
+            append(conn, actor, "T-01", now(), REASON_RECEPTION, Some("0000000001"), ops::VIEW, &format!("{i}"))
+                .unwrap();
+        }
+    }
+
+    fn current_key(conn: &Connection) -> (i64, MacKey) {
+        conn.query_row("SELECT next_seq, key FROM audit_mac_key", [], |r| {
+            Ok((r.get(0)?, MacKey::from_bytes(&r.get::<_, Vec<u8>>(1)?).unwrap()))
+        })
+        .unwrap()
+    }
+
+    /// Whether `key` (raw or as hex) is anywhere in any table of the store.
+    fn anywhere_in_db(conn: &Connection, key: &MacKey) -> bool {
+        let raw = key.as_bytes();
+        let hex = key.to_hex();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+        for t in tables {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+            let cols = stmt.column_count();
+            let mut rows = stmt.query([]).unwrap();
+            while let Some(row) = rows.next().unwrap() {
+                for i in 0..cols {
+                    let found = match row.get_ref(i).unwrap() {
+                        ValueRef::Blob(b) => contains(b, raw),
+                        ValueRef::Text(s) => contains(s, hex.as_bytes()) || contains(s, raw),
+                        _ => false,
+                    };
+                    if found {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn asvs_16_4_2_append_macs_each_entry_and_erases_the_key_it_used() {
+        let t = seeded("fsmac", 1);
+        let conn = t.store.connection();
+        // K_0 is made on the first append (selecting the staff member, here) and kept
+        // for the escrow, from that entry on.
+        let (start, k0) = mac_escrow(conn).unwrap().expect("escrow");
+        assert_eq!(start, 1);
+        assert_eq!(chain_head(conn).unwrap().0, 1);
+        let first = start;
+        let mut used = vec![k0.clone()];
+        for _ in 0..4 {
+            let (next_seq, k) = current_key(conn);
+            assert_eq!(next_seq, chain_head(conn).unwrap().0 + 1);
+            assert!(!used.contains(&k), "the key changes at every append");
+            used.push(k);
+            write(conn, &t.actor, 1);
+        }
+        let entries = entries_after(conn, first - 1, 100).unwrap();
+        assert_eq!(entries.len(), 5);
+        for e in &entries {
+            let k_i = fsmac::key_at(&k0, (e.seq - start) as u64);
+            assert!(fsmac::verify(&k_i, &e.entry_hash, e.mac.as_deref().expect("a MAC")), "entry {}", e.seq);
+        }
+        // Exactly one key row, for the next entry; every key used so far is gone from
+        // every table, except K_0 in the escrow row until the service holds it.
+        assert_eq!(conn.query_row("SELECT count(*) FROM audit_mac_key", [], |r| r.get::<_, i64>(0)).unwrap(), 1);
+        let (next_seq, k) = current_key(conn);
+        assert_eq!(next_seq, first + 5);
+        assert_eq!(k, fsmac::key_at(&k0, 5));
+        for old in &used[1..] {
+            assert!(!anywhere_in_db(conn, old));
+        }
+        assert!(anywhere_in_db(conn, &k0));
+        // The hash chain is as before.
+        assert_eq!(verify_local(conn).unwrap(), Ok(()));
+    }
+
+    #[test]
+    fn asvs_16_4_2_k0_is_erased_only_when_the_service_holds_exactly_it() {
+        let t = seeded("fsmac-escrow", 1);
+        let conn = t.store.connection();
+        write(conn, &t.actor, 2);
+        let (start, k0) = mac_escrow(conn).unwrap().unwrap();
+        let other = MacKey::generate().unwrap();
+        assert!(!drop_mac_escrow(conn, start, &other.fingerprint()).unwrap());
+        assert!(!drop_mac_escrow(conn, start + 1, &k0.fingerprint()).unwrap());
+        assert!(mac_escrow(conn).unwrap().is_some());
+        // The escrow is written once.
+        assert!(conn.execute("UPDATE audit_mac_escrow SET start_seq = 1", []).is_err());
+        assert!(drop_mac_escrow(conn, start, &k0.fingerprint()).unwrap());
+        assert!(mac_escrow(conn).unwrap().is_none());
+        assert!(!anywhere_in_db(conn, &k0));
+        assert!(!drop_mac_escrow(conn, start, &k0.fingerprint()).unwrap());
+        // The log goes on with the evolving key; no new K_0.
+        write(conn, &t.actor, 1);
+        assert!(mac_escrow(conn).unwrap().is_none());
+        let last = entries_after(conn, 0, 100).unwrap().pop().unwrap();
+        assert!(fsmac::verify(&fsmac::key_at(&k0, (last.seq - start) as u64), &last.entry_hash, &last.mac.unwrap()));
+        // The key only moves forward.
+        assert!(conn.execute("UPDATE audit_mac_key SET next_seq = next_seq - 1", []).is_err());
+    }
+
+    #[test]
+    fn append_stays_transaction_neutral() {
+        let mut t = seeded("fsmac-tx", 1);
+        write(t.store.connection(), &t.actor, 1);
+        let before = current_key(t.store.connection());
+        let head = chain_head(t.store.connection()).unwrap();
+        {
+            let tx = t.store.connection_mut().transaction().unwrap();
+            write(&tx, &t.actor, 2);
+            // Rolled back with the caller's transaction: the key did not move either.
+        }
+        assert_eq!(current_key(t.store.connection()), before);
+        assert_eq!(chain_head(t.store.connection()).unwrap(), head);
+        {
+            let tx = t.store.connection_mut().transaction().unwrap();
+            write(&tx, &t.actor, 2);
+            tx.commit().unwrap();
+        }
+        assert_eq!(current_key(t.store.connection()).0, before.0 + 2);
+        // Outside a transaction, an append commits on its own.
+        write(t.store.connection(), &t.actor, 1);
+        assert!(t.store.connection().is_autocommit());
+        assert_eq!(current_key(t.store.connection()).0, before.0 + 3);
+    }
+
+    #[test]
+    fn a_key_ahead_of_the_log_is_refused_not_reused() {
+        let t = seeded("fsmac-ahead", 1);
+        let conn = t.store.connection();
+        write(conn, &t.actor, 1);
+        conn.execute("UPDATE audit_mac_key SET next_seq = next_seq + 5", []).unwrap();
+        let err = append(conn, &t.actor, "T-01", now(), REASON_RECEPTION, None, ops::VIEW, "").unwrap_err();
+        assert_eq!(err.code(), "STORE_CORRUPT");
+        assert!(conn.is_autocommit(), "the failed append left no transaction open");
+    }
 }

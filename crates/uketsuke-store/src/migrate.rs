@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../../migrations/local/0002_sync.sql")),
     (3, include_str!("../../../migrations/local/0003_login_audit.sql")),
     (4, include_str!("../../../migrations/local/0004_export.sql")),
+    (5, include_str!("../../../migrations/local/0005_audit_mac.sql")),
 ];
 
 pub fn latest_version() -> i64 {

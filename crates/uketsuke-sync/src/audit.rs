@@ -5,11 +5,13 @@
 //! signed by its CA key, which is checked here against the pinned CA before the
 //! terminal records it (and may prune entries it covers). A sync with nothing
 //! new still sends a checkpoint: the service notices a terminal whose log goes
-//! silent while it syncs.
+//! silent while it syncs. Entries carry their forward-secure MACs; the chain's
+//! `K_0` rides along until a receipt says the service holds it, then the
+//! terminal erases it.
 
 use chrono::Duration;
 use uketsuke_auth::chain::{self, Checkpoint};
-use uketsuke_protocol::{AuditReceipt, AuditShipment, MAX_AUDIT_BATCH};
+use uketsuke_protocol::{AuditReceipt, AuditShipment, MacEscrow, MAX_AUDIT_BATCH};
 use uketsuke_store::{audit, sync};
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -100,7 +102,11 @@ impl Engine {
             let signature = chain::sign_checkpoint(&id.device_key, &checkpoint)
                 .map_err(|e| SyncError::Identity(format!("checkpoint signature: {e}")))?;
             let n = entries.len();
-            let shipment = AuditShipment { chain_id, entries, checkpoint: checkpoint.clone(), signature };
+            // K_0 goes with every shipment until the service says it holds it.
+            let mac_key0 = store
+                .with(|s| audit::mac_escrow(s.connection()))?
+                .map(|(start_seq, k0)| MacEscrow { start_seq, key_hex: std::mem::take(&mut *k0.to_hex()) });
+            let shipment = AuditShipment { chain_id, entries, checkpoint: checkpoint.clone(), signature, mac_key0 };
             let (res, _): (AuditReceipt, _) = self.transport().post("/v1/audit", &shipment, now).await?;
             let r = &res.receipt;
             if r.terminal_id != checkpoint.terminal_id
@@ -114,6 +120,14 @@ impl Engine {
             store.with(|s| {
                 sync::record_audit_receipt(s.connection(), r, &res.signature)?;
                 audit::prune(s.connection(), now, LOCAL_RETENTION)?;
+                if let Some(held) = &res.mac_escrow {
+                    if audit::drop_mac_escrow(s.connection(), held.start_seq, &held.key_fingerprint)? {
+                        tracing::info!(
+                            start_seq = held.start_seq,
+                            "the service holds the access-log MAC key; erased K_0"
+                        );
+                    }
+                }
                 Ok(())
             })?;
             shipped += n;

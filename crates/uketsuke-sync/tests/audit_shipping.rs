@@ -2,7 +2,10 @@
 //! service over loopback mutual TLS and a real PostgreSQL. Tests are named after the
 //! ASVS 5.0 requirement they prove (docs/asvs.md).
 
+use uketsuke_auth::chain::{self, ChainedEntry};
+use uketsuke_auth::MacKey;
 use uketsuke_central::audit;
+use uketsuke_protocol::{AuditReceipt, AuditShipment, MacEscrow};
 use uketsuke_store::audit as local;
 use uketsuke_synctest::{session_am, Central, Terminal};
 
@@ -124,7 +127,7 @@ async fn asvs_16_4_2_a_forged_checkpoint_is_refused() {
     };
     let key = other.enrollment.audit_identity(&other.keystore).unwrap().device_key;
     let signature = uketsuke_auth::sign_checkpoint(&key, &cp).unwrap();
-    let shipment = uketsuke_protocol::AuditShipment { chain_id, entries, checkpoint: cp, signature };
+    let shipment = uketsuke_protocol::AuditShipment { chain_id, entries, checkpoint: cp, signature, mac_key0: None };
     let res: Result<(uketsuke_protocol::AuditReceipt, _), _> =
         t.engine.transport().post("/v1/audit", &shipment, chrono::Utc::now()).await;
     assert_eq!(res.unwrap_err().code(), "AUDIT_SIGNATURE_INVALID");
@@ -236,4 +239,205 @@ async fn a_residents_access_report_lists_who_looked_when_and_why() {
     assert!(report.iter().any(|l| l.operation == "check_in" && l.reason == local::REASON_RECEPTION));
     // Another resident's report does not list it.
     assert!(audit::resident_report(central.pool(), &who[1]).await.unwrap().is_empty());
+}
+
+fn chain_id(t: &Terminal) -> uuid::Uuid {
+    t.store.lock().unwrap().meta().store_id.parse().unwrap()
+}
+
+/// A shipment made by hand with this terminal's device key: `entries` (or none, a
+/// checkpoint on the local head) and an escrow.
+async fn ship_by_hand(
+    t: &Terminal,
+    entries: Vec<ChainedEntry>,
+    mac_key0: Option<MacEscrow>,
+) -> Result<AuditReceipt, uketsuke_sync::SyncError> {
+    let (seq, entry_hash) = match entries.last() {
+        Some(e) => (e.seq, e.entry_hash.clone()),
+        None => local::chain_head(t.store.lock().unwrap().connection()).unwrap(),
+    };
+    let chain_id = chain_id(t);
+    let cp = audit::checkpoint(t.enrollment.terminal_id, chain_id, seq, &entry_hash, chrono::Utc::now());
+    let key = t.enrollment.audit_identity(&t.keystore).unwrap().device_key;
+    let signature = uketsuke_auth::sign_checkpoint(&key, &cp).unwrap();
+    let shipment = AuditShipment { chain_id, entries, checkpoint: cp, signature, mac_key0 };
+    let res: Result<(AuditReceipt, _), _> = t.engine.transport().post("/v1/audit", &shipment, chrono::Utc::now()).await;
+    res.map(|(r, _)| r)
+}
+
+fn escrow_of(start_seq: i64, k0: &MacKey) -> MacEscrow {
+    MacEscrow { start_seq, key_hex: k0.to_hex().to_string() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asvs_16_4_2_entries_ship_with_macs_and_the_terminal_erases_k0_once_the_service_holds_it() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    work(&t, 2);
+    let (start, k0) = local::mac_escrow(t.store.lock().unwrap().connection()).unwrap().expect("K_0 on the first entry");
+    assert_eq!(start, 1, "the first entry ever written");
+    t.engine.sync_once(&t.store).await.unwrap();
+    // The service holds K_0 and checked every entry's MAC; the terminal erased its copy,
+    // so later shipments carry no escrow.
+    assert!(local::mac_escrow(t.store.lock().unwrap().connection()).unwrap().is_none());
+    assert_eq!(t.count("SELECT count(*) FROM audit_mac_escrow"), 0);
+    assert_eq!(central.count("SELECT count(*) FROM audit_mac_keys WHERE start_seq = 1").await, 1);
+    let shipped = central.count("SELECT count(*) FROM audit_entries").await;
+    assert!(shipped >= 2);
+    assert_eq!(central.count("SELECT count(*) FROM audit_entries WHERE mac IS NOT NULL").await, shipped);
+    // The service keeps the key for the next entry, not the ones it used.
+    let next: i64 = central.count("SELECT current_seq FROM audit_mac_keys").await;
+    assert_eq!(next, shipped + 1);
+    work(&t, 2);
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(
+        central.count("SELECT current_seq FROM audit_mac_keys").await,
+        t.count("SELECT max(seq) FROM access_log") + 1
+    );
+    assert!(audit::open_flags(central.pool()).await.unwrap().is_empty());
+    assert!(audit::verify_stored(central.pool(), chrono::Utc::now()).await.unwrap().is_empty());
+
+    // The same escrow again (a receipt lost on the way back) is fine and acknowledged.
+    let r = ship_by_hand(&t, vec![], Some(escrow_of(start, &k0))).await.unwrap();
+    let held = r.mac_escrow.unwrap();
+    assert_eq!((held.start_seq, held.key_fingerprint), (start, k0.fingerprint()));
+    // Another K_0 for this chain is refused and flagged.
+    let err = ship_by_hand(&t, vec![], Some(escrow_of(start, &MacKey::generate().unwrap()))).await.unwrap_err();
+    assert_eq!(err.code(), "AUDIT_MAC_INVALID");
+    let flags = audit::open_flags(central.pool()).await.unwrap();
+    assert_eq!(flags.len(), 1);
+    assert_eq!(flags[0].kind, "mac_escrow_conflict");
+
+    // `audit verify` re-checks the stored MACs from K_0: a changed MAC is found.
+    let c = central.pool().get().await.unwrap();
+    c.execute("UPDATE audit_entries SET mac = md5(mac) || md5(mac) WHERE seq = 3", &[]).await.unwrap();
+    let found = audit::verify_stored(central.pool(), chrono::Utc::now()).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].2.seq, found[0].2.code()), (3, "AUDIT_MAC_INVALID"));
+    assert_eq!(central.count("SELECT count(*) FROM audit_flags WHERE kind = 'mac_invalid' AND seq = 3").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asvs_16_4_2_a_compromised_terminal_cannot_rewrite_its_unshipped_past() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    work(&t, 1);
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(central.count("SELECT count(*) FROM audit_mac_keys").await, 1, "the escrow is held");
+    let shipped = t.count("SELECT max(seq) FROM access_log");
+    work(&t, 3);
+
+    // Full compromise now: the database key (so every table) and the device key. The
+    // attacker edits the first unshipped entry, recomputes its hash and every later
+    // hash and link, MACs the rewritten entries with the only key the terminal still
+    // has (the current one, for the next entry), and signs a checkpoint on the new head.
+    {
+        let store = t.store.lock().unwrap();
+        let conn = store.connection();
+        let current = conn
+            .query_row("SELECT key FROM audit_mac_key", [], |r| r.get::<_, Vec<u8>>(0))
+            .map(|k| MacKey::from_bytes(&k).unwrap())
+            .unwrap();
+        let mut entries = local::entries_after(conn, shipped, 100).unwrap();
+        assert!(entries.len() >= 3);
+        let mut prev = entries[0].prev_hash.clone();
+        entries[0].resident_id = Some("0000000000".into());
+        for e in &mut entries {
+            e.prev_hash = prev.clone();
+            chain::seal(e);
+            e.mac = Some(current.mac(&e.entry_hash));
+            prev = e.entry_hash.clone();
+        }
+        // The forged chain itself is consistent: the hash chain alone would accept it.
+        assert_eq!(chain::verify_chain(&entries, &entries[0].prev_hash, shipped + 1), Ok(()));
+        conn.execute_batch("DROP TRIGGER access_log_is_append_only_update").unwrap();
+        for e in &entries {
+            conn.execute(
+                "UPDATE access_log SET resident_id = ?2, prev_hash = ?3, entry_hash = ?4, mac = ?5 WHERE seq = ?1",
+                rusqlite::params![e.seq, e.resident_id, e.prev_hash, e.entry_hash, e.mac],
+            )
+            .unwrap();
+        }
+        assert_eq!(local::verify_local(conn).unwrap(), Ok(()));
+    }
+    // The terminal's own sync signs the forged head with the device key; the service
+    // still refuses: the MACs of entries written before the compromise cannot be redone.
+    let err = t.engine.sync_once(&t.store).await.unwrap_err();
+    assert_eq!(err.code(), "AUDIT_MAC_INVALID");
+    let flags = audit::open_flags(central.pool()).await.unwrap();
+    assert_eq!(flags.len(), 1);
+    assert_eq!((flags[0].kind.as_str(), flags[0].seq), ("mac_invalid", Some(shipped + 1)));
+    assert_eq!(
+        central.count("SELECT count(*) FROM audit_entries").await,
+        shipped,
+        "nothing of the refused shipment is kept"
+    );
+    // A MAC removed instead of forged is refused the same way.
+    tamper(&t, "UPDATE access_log SET mac = NULL");
+    assert_eq!(t.engine.sync_once(&t.store).await.unwrap_err().code(), "AUDIT_MAC_INVALID");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asvs_16_4_2_a_store_from_before_macs_still_ships_and_macs_are_required_from_the_escrow_on() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    work(&t, 2);
+    // The state migration 5 leaves an older store in: entries without MACs, no key yet.
+    tamper(
+        &t,
+        "DROP TRIGGER access_log_is_append_only_update;
+         UPDATE access_log SET mac = NULL;
+         CREATE TRIGGER access_log_is_append_only_update
+         BEFORE UPDATE ON access_log WHEN OLD.entry_hash <> ''
+         BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+         DELETE FROM audit_mac_key;
+         DELETE FROM audit_mac_escrow;",
+    );
+    let legacy = t.count("SELECT max(seq) FROM access_log");
+    work(&t, 2);
+    let (start, _) = local::mac_escrow(t.store.lock().unwrap().connection()).unwrap().unwrap();
+    assert_eq!(start, legacy + 1, "K_0 starts at the first entry written after the migration");
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(central.count("SELECT count(*) FROM audit_entries WHERE mac IS NULL").await, legacy);
+    assert_eq!(central.count(&format!("SELECT count(*) FROM audit_mac_keys WHERE start_seq = {start}")).await, 1);
+    assert!(audit::open_flags(central.pool()).await.unwrap().is_empty());
+    assert!(audit::verify_stored(central.pool(), chrono::Utc::now()).await.unwrap().is_empty());
+    // From the escrow's start on, an entry without a MAC is refused.
+    work(&t, 1);
+    tamper(
+        &t,
+        "DROP TRIGGER access_log_is_append_only_update;
+         UPDATE access_log SET mac = NULL WHERE seq = (SELECT max(seq) FROM access_log);",
+    );
+    assert_eq!(t.engine.sync_once(&t.store).await.unwrap_err().code(), "AUDIT_MAC_INVALID");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_without_the_escrow_takes_macd_entries_flags_them_and_checks_from_a_late_escrow_on() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    work(&t, 2);
+    let (start, k0) = local::mac_escrow(t.store.lock().unwrap().connection()).unwrap().unwrap();
+    t.engine.sync_once(&t.store).await.unwrap();
+    // A service restored from a backup older than the escrow: the terminal has erased K_0.
+    let c = central.pool().get().await.unwrap();
+    c.execute("DELETE FROM audit_mac_keys", &[]).await.unwrap();
+    work(&t, 1);
+    t.engine.sync_once(&t.store).await.unwrap();
+    let flags = audit::open_flags(central.pool()).await.unwrap();
+    assert_eq!(flags.len(), 1);
+    assert_eq!(flags[0].kind, "mac_unverifiable");
+    // An escrow arriving after the service already took entries (e.g. a terminal that
+    // was updated before the service): checking starts after the head it holds.
+    let head = t.count("SELECT max(seq) FROM access_log");
+    let r = ship_by_hand(&t, vec![], Some(escrow_of(start, &k0))).await.unwrap();
+    assert_eq!(r.mac_escrow.unwrap().start_seq, start);
+    assert_eq!(central.count("SELECT required_from FROM audit_mac_keys").await, head + 1);
+    work(&t, 1);
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert!(audit::verify_stored(central.pool(), chrono::Utc::now()).await.unwrap().is_empty());
 }
