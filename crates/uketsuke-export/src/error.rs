@@ -124,19 +124,23 @@ pub enum MediaError {
         /// Device minor number.
         minor: u32,
     },
-    /// A sysfs entry exists but cannot be read or makes no sense.
+    /// Linux: a sysfs entry exists but cannot be read or makes no sense. Windows: the volume,
+    /// its drive type or its storage descriptor cannot be determined. macOS: `diskutil` fails
+    /// or its answer cannot be parsed.
     #[error("sysfs: {0}")]
     Sysfs(String),
-    /// The mount table cannot be read or parsed.
+    /// The mount table (Windows: the volume list; macOS: `/Volumes`) cannot be read or parsed.
     #[error("mountinfo: {0}")]
     Mountinfo(String),
     /// No removable mount has this id (anymore).
     #[error("no removable medium with this id is mounted")]
     MountUnknown,
-    /// The file name is empty, has a path separator, `..`, a leading dot or control characters.
+    /// The file name is empty, has a path separator, `..`, a leading dot or control characters
+    /// (Windows also: `:` and other reserved characters, a trailing dot, device names).
     #[error("invalid target file name: {0}")]
     NameInvalid(String),
-    /// The target directory cannot be opened as a directory (missing, not a directory, a symlink).
+    /// The target directory cannot be opened as a directory (missing, not a directory, a symlink;
+    /// Windows: any reparse point, or no volume GUID path).
     #[error("target directory unusable: {0}")]
     DirInvalid(String),
     /// A file with the target name already exists.

@@ -6,12 +6,18 @@
 //!   [`ExportScope`] hash that ties a grant to exactly the approved dataset.
 //! - [`media`]: classification of an **open file handle** (removable, fixed, network,
 //!   virtual), removable mounts as opaque ids for the window, and [`write_verified`].
+//!   Implemented for Linux (sysfs, mountinfo), Windows (volume GUID, drive type, storage
+//!   descriptor) and macOS (`fstatfs`, `diskutil info -plist`). The Windows and macOS system
+//!   calls are compile-checked (`x86_64-pc-windows-gnu`, `x86_64-apple-darwin`) and their
+//!   decision logic is unit-tested on every OS, but they have not been run on Windows or
+//!   macOS. Other systems refuse every write with `EXPORT_MEDIA_UNSUPPORTED_OS`.
 //! - [`encrypt`]: age encryption to a recipient's X25519 key or to a passphrase.
 //! - [`error`]: the error types; every error has a stable `EXPORT_…` `code()`.
 //!
 //! Invariants:
 //! - Nothing is written unless the handle of the created file classifies as removable media,
-//!   before the first byte and again before the rename; on any refusal nothing remains.
+//!   before the first byte and again before the rename; on any refusal nothing remains. Where
+//!   the platform check is missing or any query fails, the answer is a refusal (fail closed).
 //! - Tokens are verified offline against a pinned public key; signature, kind, audience and
 //!   device binding are checked before any claim is trusted.
 //! - No clock is read: every time check uses the `now` passed in. Single use of a grant,

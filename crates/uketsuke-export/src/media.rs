@@ -6,7 +6,22 @@
 //! removable even when its `removable` flag is 0 (common on USB hard disks); otherwise the
 //! kernel's `removable` flag decides. Loop, device-mapper, md, zram and other virtual block
 //! devices, and filesystems without a block device (major 0: tmpfs, overlay, btrfs subvolumes)
-//! are never removable. Windows and macOS have the same interface and answer "unsupported" for now.
+//! are never removable.
+//!
+//! Windows: the handle's volume (`GetFinalPathNameByHandleW`, volume GUID path) → `GetDriveTypeW`
+//! (remote, RAM disk and optical refused) → `IOCTL_STORAGE_QUERY_PROPERTY` on the volume:
+//! USB, SD and MMC buses are removable even when reported `DRIVE_FIXED` (USB hard disks);
+//! iSCSI is network; virtual, VHD(X) and Storage Spaces disks are virtual; on other known buses
+//! the `RemovableMedia` bit decides; unknown buses never pass. Network redirectors (SMB, WebDAV,
+//! Remote Desktop drives) are recognised from the NT path. The decisions are plain functions
+//! unit-tested on every OS; the system calls are compile-checked for `x86_64-pc-windows-gnu`
+//! but have not been run on Windows by this crate's tests.
+//!
+//! macOS: `fstatfs` refuses non-local, network/FUSE and pseudo filesystems and names the disk
+//! (`f_mntfromname`); `diskutil info -plist` decides by the same rule (USB and SD buses
+//! removable, disk images and virtual disks virtual, APFS by its physical stores, otherwise
+//! `RemovableMedia`). Likewise unit-tested in its decisions and compile-checked for
+//! `x86_64-apple-darwin`, not run on macOS. Other systems answer "unsupported".
 
 mod write;
 
@@ -17,12 +32,18 @@ use linux as imp;
 
 #[cfg(target_os = "macos")]
 mod macos;
-#[cfg(not(target_os = "linux"))]
+// Pure macOS decisions: compiled on macOS, and in tests everywhere.
+#[cfg(any(target_os = "macos", test))]
+mod macos_rules;
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 mod unsupported;
 #[cfg(target_os = "macos")]
 use macos as imp;
 #[cfg(target_os = "windows")]
 mod windows;
+// Pure Windows decisions: compiled on Windows, and in tests everywhere.
+#[cfg(any(target_os = "windows", test))]
+mod windows_rules;
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 use unsupported as imp;
 #[cfg(target_os = "windows")]
@@ -116,7 +137,9 @@ impl MediaInfo {
 /// `media`; the mount point stays in Rust (see [`Classifier::mount_for_id`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RemovableMount {
-    /// Opaque id: truncated SHA-256 of mount point, device number and media identity.
+    /// Opaque id: truncated SHA-256 of mount point, device number and media identity
+    /// (Windows: volume GUID, its mount paths and media identity; macOS: mount point, the
+    /// device it is mounted from and media identity).
     pub id: String,
     /// Display label.
     pub label: String,
@@ -127,7 +150,8 @@ pub struct RemovableMount {
 }
 
 impl RemovableMount {
-    /// The mount point, for Rust code only.
+    /// The mount point, for Rust code only. On Windows the volume root by GUID
+    /// (`\\?\Volume{…}\`): not a reparse point, and independent of drive letters.
     pub fn mount_point(&self) -> &Path {
         &self.mount_point
     }
@@ -141,7 +165,7 @@ pub trait ClassifyHandle {
 }
 
 /// Classifies files and lists removable mounts. The sysfs root and the mount table are
-/// injectable for tests.
+/// injectable for tests (Linux only; Windows and macOS ask the system directly).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Classifier {
     pub(crate) sysfs_root: PathBuf,
@@ -177,13 +201,25 @@ impl Classifier {
     }
 
     /// Classifies a block device by number (Linux: from sysfs alone; no filesystem check).
+    /// Other systems answer [`MediaError::Unsupported`].
     pub fn classify_device(&self, major: u32, minor: u32) -> Result<MediaInfo, MediaError> {
         imp::classify_device(self, major, minor)
     }
 
-    /// Mounted filesystems on removable media, in mount-table order.
+    /// Mounted filesystems on removable media, in mount-table order (Windows: one entry per
+    /// volume with a drive letter or mount folder, in volume-enumeration order; macOS: mount
+    /// points directly below `/Volumes`, in name order).
     pub fn list_removable_mounts(&self) -> Result<Vec<RemovableMount>, MediaError> {
         imp::list_removable_mounts(self)
+    }
+
+    /// Classifies the filesystem holding the directory `dir`, through a handle to the directory
+    /// itself (on Windows `File::open` cannot open directories; this opens it with
+    /// `FILE_FLAG_BACKUP_SEMANTICS`). A directory that cannot be opened is
+    /// [`MediaError::DirInvalid`].
+    pub fn classify_dir(&self, dir: &Path) -> Result<MediaInfo, MediaError> {
+        let probe = imp::open_dir_probe(dir).map_err(|e| MediaError::DirInvalid(e.to_string()))?;
+        self.classify_file(&probe)
     }
 
     /// The mount point of a removable mount listed by [`Self::list_removable_mounts`], if it is
@@ -212,7 +248,8 @@ pub fn classify_file(file: &File) -> Result<MediaInfo, MediaError> {
 pub const MAX_NAME_LEN: usize = 200;
 
 /// Refuses names that are empty, too long, contain `/`, `\`, NUL or control characters,
-/// are `.`/`..` or start with a dot (temporary files start with a dot).
+/// are `.`/`..` or start with a dot (temporary files start with a dot). On Windows also
+/// `< > : " | ? *` (no `:stream`), a trailing dot and device names (`CON`, `NUL.txt`, `COM1`, …).
 pub fn validate_file_name(name: &str) -> Result<(), MediaError> {
     let bad = |why: &str| Err(MediaError::NameInvalid(why.into()));
     if name.is_empty() {
@@ -233,11 +270,13 @@ pub fn validate_file_name(name: &str) -> Result<(), MediaError> {
     if name.trim() != name {
         return bad("leading or trailing whitespace");
     }
+    #[cfg(target_os = "windows")]
+    windows_rules::validate_component(name)?;
     Ok(())
 }
 
 /// Opens `dir` (a directory, not a symlink) and creates `file_name` in it exclusively
-/// (`O_CREAT|O_EXCL|O_NOFOLLOW`, mode 0600). The caller must classify the returned handle
+/// (Linux `O_CREAT|O_EXCL|O_NOFOLLOW`, mode 0600; Windows `CREATE_NEW`, not shared). The caller must classify the returned handle
 /// before writing, and remove the file through the returned [`TargetDir`] if refused.
 pub fn open_target(dir: &Path, file_name: &str) -> Result<(File, TargetDir), MediaError> {
     validate_file_name(file_name)?;

@@ -174,3 +174,15 @@ fn a_tmpfs_is_refused_as_virtual() {
     assert_eq!(err.code(), "EXPORT_MEDIA_VIRTUAL");
     assert!(entries(dir.path()).is_empty());
 }
+
+#[test]
+fn classify_dir_classifies_the_directory_handle_like_a_file_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = File::create(dir.path().join("probe")).unwrap();
+    let c = Classifier::new();
+    // Whatever this machine's temporary directory is (or whether it can be classified at all),
+    // the directory and a file in it get the same answer.
+    assert_eq!(c.classify_dir(dir.path()), c.classify_file(&file));
+    let err = c.classify_dir(&dir.path().join("missing")).unwrap_err();
+    assert_eq!(err.code(), "EXPORT_TARGET_DIR_INVALID");
+}

@@ -383,10 +383,7 @@ impl App {
         // The target: removable media now, before the grant is spent.
         let media_err = |e: uketsuke_export::MediaError| ApiError::new(e.code(), e.to_string());
         let dir = self.media.mount_for_id(media_id).map_err(media_err)?;
-        let probe = std::fs::File::open(&dir)
-            .map_err(|e| ApiError::new("EXPORT_TARGET_DIR_INVALID", format!("the medium cannot be opened: {e}")))?;
-        let media = self.media.classify_file(&probe).map_err(media_err)?;
-        drop(probe);
+        let media = self.media.classify_dir(&dir).map_err(media_err)?;
         if media.kind != MediaKind::Removable {
             return Err(media_err(uketsuke_export::MediaError::Refused { info: Box::new(media) }));
         }

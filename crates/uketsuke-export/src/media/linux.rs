@@ -37,6 +37,11 @@ fn without_device(kind: MediaKind, name: &str) -> MediaInfo {
     MediaInfo { kind, device: name.to_string(), serial: None, vendor: None, model: None, bus: None, size_bytes: None }
 }
 
+/// A read-only handle to a directory, for classification.
+pub(super) fn open_dir_probe(dir: &Path) -> std::io::Result<File> {
+    File::open(dir)
+}
+
 pub(super) fn classify_device(c: &Classifier, major: u32, minor: u32) -> Result<MediaInfo, MediaError> {
     sysfs::classify_block(&c.sysfs_root, major, minor)
 }
