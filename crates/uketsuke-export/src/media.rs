@@ -27,6 +27,8 @@ mod write;
 
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+mod unix_dir;
 #[cfg(target_os = "linux")]
 use linux as imp;
 
