@@ -107,6 +107,20 @@ pub struct MediaInfo {
 }
 
 impl MediaInfo {
+    /// A verdict with nothing known about the device but its name (a filesystem type,
+    /// a redirector, a virtual device).
+    pub fn without_device(kind: MediaKind, device: &str) -> MediaInfo {
+        MediaInfo {
+            kind,
+            device: device.to_owned(),
+            serial: None,
+            vendor: None,
+            model: None,
+            bus: None,
+            size_bytes: None,
+        }
+    }
+
     /// A stable identity for the export ledger: `bus:vendor:model:serial`, or with
     /// `dev=<device>` instead of the serial when there is none. Unknown parts are `-`.
     pub fn identity(&self) -> String {
@@ -220,7 +234,11 @@ impl Classifier {
     /// `FILE_FLAG_BACKUP_SEMANTICS`). A directory that cannot be opened is
     /// [`MediaError::DirInvalid`].
     pub fn classify_dir(&self, dir: &Path) -> Result<MediaInfo, MediaError> {
-        let probe = imp::open_dir_probe(dir).map_err(|e| MediaError::DirInvalid(e.to_string()))?;
+        #[cfg(target_os = "windows")]
+        let probe = imp::open_dir_probe(dir);
+        #[cfg(not(target_os = "windows"))]
+        let probe = File::open(dir);
+        let probe = probe.map_err(|e| MediaError::DirInvalid(e.to_string()))?;
         self.classify_file(&probe)
     }
 

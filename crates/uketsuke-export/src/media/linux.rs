@@ -19,24 +19,15 @@ pub(super) fn classify_file(c: &Classifier, file: &File) -> Result<MediaInfo, Me
     #[allow(clippy::unnecessary_cast)]
     let magic = fs.f_type as u32;
     if let Some((kind, name)) = fstype::classify_magic(magic) {
-        return Ok(without_device(kind, name));
+        return Ok(MediaInfo::without_device(kind, name));
     }
     let st = rustix::fs::fstat(file).map_err(|e| MediaError::io("fstat", e))?;
     let (major, minor) = (rustix::fs::major(st.st_dev), rustix::fs::minor(st.st_dev));
     if major == 0 {
         // No block device: an anonymous device (tmpfs-like, overlay, btrfs/zfs subvolume).
-        return Ok(without_device(MediaKind::Virtual, "anonymous"));
+        return Ok(MediaInfo::without_device(MediaKind::Virtual, "anonymous"));
     }
     sysfs::classify_block(&c.sysfs_root, major, minor)
-}
-
-fn without_device(kind: MediaKind, name: &str) -> MediaInfo {
-    MediaInfo { kind, device: name.to_string(), serial: None, vendor: None, model: None, bus: None, size_bytes: None }
-}
-
-/// A read-only handle to a directory, for classification.
-pub(super) fn open_dir_probe(dir: &Path) -> std::io::Result<File> {
-    File::open(dir)
 }
 
 pub(super) fn classify_device(c: &Classifier, major: u32, minor: u32) -> Result<MediaInfo, MediaError> {

@@ -11,7 +11,7 @@
 
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use super::macos_rules::{self as rules, DiskVerdict, FsVerdict};
@@ -89,20 +89,13 @@ fn classify_disk(id: &str, depth: u8) -> Result<MediaInfo, MediaError> {
 
 fn classify_mount(m: &Mount) -> Result<MediaInfo, MediaError> {
     match rules::fs_verdict(&m.fs_type, m.flags, &m.from) {
-        FsVerdict::Refuse(kind, device) => {
-            Ok(MediaInfo { kind, device, serial: None, vendor: None, model: None, bus: None, size_bytes: None })
-        }
+        FsVerdict::Refuse(kind, device) => Ok(MediaInfo::without_device(kind, &device)),
         FsVerdict::Disk(id) => classify_disk(&id, 0),
     }
 }
 
 pub(super) fn classify_file(_: &Classifier, file: &File) -> Result<MediaInfo, MediaError> {
     classify_mount(&mount_of(file)?)
-}
-
-/// A read-only handle to a directory, for classification.
-pub(super) fn open_dir_probe(dir: &Path) -> std::io::Result<File> {
-    File::open(dir)
 }
 
 /// Classification needs device numbers only on Linux.

@@ -15,10 +15,6 @@ pub(crate) fn classify_file(_: &Classifier, _: &File) -> Result<MediaInfo, Media
     unsupported()
 }
 
-pub(crate) fn open_dir_probe(dir: &Path) -> std::io::Result<File> {
-    File::open(dir)
-}
-
 pub(crate) fn classify_device(_: &Classifier, _: u32, _: u32) -> Result<MediaInfo, MediaError> {
     unsupported()
 }

@@ -105,15 +105,7 @@ pub(super) fn classify_file(_: &Classifier, file: &File) -> Result<MediaInfo, Me
     // Network redirectors have no volume GUID; name them instead of failing obscurely.
     if let Ok(nt) = final_path(handle, VOLUME_NAME_NT) {
         if let Some(redirector) = rules::network_redirector(&nt.to_string_lossy()) {
-            return Ok(MediaInfo {
-                kind: MediaKind::Network,
-                device: redirector.to_string(),
-                serial: None,
-                vendor: None,
-                model: None,
-                bus: None,
-                size_bytes: None,
-            });
+            return Ok(MediaInfo::without_device(MediaKind::Network, redirector));
         }
     }
     let path = final_path(handle, VOLUME_NAME_GUID | FILE_NAME_NORMALIZED)

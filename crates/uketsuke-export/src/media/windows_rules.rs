@@ -183,17 +183,8 @@ pub(crate) struct VolumeFacts {
 
 /// The verdict for a volume. A local disk without a storage descriptor is an error.
 pub(crate) fn media_info(facts: VolumeFacts) -> Result<MediaInfo, MediaError> {
-    let bare = |kind: MediaKind, device: String| MediaInfo {
-        kind,
-        device,
-        serial: None,
-        vendor: None,
-        model: None,
-        bus: None,
-        size_bytes: None,
-    };
     match drive_verdict(facts.drive_type)? {
-        DriveVerdict::Refuse(kind, name) => Ok(bare(kind, name.to_string())),
+        DriveVerdict::Refuse(kind, name) => Ok(MediaInfo::without_device(kind, name)),
         DriveVerdict::AskDevice => {
             let d = facts
                 .descriptor
