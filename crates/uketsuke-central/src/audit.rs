@@ -336,31 +336,35 @@ pub async fn ingest(
         None => {}
     }
     if let Some(state) = &mut macs {
-        // Keep the key for the next entry expected.
+        // Keep the key for the next entry expected (written only when it moved or is new).
+        let mut moved = false;
         if let Some(last) = fresh_owned.last() {
             if last.seq + 1 > state.current_seq && last.seq >= state.required_from {
                 state.current_key = state.key_at(last.seq + 1);
                 state.current_seq = last.seq + 1;
+                moved = true;
             }
         }
-        tx.execute(
-            "INSERT INTO audit_mac_keys (terminal_id, chain_id, start_seq, key0, required_from, current_seq, current_key,
-                                         escrowed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (terminal_id, chain_id) DO UPDATE SET current_seq = excluded.current_seq,
-                 current_key = excluded.current_key",
-            &[
-                &tid,
-                &chain_id,
-                &state.start_seq,
-                &state.key0.as_bytes(),
-                &state.required_from,
-                &state.current_seq,
-                &state.current_key.as_bytes(),
-                &now,
-            ],
-        )
-        .await?;
+        if moved || new_escrow {
+            tx.execute(
+                "INSERT INTO audit_mac_keys (terminal_id, chain_id, start_seq, key0, required_from, current_seq, current_key,
+                                             escrowed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (terminal_id, chain_id) DO UPDATE SET current_seq = excluded.current_seq,
+                     current_key = excluded.current_key",
+                &[
+                    &tid,
+                    &chain_id,
+                    &state.start_seq,
+                    &state.key0.as_bytes(),
+                    &state.required_from,
+                    &state.current_seq,
+                    &state.current_key.as_bytes(),
+                    &now,
+                ],
+            )
+            .await?;
+        }
         if new_escrow {
             tracing::info!(terminal = %tid, chain = %chain_id, start_seq = state.start_seq, "access-log MAC key escrowed");
         }
