@@ -163,6 +163,7 @@ const ja = {
   "export.state.approved": "承認済",
   "export.state.refused": "却下",
   "export.state.used": "出力済",
+  "export.state.expired": "期限切れ",
   "export.col.requestedAt": "申請日時",
   "export.col.requestedBy": "申請者",
   "export.col.terminal": "端末",
@@ -518,6 +519,10 @@ const ja = {
   "err.EXPORT_REQUEST_REFUSED": "この申請は所属長に却下されたため、出力できません",
   "err.EXPORT_REQUEST_UNKNOWN": "出力申請が見つかりません。「最新の状態にする」を押してください",
   "err.EXPORT_REQUEST_DECIDED": "この申請はすでに承認または却下されています",
+  "err.EXPORT_REQUEST_EXPIRED":
+    "この申請は7日以内に承認されなかったため期限切れです。必要なら改めて申請してください",
+  "err.EXPORT_TOTP_WAIT":
+    "確認コードの誤りが続いたため、しばらく入力できません。時間をおいてからやり直してください",
   "err.EXPORT_OWN_REQUEST": "自分の申請は承認できません。別の所属長に依頼してください",
   "err.EXPORT_ROLE": "この役割ではこの操作はできません（申請は事務、承認・却下は所属長が行います）",
   "err.EXPORT_TOTP_INVALID":
@@ -527,6 +532,8 @@ const ja = {
   "err.EXPORT_PURPOSE_REQUIRED": "出力の目的を入力してください",
   "err.EXPORT_SESSIONS_REQUIRED": "出力する会場・日時を1つ以上選んでください",
   "err.EXPORT_SESSION_UNKNOWN": "選んだ会場・日時が中央サーバーにありません。選び直してください",
+  "err.EXPORT_SESSION_NOT_ASSIGNED":
+    "この端末に割り当てられていない会場・日時は出力できません。割り当てられた端末から申請してください",
   "err.EXPORT_LAYOUT_UNKNOWN": "出力の様式が正しくありません。様式を選び直してください",
   "err.EXPORT_RECIPIENT_UNKNOWN": "提出先が登録されていません（登録が取り消された可能性があります）。管理者に確認してください",
   "err.EXPORT_RECIPIENT_REQUIRED": "提出先を選んでください",
@@ -743,6 +750,7 @@ const en: Record<MsgKey, string> = {
   "export.state.approved": "Approved",
   "export.state.refused": "Refused",
   "export.state.used": "Exported",
+  "export.state.expired": "Expired",
   "export.col.requestedAt": "Requested at",
   "export.col.requestedBy": "Requested by",
   "export.col.terminal": "Terminal",
@@ -1088,6 +1096,9 @@ const en: Record<MsgKey, string> = {
   "err.EXPORT_REQUEST_REFUSED": "A supervisor refused this request, so it cannot be exported",
   "err.EXPORT_REQUEST_UNKNOWN": "The export request was not found. Press “Refresh”",
   "err.EXPORT_REQUEST_DECIDED": "This request has already been approved or refused",
+  "err.EXPORT_REQUEST_EXPIRED":
+    "Nobody approved this request within 7 days, so it has expired. Request again if still needed",
+  "err.EXPORT_TOTP_WAIT": "Too many wrong codes in a row. Wait a while, then try again",
   "err.EXPORT_OWN_REQUEST": "You cannot approve your own request. Ask another supervisor",
   "err.EXPORT_ROLE": "This role may not do this (clerks request; supervisors approve or refuse)",
   "err.EXPORT_TOTP_INVALID":
@@ -1097,6 +1108,8 @@ const en: Record<MsgKey, string> = {
   "err.EXPORT_PURPOSE_REQUIRED": "Enter the purpose of the export",
   "err.EXPORT_SESSIONS_REQUIRED": "Choose at least one session to export",
   "err.EXPORT_SESSION_UNKNOWN": "The central service does not know a chosen session. Choose again",
+  "err.EXPORT_SESSION_NOT_ASSIGNED":
+    "A chosen session is not assigned to this terminal. Request it from a terminal it is assigned to",
   "err.EXPORT_LAYOUT_UNKNOWN": "The layout is not valid. Choose the layout again",
   "err.EXPORT_RECIPIENT_UNKNOWN": "The recipient is not registered (it may have been withdrawn). Ask the administrator",
   "err.EXPORT_RECIPIENT_REQUIRED": "Choose a recipient",

@@ -106,6 +106,9 @@ pub fn authorize(input: &GateInput<'_>) -> Result<Authorized, ApiError> {
             return Err(refuse("EXPORT_REQUEST_REFUSED", "a supervisor refused this request"))
         }
         ExportRequestState::Used => return Err(refuse("EXPORT_GRANT_USED", "this approval was already used")),
+        ExportRequestState::Expired => {
+            return Err(refuse("EXPORT_REQUEST_EXPIRED", "nobody decided on this request in time; ask again"))
+        }
     }
     let token = request.grant.as_deref().ok_or_else(|| refuse("EXPORT_NOT_APPROVED", "no approval was received"))?;
     let grant = verify_grant(token, &key, input.terminal_id, input.device_key_fpr, &designation, input.now)

@@ -605,7 +605,7 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             print(export::list_recipients(&pool.get().await?).await?);
         }
         Command::Export(ExportCmd::Requests { pending, limit }) => {
-            print(export::list_requests(&pool, pending, limit).await?);
+            print(export::list_requests(&pool, pending, limit, now).await?);
         }
         Command::Export(ExportCmd::Ledger { from, to }) => {
             let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("JST");

@@ -295,7 +295,7 @@ async fn only_an_active_clerk_may_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_request_needs_a_known_layout_sessions_a_purpose_and_a_recipient() {
+async fn a_request_needs_a_known_layout_assigned_sessions_a_purpose_and_a_recipient() {
     let fx = fx().await;
     fx.designate(&fx.a, 90, fx.t0).await;
     let cases = [
@@ -311,8 +311,23 @@ async fn a_request_needs_a_known_layout_sessions_a_purpose_and_a_recipient() {
     for (req, expected) in cases {
         assert_eq!(code(fx.request(&fx.a, &req, fx.t0).await), expected);
     }
+    // A session the service knows but this terminal is not assigned (its store lacks it).
+    let other: String = fx
+        .pool()
+        .get()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT session_id FROM sessions WHERE session_id <> $1 ORDER BY session_id LIMIT 1",
+            &[&session_am()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let elsewhere = NewExportRequest { session_ids: vec![session_am(), other], ..new_request() };
+    assert_eq!(code(fx.request(&fx.a, &elsewhere, fx.t0).await), codes::EXPORT_SESSION_NOT_ASSIGNED);
     assert_eq!(fx.count("SELECT count(*) FROM export_requests").await, 0);
-    assert_eq!(fx.count("SELECT count(*) FROM admin_log WHERE action = 'export.request.refused'").await, 5);
+    assert_eq!(fx.count("SELECT count(*) FROM admin_log WHERE action = 'export.request.refused'").await, 6);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -407,6 +422,86 @@ async fn a_decision_needs_a_right_totp_code_used_once_across_terminals() {
         .await,
         1
     );
+}
+
+/// A wrong code for `staff_id` at `at` (never the right one).
+fn wrong_code(request_id: Uuid, staff_id: &str, at: DateTime<Utc>) -> ExportDecision {
+    let mut d = decision(request_id, staff_id, true, "", at);
+    d.totp_code = if d.totp_code == "000000" { "111111" } else { "000000" }.into();
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asvs_6_3_1_wrong_decision_codes_back_off_then_lock_the_supervisor_everywhere() {
+    let fx = fx().await;
+    fx.designate(&fx.a, 90, fx.t0).await;
+    let r = fx.pending(&fx.a, fx.t0).await;
+    let failures = || async {
+        fx.count(&format!("SELECT failed_attempts::bigint FROM staff WHERE staff_id = '{SUPERVISOR}'")).await
+    };
+
+    // Six wrong codes in a minute: five are free, the sixth starts the back-off.
+    let at = fx.t0 + Duration::minutes(1);
+    for _ in 0..6 {
+        assert_eq!(
+            code(fx.decide(&fx.b, &wrong_code(r.request_id, SUPERVISOR, at), at).await),
+            codes::EXPORT_TOTP_INVALID
+        );
+    }
+    assert_eq!(failures().await, 6);
+    // Now even the right code waits, and the wait is not counted as another failure.
+    let right = decision(r.request_id, SUPERVISOR, true, "確認済み", at);
+    assert_eq!(code(fx.decide(&fx.b, &right, at).await), codes::EXPORT_TOTP_WAIT);
+    assert_eq!(failures().await, 6);
+    assert_eq!(fx.count("SELECT count(*) FROM export_requests WHERE state = 'pending'").await, 1);
+
+    // Waiting out each delay, four more wrong codes reach the hard lock.
+    let mut now = at;
+    for _ in 0..4 {
+        now += Duration::minutes(16);
+        assert_eq!(
+            code(fx.decide(&fx.a, &wrong_code(r.request_id, SUPERVISOR, now), now).await),
+            codes::EXPORT_TOTP_INVALID
+        );
+    }
+    assert_eq!(failures().await, 10);
+    assert_eq!(fx.count(&format!("SELECT count(*) FROM staff WHERE staff_id = '{SUPERVISOR}' AND locked")).await, 1);
+    // Locked: the right code no longer decides anything, on any terminal, until an unlock.
+    now += Duration::hours(1);
+    let right = decision(r.request_id, SUPERVISOR, true, "確認済み", now);
+    assert_eq!(code(fx.decide(&fx.a, &right, now).await), codes::EXPORT_ROLE);
+    assert_eq!(fx.count("SELECT count(*) FROM export_requests WHERE state = 'pending'").await, 1);
+    uketsuke_central::accounts::unlock(fx.pool(), SUPERVISOR, now).await.unwrap();
+    let later = now + Duration::seconds(30);
+    let approved = fx.decide(&fx.a, &decision(r.request_id, SUPERVISOR, true, "確認済み", later), later).await;
+    assert_eq!(approved.unwrap().state, ExportRequestState::Approved);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_nobody_decides_on_within_seven_days_expires() {
+    let fx = fx().await;
+    fx.designate(&fx.a, 90, fx.t0).await;
+    let r = fx.pending(&fx.a, fx.t0).await;
+    let before = fx.t0 + Duration::days(uketsuke_protocol::export::PENDING_DAYS) - Duration::seconds(1);
+    assert_eq!(fx.state(&fx.b, before).await.requests.len(), 1);
+
+    let after = fx.t0 + Duration::days(uketsuke_protocol::export::PENDING_DAYS);
+    // The supervisor's terminal no longer offers it; the requesting one shows it expired.
+    assert!(fx.state(&fx.b, after).await.requests.is_empty());
+    let own = fx.state(&fx.a, after).await.requests;
+    assert_eq!(
+        own.iter().map(|v| (v.request_id, v.state)).collect::<Vec<_>>(),
+        [(r.request_id, ExportRequestState::Expired)]
+    );
+    assert_eq!(
+        code(fx.decide(&fx.b, &decision(r.request_id, SUPERVISOR, true, "", after), after).await),
+        codes::EXPORT_REQUEST_EXPIRED
+    );
+    assert!(export::list_requests(fx.pool(), true, 10, after).await.unwrap().is_empty());
+    let all = export::list_requests(fx.pool(), false, 10, after).await.unwrap();
+    assert_eq!(all.iter().map(|v| v.state).collect::<Vec<_>>(), [ExportRequestState::Expired]);
+    // Nothing was decided or granted.
+    assert_eq!(fx.count("SELECT count(*) FROM export_requests WHERE grant_jti IS NOT NULL").await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

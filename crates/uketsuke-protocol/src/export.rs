@@ -42,16 +42,24 @@ pub mod codes {
     pub const EXPORT_RECIPIENT_UNKNOWN: &str = "EXPORT_RECIPIENT_UNKNOWN";
     pub const EXPORT_SESSIONS_REQUIRED: &str = "EXPORT_SESSIONS_REQUIRED";
     pub const EXPORT_SESSION_UNKNOWN: &str = "EXPORT_SESSION_UNKNOWN";
+    /// A session not assigned to the requesting terminal (its store does not hold it).
+    pub const EXPORT_SESSION_NOT_ASSIGNED: &str = "EXPORT_SESSION_NOT_ASSIGNED";
     pub const EXPORT_PURPOSE_REQUIRED: &str = "EXPORT_PURPOSE_REQUIRED";
     pub const EXPORT_REQUEST_UNKNOWN: &str = "EXPORT_REQUEST_UNKNOWN";
-    /// The request was already decided (or used, or expired).
+    /// The request was already decided (or used).
     pub const EXPORT_REQUEST_DECIDED: &str = "EXPORT_REQUEST_DECIDED";
+    /// The request waited longer than [`super::PENDING_DAYS`] for a decision; the
+    /// clerk asks again.
+    pub const EXPORT_REQUEST_EXPIRED: &str = "EXPORT_REQUEST_EXPIRED";
     /// A supervisor may not decide on their own request.
     pub const EXPORT_OWN_REQUEST: &str = "EXPORT_OWN_REQUEST";
     /// The staff member's role may not do this (clerk requests, supervisor decides).
     pub const EXPORT_ROLE: &str = "EXPORT_ROLE";
     /// The decision's TOTP code is wrong or was already used.
     pub const EXPORT_TOTP_INVALID: &str = "EXPORT_TOTP_INVALID";
+    /// Too many wrong codes in a row: the next attempt must wait (the same
+    /// back-off as login; the failures count towards the account's lock).
+    pub const EXPORT_TOTP_WAIT: &str = "EXPORT_TOTP_WAIT";
     pub const EXPORT_COMMENT_REQUIRED: &str = "EXPORT_COMMENT_REQUIRED";
     /// A ledger entry names a grant this terminal was not given.
     pub const EXPORT_GRANT_UNKNOWN: &str = "EXPORT_GRANT_UNKNOWN";
@@ -65,7 +73,12 @@ pub enum ExportRequestState {
     Refused,
     /// The grant was used (the ledger entry arrived).
     Used,
+    /// Nobody decided within [`PENDING_DAYS`]; it can no longer be approved.
+    Expired,
 }
+
+/// How long a request waits for a supervisor's decision before it expires.
+pub const PENDING_DAYS: i64 = 7;
 
 /// `POST /v1/export/state` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

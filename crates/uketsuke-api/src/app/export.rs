@@ -122,6 +122,7 @@ fn state_name(s: ExportRequestState) -> &'static str {
         ExportRequestState::Approved => "approved",
         ExportRequestState::Refused => "refused",
         ExportRequestState::Used => "used",
+        ExportRequestState::Expired => "expired",
     }
 }
 

@@ -5,7 +5,9 @@
 //! Rules (codes from `uketsuke_protocol::export::codes`):
 //! - Only a terminal holding an active designation may request
 //!   (`EXPORT_NOT_DESIGNATED`), only an active, unlocked clerk (`EXPORT_ROLE`), for
-//!   a known layout, ≥ 1 known session, a purpose and an active recipient. The
+//!   a known layout, ≥ 1 known session assigned to the terminal
+//!   (`EXPORT_SESSION_NOT_ASSIGNED`: its store holds no other), a purpose and an
+//!   active recipient. The
 //!   scope hash is computed here from what is stored, never taken from the terminal.
 //! - Only an active, unlocked supervisor decides (`EXPORT_ROLE`), never on their
 //!   own request (`EXPORT_OWN_REQUEST`), only once (`EXPORT_REQUEST_DECIDED`), with
@@ -13,7 +15,11 @@
 //!   service verifies against the stored seed; the code's step is recorded in
 //!   `staff.last_totp_step`, the same single-use mark online login uses, so a code
 //!   used for a login or a decision on any terminal is not accepted again
-//!   (`EXPORT_TOTP_INVALID`).
+//!   (`EXPORT_TOTP_INVALID`). Wrong codes count as failed attempts of the
+//!   account, with login's back-off (`EXPORT_TOTP_WAIT`) and hard lock, so the
+//!   six digits cannot be guessed from a supervisor's unattended session.
+//! - A request nobody decided on within [`PENDING_DAYS`] expires: it shows as
+//!   expired and can no longer be decided (`EXPORT_REQUEST_EXPIRED`).
 //! - An approval signs a grant for the *requesting* terminal and its device key,
 //!   relying on that terminal's current designation, bound to the request and
 //!   its scope hash, valid for [`GRANT_HOURS`] and never beyond the designation.
@@ -22,12 +28,13 @@
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::{GenericClient, Pool};
 use tokio_postgres::Row;
+use uketsuke_auth::lockout::{AttemptState, Gate, LockoutPolicy};
 use uketsuke_auth::totp::{self, TotpError};
 use uketsuke_auth::TotpSecret;
 use uketsuke_export::{sign_grant, ExportScope, Grant};
 use uketsuke_protocol::export::{
     codes, layouts, ExportDecision, ExportRequestState, ExportRequestView, ExportState, ExportStateRequest,
-    NewExportRequest,
+    NewExportRequest, PENDING_DAYS,
 };
 use uuid::Uuid;
 
@@ -53,9 +60,15 @@ const VIEW_SELECT: &str = "SELECT r.request_id, r.terminal_id, t.name, r.request
         r.grant_token, r.grant_expires_at
     FROM export_requests r JOIN terminals t ON t.terminal_id = r.terminal_id";
 
-fn parse_state(s: &str) -> Result<ExportRequestState> {
+/// Whether a request made at `requested_at` still waits for a decision at `now`.
+fn still_pending(requested_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now < requested_at + Duration::days(PENDING_DAYS)
+}
+
+fn parse_state(s: &str, requested_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<ExportRequestState> {
     Ok(match s {
-        "pending" => ExportRequestState::Pending,
+        "pending" if still_pending(requested_at, now) => ExportRequestState::Pending,
+        "pending" => ExportRequestState::Expired,
         "approved" => ExportRequestState::Approved,
         "refused" => ExportRequestState::Refused,
         "used" => ExportRequestState::Used,
@@ -64,8 +77,9 @@ fn parse_state(s: &str) -> Result<ExportRequestState> {
 }
 
 /// A stored request as a terminal sees it. The grant token is included only for
-/// `grant_for`, which must be the requesting terminal.
-fn view(r: &Row, grant_for: Option<Uuid>) -> Result<ExportRequestView> {
+/// `grant_for`, which must be the requesting terminal; a pending request older
+/// than [`PENDING_DAYS`] at `now` shows as expired.
+fn view(r: &Row, grant_for: Option<Uuid>, now: DateTime<Utc>) -> Result<ExportRequestView> {
     let terminal_id: Uuid = r.get(1);
     let state: String = r.get(10);
     let (grant, grant_expires_at) =
@@ -81,7 +95,7 @@ fn view(r: &Row, grant_for: Option<Uuid>) -> Result<ExportRequestView> {
         purpose: r.get(7),
         recipient_id: r.get(8),
         scope_hash: r.get(9),
-        state: parse_state(&state)?,
+        state: parse_state(&state, r.get(4), now)?,
         decided_by: r.get(11),
         decided_at: r.get(12),
         comment: r.get(13),
@@ -90,9 +104,14 @@ fn view(r: &Row, grant_for: Option<Uuid>) -> Result<ExportRequestView> {
     })
 }
 
-async fn load_view(c: &impl GenericClient, request_id: Uuid, grant_for: Option<Uuid>) -> Result<ExportRequestView> {
+async fn load_view(
+    c: &impl GenericClient,
+    request_id: Uuid,
+    grant_for: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<ExportRequestView> {
     let row = c.query_one(&format!("{VIEW_SELECT} WHERE r.request_id = $1"), &[&request_id]).await?;
-    view(&row, grant_for)
+    view(&row, grant_for, now)
 }
 
 /// Everything a terminal needs for export: the signing key and the CA's signature
@@ -118,12 +137,18 @@ pub async fn state(
         .await?;
     let others = c
         .query(
-            &format!("{VIEW_SELECT} WHERE r.state = 'pending' AND r.terminal_id <> $1 ORDER BY r.requested_at DESC"),
-            &[&terminal.terminal_id],
+            &format!(
+                "{VIEW_SELECT} WHERE r.state = 'pending' AND r.terminal_id <> $1 AND r.requested_at > $2
+                 ORDER BY r.requested_at DESC"
+            ),
+            &[&terminal.terminal_id, &(now - Duration::days(PENDING_DAYS))],
         )
         .await?;
-    let mut requests =
-        own.iter().chain(others.iter()).map(|r| view(r, Some(terminal.terminal_id))).collect::<Result<Vec<_>>>()?;
+    let mut requests = own
+        .iter()
+        .chain(others.iter())
+        .map(|r| view(r, Some(terminal.terminal_id), now))
+        .collect::<Result<Vec<_>>>()?;
     requests.sort_by_key(|v| std::cmp::Reverse((v.requested_at, v.request_id)));
     tracing::debug!(terminal = %terminal.terminal_id, staff = ?req.staff_id, designated = designation.is_some(),
         "export state");
@@ -235,7 +260,7 @@ async fn create_request_inner(
                 req.request_id
             )));
         }
-        return load_view(&tx, req.request_id, Some(terminal.terminal_id)).await;
+        return load_view(&tx, req.request_id, Some(terminal.terminal_id), now).await;
     }
 
     if designation::active(&tx, terminal.terminal_id, now).await?.is_none() {
@@ -251,15 +276,34 @@ async fn create_request_inner(
     if n.session_ids.len() > MAX_SESSIONS {
         return Err(CentralError::BadRequest(format!("at most {MAX_SESSIONS} sessions per request")));
     }
-    let known: Vec<String> = tx
-        .query("SELECT session_id FROM sessions WHERE session_id = ANY($1)", &[&n.session_ids])
+    // Each named session: known to the service, and assigned to this terminal (the
+    // file is made from its store, which holds only its assigned sessions)?
+    let found: Vec<(String, bool)> = tx
+        .query(
+            "SELECT s.session_id, EXISTS (SELECT 1 FROM terminal_sessions ts
+                                          WHERE ts.terminal_id = $1 AND ts.session_id = s.session_id)
+             FROM sessions s WHERE s.session_id = ANY($2)",
+            &[&terminal.terminal_id, &n.session_ids],
+        )
         .await?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
-    let unknown: Vec<&str> = n.session_ids.iter().filter(|s| !known.contains(s)).map(String::as_str).collect();
+    let lacking = |ok: &dyn Fn(&(String, bool)) -> bool| -> String {
+        let listed: Vec<&str> =
+            n.session_ids.iter().filter(|s| !found.iter().any(|f| &f.0 == *s && ok(f))).map(String::as_str).collect();
+        listed.join(", ")
+    };
+    let unknown = lacking(&|_| true);
     if !unknown.is_empty() {
-        return Err(refused(codes::EXPORT_SESSION_UNKNOWN, format!("unknown session(s): {}", unknown.join(", "))));
+        return Err(refused(codes::EXPORT_SESSION_UNKNOWN, format!("unknown session(s): {unknown}")));
+    }
+    let elsewhere = lacking(&|f| f.1);
+    if !elsewhere.is_empty() {
+        return Err(refused(
+            codes::EXPORT_SESSION_NOT_ASSIGNED,
+            format!("session(s) not assigned to this terminal: {elsewhere}"),
+        ));
     }
     if n.purpose.is_empty() {
         return Err(refused(codes::EXPORT_PURPOSE_REQUIRED, "a purpose is required"));
@@ -303,7 +347,7 @@ async fn create_request_inner(
         n.purpose
     );
     accounts::admin_log_as(&tx, now, &req.staff_id, "export.request", &req.request_id.to_string(), &detail).await?;
-    let out = load_view(&tx, req.request_id, Some(terminal.terminal_id)).await?;
+    let out = load_view(&tx, req.request_id, Some(terminal.terminal_id), now).await?;
     tx.commit().await?;
     tracing::info!(terminal = %terminal.terminal_id, request = %req.request_id, "export requested");
     Ok(out)
@@ -320,6 +364,12 @@ pub async fn decide(
 ) -> Result<ExportRequestView> {
     let out = decide_inner(pool, pki, terminal, d, now).await;
     if let Err(e) = &out {
+        if matches!(e, CentralError::Refused { code, .. } if *code == codes::EXPORT_TOTP_INVALID) {
+            // The decision rolled back; the failure is kept on its own.
+            if let Err(e) = record_totp_failure(pool, &d.staff_id, now).await {
+                tracing::error!(error = %e, staff = %d.staff_id, "recording a wrong decision code failed");
+            }
+        }
         log_refusal(pool, now, &d.staff_id, "export.decision.refused", &d.request_id.to_string(), e).await;
     }
     out
@@ -338,7 +388,7 @@ async fn decide_inner(
     db::lock_changes(&tx).await?;
     let req = tx
         .query_opt(
-            "SELECT terminal_id, requested_by, state, scope_hash, recipient_id
+            "SELECT terminal_id, requested_by, state, scope_hash, recipient_id, requested_at
              FROM export_requests WHERE request_id = $1 FOR UPDATE",
             &[&d.request_id],
         )
@@ -352,6 +402,13 @@ async fn decide_inner(
     }
     if state != "pending" {
         return Err(refused(codes::EXPORT_REQUEST_DECIDED, format!("this request is already {state}")));
+    }
+    let requested_at: DateTime<Utc> = req.get(5);
+    if !still_pending(requested_at, now) {
+        return Err(refused(
+            codes::EXPORT_REQUEST_EXPIRED,
+            format!("this request waited more than {PENDING_DAYS} days for a decision; ask again"),
+        ));
     }
     let comment = d.comment.trim();
     if !d.approve && comment.is_empty() {
@@ -420,7 +477,7 @@ async fn decide_inner(
     }
     let action = if d.approve { "export.approve" } else { "export.refuse" };
     accounts::admin_log_as(&tx, now, &d.staff_id, action, &d.request_id.to_string(), &detail).await?;
-    let out = load_view(&tx, d.request_id, Some(terminal.terminal_id)).await?;
+    let out = load_view(&tx, d.request_id, Some(terminal.terminal_id), now).await?;
     tx.commit().await?;
     tracing::info!(request = %d.request_id, staff = %d.staff_id, approve = d.approve, "export request decided");
     Ok(out)
@@ -432,10 +489,29 @@ async fn decide_inner(
 async fn check_totp(c: &impl GenericClient, staff_id: &str, code: &str, now: DateTime<Utc>) -> Result<()> {
     let invalid = |message: &str| refused(codes::EXPORT_TOTP_INVALID, message);
     let row = c
-        .query_one("SELECT totp_secret, last_totp_step FROM staff WHERE staff_id = $1 FOR UPDATE", &[&staff_id])
+        .query_one(
+            "SELECT totp_secret, last_totp_step, failed_attempts, last_failure_at, locked
+             FROM staff WHERE staff_id = $1 FOR UPDATE",
+            &[&staff_id],
+        )
         .await?;
     let seed: Option<String> = row.get(0);
     let last_step: Option<i64> = row.get(1);
+    let attempts = AttemptState {
+        failures: u32::try_from(row.get::<_, i32>(2)).unwrap_or(0),
+        last_failure_at: row.get(3),
+        locked: row.get(4),
+    };
+    match LockoutPolicy::default().gate(&attempts, now) {
+        Gate::Open => {}
+        Gate::Wait { until } => {
+            return Err(refused(
+                codes::EXPORT_TOTP_WAIT,
+                format!("too many wrong codes; try again after {}", until.format("%Y-%m-%dT%H:%M:%SZ")),
+            ))
+        }
+        Gate::Locked => return Err(refused(codes::EXPORT_ROLE, format!("staff {staff_id} is locked"))),
+    }
     let seed = seed.ok_or_else(|| invalid("no authenticator is enrolled for this account"))?;
     let secret =
         TotpSecret::from_base32(&seed).map_err(|e| CentralError::Internal(format!("stored TOTP seed: {e}")))?;
@@ -456,15 +532,45 @@ async fn check_totp(c: &impl GenericClient, staff_id: &str, code: &str, now: Dat
     Ok(())
 }
 
-/// Requests for the CLI, newest first, without grant tokens.
-pub async fn list_requests(pool: &Pool, pending_only: bool, limit: i64) -> Result<Vec<ExportRequestView>> {
+/// A wrong decision code counts as a failed attempt of the account, as a wrong
+/// login does (`audit::count_logins`): the back-off grows and the account locks
+/// at the policy's limit, on every terminal from their next sync.
+async fn record_totp_failure(pool: &Pool, staff_id: &str, now: DateTime<Utc>) -> Result<()> {
+    let hard_lock = i32::try_from(LockoutPolicy::default().hard_lock_after).unwrap_or(i32::MAX);
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    db::lock_changes(&tx).await?;
+    tx.execute(
+        "UPDATE staff SET failed_attempts = failed_attempts + 1,
+             last_failure_at = greatest(coalesce(last_failure_at, $2), $2),
+             locked = locked OR failed_attempts + 1 >= $3,
+             change_seq = nextval('change_seq')
+         WHERE staff_id = $1",
+        &[&staff_id, &now, &hard_lock],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Requests for the CLI, newest first, without grant tokens; "pending" means
+/// still waiting at `now` (expired ones are left out).
+pub async fn list_requests(
+    pool: &Pool,
+    pending_only: bool,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<ExportRequestView>> {
     let c = pool.get().await?;
     c.query(
-        &format!("{VIEW_SELECT} WHERE NOT $1 OR r.state = 'pending' ORDER BY r.requested_at DESC LIMIT $2"),
-        &[&pending_only, &limit],
+        &format!(
+            "{VIEW_SELECT} WHERE NOT $1 OR (r.state = 'pending' AND r.requested_at > $3)
+             ORDER BY r.requested_at DESC LIMIT $2"
+        ),
+        &[&pending_only, &limit, &(now - Duration::days(PENDING_DAYS))],
     )
     .await?
     .iter()
-    .map(|r| view(r, None))
+    .map(|r| view(r, None, now))
     .collect()
 }
