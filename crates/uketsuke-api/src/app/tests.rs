@@ -102,7 +102,8 @@ fn a_missing_key_is_reported_and_only_a_confirmed_reset_starts_over() {
     let ks = keystore("reset");
     {
         let app = fixture(&dir, ks.clone(), 50);
-        assert!(matches!(app.status().store, StoreState::Ready));
+        let store = app.status().store;
+        assert!(matches!(store, StoreState::Ready), "{store:?}");
     }
     let meta = DataDir::new(dir.path()).read_meta().unwrap().unwrap();
     ks.delete(&meta.key_name()).unwrap();
