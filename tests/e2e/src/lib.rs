@@ -287,8 +287,7 @@ pub fn to_half_width_katakana(s: &str) -> String {
 }
 
 /// A second tauri-driver (the first, on 4444 with WebKitWebDriver on 4445, belongs
-/// to scripts/test.sh), so two
-/// app windows run side by side.
+/// to scripts/test.sh), so two app windows run side by side.
 pub struct Driver(Child);
 
 impl Driver {
