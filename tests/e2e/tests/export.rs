@@ -79,10 +79,13 @@ async fn a_clerk_writes_an_approved_export_to_a_usb_stick_through_the_window() {
             boss.type_in(&format!("[id=\"export-comment-{rid}\"]"), "目的と送付先を確認しました").await;
             boss.type_in(&format!("[id=\"export-totp-{rid}\"]"), &next_code("S0005")).await;
             boss.click(&format!("[id=\"export-approve-{rid}\"]")).await;
-            boss.wait("#export-decided").await;
+            // `#export-decided` is always in the page (hidden until a decision):
+            // wait for its text, i.e. for the service's answer, not its presence.
+            boss.wait_text("#export-decided", |t| t == "承認しました").await;
 
             // The clerk writes it to the stick.
             clerk.click("#export-reload").await;
+            clerk.wait_text(&format!("[id=\"export-request-{rid}\"]"), |t| t.contains("承認済")).await;
             let select = clerk.wait(&format!("[id=\"export-media-{rid}\"]")).await;
             select.select_by_value(&media_id).await.unwrap();
             clerk.click(&format!("[id=\"export-write-{rid}\"]")).await;
