@@ -165,6 +165,15 @@ pub fn accepted_event_ids(conn: &Connection) -> Result<Vec<String>> {
     Ok(ids)
 }
 
+/// The newest event the service has accepted: the one id checked every cycle
+/// (reading every accepted id would grow with the day's work).
+pub fn latest_accepted_event_id(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT event_id FROM events WHERE sync_state = 'accepted' ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?)
+}
+
 /// Put events the service no longer holds back in the queue. Returns how many.
 pub fn requeue_missing(conn: &mut Connection, missing: &[String]) -> Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -176,7 +176,7 @@ impl Engine {
     /// Whether the service has lost the newest event it once accepted from us (a
     /// restore without an epoch bump): one id, one small request per cycle.
     async fn latest_accepted_missing(&self, store: &impl StoreAccess) -> Result<bool> {
-        let Some(latest) = store.with(|s| sync::accepted_event_ids(s.connection()))?.pop() else {
+        let Some(latest) = store.with(|s| sync::latest_accepted_event_id(s.connection()))? else {
             return Ok(false);
         };
         let id: Uuid = latest.parse().map_err(|_| SyncError::Protocol("event id".into()))?;
