@@ -41,7 +41,7 @@ pub const TERMINAL_TIME_HEADER: &str = "x-uketsuke-terminal-time";
 /// Largest push batch the service takes.
 pub const MAX_PUSH_BATCH: usize = 1000;
 /// Largest pull page the service sends (rows per stream).
-pub const MAX_PULL_LIMIT: u32 = 20_000;
+pub const MAX_PULL_LIMIT: u32 = 50_000;
 
 /// Stable error codes of the HTTP API (also used by the terminal's window).
 pub mod codes {

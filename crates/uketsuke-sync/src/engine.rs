@@ -22,8 +22,10 @@ pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 /// Events per push request.
 pub const PUSH_BATCH: usize = 500;
 /// Rows per stream per pull page. Larger pages mean fewer transactions, each
-/// touching a B-tree page more than once (5,000 → 20,000: 12.5 s → 7.9 s at 300k).
-pub const PULL_PAGE: u32 = 20_000;
+/// touching a B-tree page more than once (5,000 → 20,000: 12.5 s → 7.9 s at 300k;
+/// 20,000 → 50,000: 6.5–6.8 s → 5.5–5.8 s). 100,000 was no faster end to end (the
+/// first page takes longer to arrive) and held ~120 MB more (docs/benchmarks.md).
+pub const PULL_PAGE: u32 = 50_000;
 
 /// Short, exclusive access to the store.
 pub trait StoreAccess: Send + Sync {
