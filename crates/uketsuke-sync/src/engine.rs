@@ -55,6 +55,10 @@ pub struct SyncReport {
     /// the store (measurement only; the benchmark reports them).
     pub pull_waiting: Duration,
     pub pull_applying: Duration,
+    /// Time until the outbox was drained (pushing and recording the answers), and
+    /// spent shipping the access log (measurement only; the benchmark reports them).
+    pub pushing: Duration,
+    pub audit_shipping: Duration,
     /// Access-log entries the service received and receipted.
     pub audit_shipped: usize,
     /// Export ledger entries the service received.
@@ -119,6 +123,7 @@ impl Engine {
             .map_err(|_| SyncError::Protocol("the store id is not a UUID".into()))?;
         // Before pushing: once new events are accepted, the newest accepted one
         // would be known again and a restore would go unnoticed.
+        let started = Instant::now();
         let lost = self.latest_accepted_missing(store).await?;
         let changed = self.push_all(store, stream_id, report).await?;
         if changed || lost {
@@ -127,10 +132,13 @@ impl Engine {
                 self.push_all(store, stream_id, report).await?;
             }
         }
+        report.pushing = started.elapsed();
         self.pull_all(store, report).await?;
         // After the pull, so a refused shipment (a broken chain is for people to
         // look at) does not hold back the venue's events or the roster.
+        let started = Instant::now();
         report.audit_shipped = self.ship_audit(store).await?;
+        report.audit_shipping = started.elapsed();
         report.exports_shipped = self.ship_export_ledger(store).await?;
         if self.audit_identity().is_some() {
             self.refresh_export_state(store, None).await?;
