@@ -9,6 +9,12 @@
 //! Each stream is read in `change_seq` order from its own cursor, all in one
 //! read-only REPEATABLE READ snapshot. Writers hand out `change_seq` under one lock
 //! (see [`crate::db::lock_changes`]), so a cursor never skips a row that commits late.
+//!
+//! The roster's first pass is the exception: a snapshot paged by `resident_id`
+//! ([`RosterSnapshot`]), whose vouchers and history are index ranges instead of
+//! lookups of every id in the page. Its first page records the newest roster
+//! `change_seq` (the high-water mark); when it ends, the roster streams from there,
+//! so a resident changed while the snapshot was paged comes again.
 
 use std::collections::HashMap;
 
@@ -73,8 +79,11 @@ pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateT
         None
     };
 
-    // Roster.
-    let roster_total = if cursors.roster == 0 && !fiscal_years.is_empty() {
+    // Roster: a first sync pages a snapshot by resident id (its vouchers and history
+    // are index ranges), then streams by change_seq from the snapshot's high-water
+    // mark; a resident changed meanwhile comes again from the stream.
+    let snapshotting = cursors.roster == 0 && !fiscal_years.is_empty();
+    let roster_total = if snapshotting && cursors.roster_snapshot.is_none() {
         let n: i64 = tx
             .query_one(
                 "SELECT count(*) FROM residents r WHERE EXISTS
@@ -87,15 +96,38 @@ pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateT
     } else {
         None
     };
+    let mut snapshot_done = false;
     let roster = if fiscal_years.is_empty() {
         Vec::new()
+    } else if snapshotting {
+        let snapshot = match cursors.roster_snapshot.take() {
+            Some(s) => s,
+            None => RosterSnapshot {
+                after: String::new(),
+                high_water: tx.query_one("SELECT coalesce(max(change_seq), 0) FROM residents", &[]).await?.get(0),
+            },
+        };
+        let window = history_window(&tx, fiscal_years[0]).await?;
+        let page = read_roster_snapshot(&tx, &snapshot.after, &fiscal_years, &window, limit).await?;
+        match page.last() {
+            Some((last, _)) if page.len() as i64 == limit => {
+                cursors.roster_snapshot =
+                    Some(RosterSnapshot { after: last.resident.resident_id.clone(), high_water: snapshot.high_water });
+            }
+            _ => {
+                cursors.roster = snapshot.high_water;
+                snapshot_done = true;
+            }
+        }
+        page
     } else {
         let window = history_window(&tx, fiscal_years[0]).await?;
-        read_roster(&tx, cursors.roster, &fiscal_years, &window, limit).await?
+        let page = read_roster(&tx, cursors.roster, &fiscal_years, &window, limit).await?;
+        if let Some((_, seq)) = page.last() {
+            cursors.roster = *seq;
+        }
+        page
     };
-    if let Some((_, seq)) = roster.last() {
-        cursors.roster = *seq;
-    }
     let roster_len = roster.len() as i64;
     let roster: Vec<RosterEntry> = roster.into_iter().map(|(e, _)| e).collect();
 
@@ -145,7 +177,11 @@ pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateT
         walk_ins.push(WalkInOutcome { provisional_id: r.get(0), decision, decided_at: r.get(4) });
     }
 
-    let more = roster_len == limit || events.len() as i64 == limit || walk_ins.len() as i64 == limit;
+    // A finished snapshot: the changes made while it was paged come next.
+    let more = roster_len == limit
+        || (snapshot_done && cursors.roster > 0)
+        || events.len() as i64 == limit
+        || walk_ins.len() as i64 == limit;
     let service = db::service_info(&tx, now).await?;
     tx.commit().await?;
     Ok(PullPage { catalog, roster, events, walk_ins, cursors, more, roster_total, service })
@@ -239,37 +275,91 @@ async fn read_roster(
 ) -> Result<Vec<(RosterEntry, i64)>> {
     let rows = tx
         .query(
-            "SELECT r.resident_id, r.name_kanji, r.name_kana, r.sex, r.birth_date, r.postal_code, r.address, r.phone,
-                    r.copay_category, r.dv_support, r.status, r.change_seq
-             FROM residents r
-             WHERE r.change_seq > $1
-               AND EXISTS (SELECT 1 FROM vouchers v WHERE v.resident_id = r.resident_id AND v.fiscal_year = ANY($2))
-             ORDER BY r.change_seq LIMIT $3",
+            &format!(
+                "SELECT {RESIDENT_COLUMNS} FROM residents r
+                 WHERE r.change_seq > $1
+                   AND EXISTS (SELECT 1 FROM vouchers v WHERE v.resident_id = r.resident_id AND v.fiscal_year = ANY($2))
+                 ORDER BY r.change_seq LIMIT $3"
+            ),
             &[&after, &fiscal_years, &limit],
         )
         .await?;
     let ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-    let mut vouchers: HashMap<String, Vec<VoucherRow>> = HashMap::new();
-    for r in tx
+    let vouchers = tx
         .query(
             "SELECT resident_id, voucher_no, fiscal_year FROM vouchers
              WHERE resident_id = ANY($1) AND fiscal_year = ANY($2) ORDER BY voucher_no",
             &[&ids, &fiscal_years],
         )
-        .await?
-    {
-        vouchers.entry(r.get(0)).or_default().push(VoucherRow { voucher_no: r.get(1), fiscal_year: r.get(2) });
-    }
-    let mut history: HashMap<String, Vec<(String, i32)>> = HashMap::new();
-    for r in tx
+        .await?;
+    let history = tx
         .query(
             "SELECT resident_id, programme_code, fiscal_year FROM screening_history
              WHERE resident_id = ANY($1) AND (fiscal_year >= $2 OR programme_code = ANY($3))
              ORDER BY resident_id, fiscal_year, programme_code",
             &[&ids, &window.from_fiscal_year, &window.once_codes],
         )
-        .await?
-    {
+        .await?;
+    roster_entries(rows, vouchers, history)
+}
+
+/// A page of the first snapshot: residents after `after` in resident-id order, with
+/// their vouchers and history read as ranges of the same ids.
+async fn read_roster_snapshot(
+    tx: &deadpool_postgres::Transaction<'_>,
+    after: &str,
+    fiscal_years: &[i32],
+    window: &HistoryWindow,
+    limit: i64,
+) -> Result<Vec<(RosterEntry, i64)>> {
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT {RESIDENT_COLUMNS} FROM residents r
+                 WHERE r.resident_id > $1
+                   AND EXISTS (SELECT 1 FROM vouchers v WHERE v.resident_id = r.resident_id AND v.fiscal_year = ANY($2))
+                 ORDER BY r.resident_id LIMIT $3"
+            ),
+            &[&after, &fiscal_years, &limit],
+        )
+        .await?;
+    let Some(last) = rows.last().map(|r| r.get::<_, String>(0)) else {
+        return Ok(Vec::new());
+    };
+    let vouchers = tx
+        .query(
+            "SELECT resident_id, voucher_no, fiscal_year FROM vouchers
+             WHERE resident_id > $1 AND resident_id <= $2 AND fiscal_year = ANY($3) ORDER BY voucher_no",
+            &[&after, &last, &fiscal_years],
+        )
+        .await?;
+    let history = tx
+        .query(
+            "SELECT resident_id, programme_code, fiscal_year FROM screening_history
+             WHERE resident_id > $1 AND resident_id <= $2 AND (fiscal_year >= $3 OR programme_code = ANY($4))
+             ORDER BY resident_id, fiscal_year, programme_code",
+            &[&after, &last, &window.from_fiscal_year, &window.once_codes],
+        )
+        .await?;
+    roster_entries(rows, vouchers, history)
+}
+
+const RESIDENT_COLUMNS: &str = "r.resident_id, r.name_kanji, r.name_kana, r.sex, r.birth_date, r.postal_code, \
+     r.address, r.phone, r.copay_category, r.dv_support, r.status, r.change_seq";
+
+/// Residents (in `RESIDENT_COLUMNS` order) with their vouchers and history attached;
+/// rows of residents not in `rows` are ignored.
+fn roster_entries(
+    rows: Vec<tokio_postgres::Row>,
+    voucher_rows: Vec<tokio_postgres::Row>,
+    history_rows: Vec<tokio_postgres::Row>,
+) -> Result<Vec<(RosterEntry, i64)>> {
+    let mut vouchers: HashMap<String, Vec<VoucherRow>> = HashMap::new();
+    for r in voucher_rows {
+        vouchers.entry(r.get(0)).or_default().push(VoucherRow { voucher_no: r.get(1), fiscal_year: r.get(2) });
+    }
+    let mut history: HashMap<String, Vec<(String, i32)>> = HashMap::new();
+    for r in history_rows {
         history.entry(r.get(0)).or_default().push((r.get(1), r.get(2)));
     }
     let mut out = Vec::with_capacity(rows.len());

@@ -209,6 +209,19 @@ pub struct Cursors {
     pub roster: i64,
     pub events: i64,
     pub walk_ins: i64,
+    /// While the roster's first snapshot is paged by resident id: how far it got.
+    /// When it ends, `roster` becomes its high-water mark and the roster streams
+    /// by `change_seq` from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster_snapshot: Option<RosterSnapshot>,
+}
+
+/// A roster snapshot in progress: residents after `after` (by resident id) are still
+/// to come; `high_water` is the newest roster change the snapshot's first page saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterSnapshot {
+    pub after: String,
+    pub high_water: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -274,6 +274,66 @@ async fn a_connection_cut_mid_pull_resumes_from_the_last_applied_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_changed_while_the_first_snapshot_is_paged_arrives_changed() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    let pull = |cursors| {
+        let transport = t.engine.transport().clone();
+        async move {
+            let (page, _): (PullPage, _) =
+                transport.post("/v1/pull", &PullRequest { cursors, limit: 10 }, Utc::now()).await.unwrap();
+            page
+        }
+    };
+    // The first page of the snapshot is applied; the second is only looked at.
+    let start = local::cursors(t.store.lock().unwrap().connection()).unwrap();
+    let first = pull(start).await;
+    let total = first.roster_total.expect("a first sync says how much is coming");
+    assert!(first.cursors.roster_snapshot.is_some() && first.more, "{:?}", first.cursors);
+    local::apply_pull_page(t.store.lock().unwrap().connection_mut(), &first).unwrap();
+    let second = pull(first.cursors.clone()).await;
+    assert_eq!(second.roster_total, None, "the total comes once per snapshot");
+    let sent = first.roster[3].resident.resident_id.clone();
+    let coming = second.roster[3].resident.resident_id.clone();
+    assert!(sent < coming);
+
+    // The city changes one resident already sent and one still to come.
+    for (id, phone) in [(&sent, "0000-00-0001"), (&coming, "0000-00-0002")] {
+        central
+            .pool()
+            .get()
+            .await
+            .unwrap()
+            .execute(
+                "UPDATE residents SET phone = $2, change_seq = nextval('change_seq') WHERE resident_id = $1",
+                &[id, &phone],
+            )
+            .await
+            .unwrap();
+    }
+    let report = t.engine.sync_once(&t.store).await.unwrap();
+    // The snapshot's rest, then the stream from its high-water mark: both changed
+    // residents again (the one still to come arrived changed in the snapshot too).
+    assert_eq!(report.roster as i64, total - 10 + 2, "{report:?}");
+    let phone = |id: &str| -> String {
+        t.store
+            .lock()
+            .unwrap()
+            .connection()
+            .query_row("SELECT phone FROM residents WHERE resident_id = ?1", [id], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(phone(&sent), "0000-00-0001");
+    assert_eq!(phone(&coming), "0000-00-0002");
+    assert_eq!(t.count("SELECT count(*) FROM residents"), total);
+    assert_eq!(t.count("SELECT count(*) FROM vouchers"), total);
+    let cursors = local::cursors(t.store.lock().unwrap().connection()).unwrap();
+    assert!(cursors.roster_snapshot.is_none() && cursors.roster > 0, "streaming now: {cursors:?}");
+    // Nothing more: the next sync brings no roster rows.
+    assert_eq!(t.engine.sync_once(&t.store).await.unwrap().roster, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roster_rows_wait_while_the_terminal_has_unsent_events_for_that_resident() {
     let central = Central::start().await;
     let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
