@@ -10,10 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-install_packages "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
-ensure_rust
-ensure_ui_deps
-ensure_tauri_driver
+ensure_test_tools
 build_ui
 log "building the release app and CLI"
 cargo build --release -p uketsuke-app --features custom-protocol

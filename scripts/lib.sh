@@ -82,6 +82,14 @@ ensure_tauri_driver() {
   export PATH="$HOME/.cargo/bin:$PATH"
 }
 
+# Everything the tests, and the benchmarks that drive the real window, need.
+ensure_test_tools() {
+  install_packages "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  ensure_rust
+  ensure_ui_deps
+  ensure_tauri_driver
+}
+
 build_ui() {
   log "building the front end"
   (cd "$ROOT/ui" && npm run build --silent)

@@ -5,10 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-install_packages "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
-ensure_rust
-ensure_ui_deps
-ensure_tauri_driver
+ensure_test_tools
 
 WORK="$(mktemp -d)"
 LOG="$WORK/test.log"
