@@ -97,36 +97,42 @@ pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateT
         None
     };
     let mut snapshot_done = false;
-    let roster = if fiscal_years.is_empty() {
-        Vec::new()
-    } else if snapshotting {
-        let snapshot = match cursors.roster_snapshot.take() {
-            Some(s) => s,
-            None => RosterSnapshot {
-                after: String::new(),
-                high_water: tx.query_one("SELECT coalesce(max(change_seq), 0) FROM residents", &[]).await?.get(0),
-            },
-        };
-        let window = history_window(&tx, fiscal_years[0]).await?;
-        let page = read_roster_snapshot(&tx, &snapshot.after, &fiscal_years, &window, limit).await?;
-        match page.last() {
-            Some((last, _)) if page.len() as i64 == limit => {
-                cursors.roster_snapshot =
-                    Some(RosterSnapshot { after: last.resident.resident_id.clone(), high_water: snapshot.high_water });
+    let window = match fiscal_years.first() {
+        Some(earliest) => Some(history_window(&tx, *earliest).await?),
+        None => None,
+    };
+    let roster = match &window {
+        None => Vec::new(),
+        Some(window) if snapshotting => {
+            let snapshot = match cursors.roster_snapshot.take() {
+                Some(s) => s,
+                None => RosterSnapshot {
+                    after: String::new(),
+                    high_water: tx.query_one("SELECT coalesce(max(change_seq), 0) FROM residents", &[]).await?.get(0),
+                },
+            };
+            let page = read_roster_snapshot(&tx, &snapshot.after, &fiscal_years, window, limit).await?;
+            match page.last() {
+                Some((last, _)) if page.len() as i64 == limit => {
+                    cursors.roster_snapshot = Some(RosterSnapshot {
+                        after: last.resident.resident_id.clone(),
+                        high_water: snapshot.high_water,
+                    });
+                }
+                _ => {
+                    cursors.roster = snapshot.high_water;
+                    snapshot_done = true;
+                }
             }
-            _ => {
-                cursors.roster = snapshot.high_water;
-                snapshot_done = true;
+            page
+        }
+        Some(window) => {
+            let page = read_roster(&tx, cursors.roster, &fiscal_years, window, limit).await?;
+            if let Some((_, seq)) = page.last() {
+                cursors.roster = *seq;
             }
+            page
         }
-        page
-    } else {
-        let window = history_window(&tx, fiscal_years[0]).await?;
-        let page = read_roster(&tx, cursors.roster, &fiscal_years, &window, limit).await?;
-        if let Some((_, seq)) = page.last() {
-            cursors.roster = *seq;
-        }
-        page
     };
     let roster_len = roster.len() as i64;
     let roster: Vec<RosterEntry> = roster.into_iter().map(|(e, _)| e).collect();
