@@ -327,6 +327,10 @@ async fn a_resident_changed_while_the_first_snapshot_is_paged_arrives_changed() 
     assert_eq!(phone(&coming), "0000-00-0002");
     assert_eq!(t.count("SELECT count(*) FROM residents"), total);
     assert_eq!(t.count("SELECT count(*) FROM vouchers"), total);
+    // The snapshot's later pages were applied without per-row reference checks:
+    // every reference holds, and enforcement is back on for everything else.
+    assert_eq!(t.count("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_eq!(t.count("PRAGMA foreign_keys"), 1);
     let cursors = local::cursors(t.store.lock().unwrap().connection()).unwrap();
     assert!(cursors.roster_snapshot.is_none() && cursors.roster > 0, "streaming now: {cursors:?}");
     // Nothing more: the next sync brings no roster rows.
