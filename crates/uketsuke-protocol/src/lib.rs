@@ -28,10 +28,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uketsuke_core::{Programme, Resident, Session, Staff, Venue};
+use uketsuke_core::{Programme, Session, Staff, Venue};
 use uuid::Uuid;
 
 pub mod export;
+mod roster;
+
+pub use roster::{RosterEntry, VoucherRow};
 
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Response header: the service's clock (RFC 3339, milliseconds).
@@ -417,24 +420,6 @@ impl std::fmt::Debug for MyNumberResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MyNumberResponse").field("resident_id", &self.resident_id).finish_non_exhaustive()
     }
-}
-
-/// One resident with what the terminal needs about them. Never carries 個人番号.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RosterEntry {
-    pub resident: Resident,
-    /// `false`: removed from the roster (転出 etc.); the terminal drops it unless
-    /// it has visits of its own for them.
-    pub active: bool,
-    pub vouchers: Vec<VoucherRow>,
-    /// (programme code, fiscal year) of past screenings, for the interval check.
-    pub history: Vec<(String, i32)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VoucherRow {
-    pub voucher_no: String,
-    pub fiscal_year: i32,
 }
 
 /// An event another terminal recorded at one of this terminal's sessions.
