@@ -251,6 +251,10 @@ pub fn ensure_roster_indexes(conn: &Connection) -> Result<bool> {
     Ok(built)
 }
 
+fn any_pending_events(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE sync_state = 'pending')", [], |r| r.get(0))?)
+}
+
 fn bulk_mode(conn: &Connection) -> Result<bool> {
     Ok(get(conn, "bulk_roster")?.as_deref() == Some("1"))
 }
@@ -408,10 +412,8 @@ pub fn apply_pull_page(conn: &mut Connection, page: &PullPage) -> Result<PageTal
     // again cost ~15 % of applying such a page (docs/benchmarks.md, session 12).
     // Anything else a page can carry (the catalog, walk-in decisions, rows deferred
     // behind unsent events) is applied with foreign keys enforced.
-    let unchecked = page.catalog.is_none()
-        && page.walk_ins.is_empty()
-        && bulk_mode(conn)?
-        && !conn.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE sync_state = 'pending')", [], |r| r.get(0))?;
+    let unchecked =
+        page.catalog.is_none() && page.walk_ins.is_empty() && bulk_mode(conn)? && !any_pending_events(conn)?;
     if !unchecked {
         return apply_page(conn, page);
     }
@@ -471,8 +473,7 @@ fn apply_page(conn: &mut Connection, page: &PullPage) -> Result<PageTally> {
             [&keep],
         )?;
     }
-    let any_pending: bool =
-        tx.query_row("SELECT EXISTS (SELECT 1 FROM events WHERE sync_state = 'pending')", [], |r| r.get(0))?;
+    let any_pending = any_pending_events(&tx)?;
     let bulk = bulk_mode(&tx)?;
     let mut bulk_insert = if bulk && !any_pending { Some(BulkInsert::new(&tx)?) } else { None };
     for e in &page.roster {
