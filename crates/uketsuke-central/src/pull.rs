@@ -43,6 +43,9 @@ pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateT
     let me = terminal.terminal_id;
     let mut client = pool.get().await?;
     let tx = client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await?;
+    // A pull is many small index ranges; parallel workers would only take cores
+    // from the other terminals' pulls and pushes (a first sync's count used two).
+    tx.batch_execute("SET LOCAL max_parallel_workers_per_gather = 0").await?;
 
     let session_rows = tx
         .query(
@@ -294,7 +297,7 @@ async fn read_roster(
     let vouchers = tx
         .query(
             "SELECT resident_id, voucher_no, fiscal_year FROM vouchers
-             WHERE resident_id = ANY($1) AND fiscal_year = ANY($2) ORDER BY voucher_no",
+             WHERE resident_id = ANY($1) AND fiscal_year = ANY($2) ORDER BY resident_id, voucher_no",
             &[&ids, &fiscal_years],
         )
         .await?;
@@ -302,7 +305,7 @@ async fn read_roster(
         .query(
             "SELECT resident_id, programme_code, fiscal_year FROM screening_history
              WHERE resident_id = ANY($1) AND (fiscal_year >= $2 OR programme_code = ANY($3))
-             ORDER BY resident_id, fiscal_year, programme_code",
+             ORDER BY resident_id, programme_code, fiscal_year",
             &[&ids, &window.from_fiscal_year, &window.once_codes],
         )
         .await?;
@@ -310,7 +313,10 @@ async fn read_roster(
 }
 
 /// A page of the first snapshot: residents after `after` in resident-id order, with
-/// their vouchers and history read as ranges of the same ids.
+/// their vouchers and history read as ranges of the same ids. Every query reads in
+/// index order: `v.resident_id > $1` starts the semi-join's voucher scan at the page
+/// instead of the first voucher, and vouchers sorted by resident first need no sort
+/// beyond each resident's few rows (by voucher number alone, a page spilled to disk).
 async fn read_roster_snapshot(
     tx: &deadpool_postgres::Transaction<'_>,
     after: &str,
@@ -323,7 +329,8 @@ async fn read_roster_snapshot(
             &format!(
                 "SELECT {RESIDENT_COLUMNS} FROM residents r
                  WHERE r.resident_id > $1
-                   AND EXISTS (SELECT 1 FROM vouchers v WHERE v.resident_id = r.resident_id AND v.fiscal_year = ANY($2))
+                   AND EXISTS (SELECT 1 FROM vouchers v
+                               WHERE v.resident_id = r.resident_id AND v.resident_id > $1 AND v.fiscal_year = ANY($2))
                  ORDER BY r.resident_id LIMIT $3"
             ),
             &[&after, &fiscal_years, &limit],
@@ -335,7 +342,8 @@ async fn read_roster_snapshot(
     let vouchers = tx
         .query(
             "SELECT resident_id, voucher_no, fiscal_year FROM vouchers
-             WHERE resident_id > $1 AND resident_id <= $2 AND fiscal_year = ANY($3) ORDER BY voucher_no",
+             WHERE resident_id > $1 AND resident_id <= $2 AND fiscal_year = ANY($3)
+             ORDER BY resident_id, voucher_no",
             &[&after, &last, &fiscal_years],
         )
         .await?;
@@ -343,7 +351,7 @@ async fn read_roster_snapshot(
         .query(
             "SELECT resident_id, programme_code, fiscal_year FROM screening_history
              WHERE resident_id > $1 AND resident_id <= $2 AND (fiscal_year >= $3 OR programme_code = ANY($4))
-             ORDER BY resident_id, fiscal_year, programme_code",
+             ORDER BY resident_id, programme_code, fiscal_year",
             &[&after, &last, &window.from_fiscal_year, &window.once_codes],
         )
         .await?;
