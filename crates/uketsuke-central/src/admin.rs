@@ -452,11 +452,15 @@ pub async fn list_review_flags(pool: &Pool) -> Result<Vec<ReviewFlag>> {
     .collect())
 }
 
-/// Refresh the planner's statistics after a bulk load. Without it the pull query
-/// is planned for an empty roster and reads every voucher per page (measured:
-/// 1 s instead of 11 ms per 5000-row page at 300k residents).
+/// Refresh the planner's statistics after a bulk load, and vacuum what it wrote.
+/// Without statistics the pull query is planned for an empty roster and reads
+/// every voucher per page (measured: 1 s instead of 11 ms per 5000-row page at
+/// 300k residents). Without the vacuum the visibility map is empty until
+/// autovacuum comes round, so every terminal's first pull reads screening history
+/// from the heap and sorts it instead of reading the primary key alone (~50 ms
+/// instead of ~25 ms per 50k page; docs/benchmarks.md, session 13).
 async fn analyze_roster(c: &impl GenericClient) -> Result<()> {
-    c.batch_execute("ANALYZE residents, vouchers, screening_history").await?;
+    c.batch_execute("VACUUM (ANALYZE) residents, vouchers, screening_history").await?;
     Ok(())
 }
 
