@@ -26,11 +26,20 @@ pub struct DemoOptions {
     /// Seed a new store with this many synthetic residents (0: none).
     pub residents: usize,
     pub seed: u64,
+    /// Argon2id cost of the demo staff's password verifier: the production parameters
+    /// by default (the README's demo); tests pass
+    /// [`Argon2Params::for_test_fixtures`](uketsuke_auth::Argon2Params::for_test_fixtures),
+    /// which only a debug build makes cheap.
+    pub password_params: uketsuke_auth::Argon2Params,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { residents: demo::DEFAULT_RESIDENTS, seed: demo::DEFAULT_SEED }
+        DemoOptions {
+            residents: demo::DEFAULT_RESIDENTS,
+            seed: demo::DEFAULT_SEED,
+            password_params: uketsuke_auth::Argon2Params::RECOMMENDED,
+        }
     }
 }
 
@@ -633,11 +642,11 @@ fn open_slot(
             tracing::warn!(interrupted, "export writes interrupted by a crash were marked failed");
         }
         if created && demo_opts.residents > 0 {
-            demo::seed(&mut store, demo_opts.residents, demo_opts.seed, now)?;
+            demo::seed(&mut store, demo_opts.residents, demo_opts.seed, demo_opts.password_params, now)?;
         }
         if demo_sessions {
             demo::ensure_sessions_today(&mut store, now)?;
-            demo::ensure_credentials(&mut store)?;
+            demo::ensure_credentials(&mut store, demo_opts.password_params)?;
         }
         Ok(store)
     })();

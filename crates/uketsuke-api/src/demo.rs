@@ -1,6 +1,7 @@
 //! Demo data: the app starts on a synthetic city when no central service is configured.
 
 use chrono::{DateTime, Utc};
+use uketsuke_auth::Argon2Params;
 use uketsuke_demo::DemoConfig;
 use uketsuke_store::ops::CatalogLoad;
 use uketsuke_store::{business_date, catalog, Store};
@@ -10,8 +11,15 @@ use crate::error::ApiResult;
 pub const DEFAULT_RESIDENTS: usize = 20_000;
 pub const DEFAULT_SEED: u64 = 2026;
 
-/// Fill a freshly created store with `residents` synthetic residents and their sessions.
-pub fn seed(store: &mut Store, residents: usize, seed: u64, now: DateTime<Utc>) -> ApiResult<usize> {
+/// Fill a freshly created store with `residents` synthetic residents and their sessions,
+/// and give the demo staff the demo password, hashed with `password_params`.
+pub fn seed(
+    store: &mut Store,
+    residents: usize,
+    seed: u64,
+    password_params: Argon2Params,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
     let cfg = DemoConfig { seed, residents, today: business_date(now) };
     let cat = uketsuke_demo::catalog(&cfg);
     store.load_catalog(&CatalogLoad {
@@ -20,7 +28,7 @@ pub fn seed(store: &mut Store, residents: usize, seed: u64, now: DateTime<Utc>) 
         venues: cat.venues,
         sessions: cat.sessions,
     })?;
-    set_demo_credentials(store)?;
+    set_demo_credentials(store, password_params)?;
     let n = store
         .load_residents(uketsuke_demo::residents(&cfg).map(|d| (d.resident, vec![d.voucher], d.history)), 5_000)?;
     tracing::info!(residents = n, "demo data seeded");
@@ -45,13 +53,13 @@ pub fn ensure_sessions_today(store: &mut Store, now: DateTime<Utc>) -> ApiResult
 
 /// A demo store made before staff login existed: give its demo staff their
 /// demo credentials (once; never on an enrolled terminal).
-pub fn ensure_credentials(store: &mut Store) -> ApiResult<()> {
+pub fn ensure_credentials(store: &mut Store, password_params: Argon2Params) -> ApiResult<()> {
     let any: bool = store
         .connection()
         .query_row("SELECT EXISTS (SELECT 1 FROM staff WHERE password_hash IS NOT NULL)", [], |r| r.get(0))
         .map_err(uketsuke_store::StoreError::from)?;
     if !any {
-        set_demo_credentials(store)?;
+        set_demo_credentials(store, password_params)?;
     }
     Ok(())
 }
@@ -59,10 +67,9 @@ pub fn ensure_credentials(store: &mut Store) -> ApiResult<()> {
 /// Demo accounts: every demo staff member gets the demo password and their demo
 /// TOTP seed (`uketsuke_demo::city`). Demo stores only; an enrolled terminal's
 /// accounts come from the central service.
-pub fn set_demo_credentials(store: &mut Store) -> ApiResult<()> {
-    let hash =
-        uketsuke_auth::hash_password(uketsuke_demo::city::DEMO_PASSWORD, uketsuke_auth::Argon2Params::RECOMMENDED)
-            .map_err(|e| crate::ApiError::new(e.code(), e.to_string()))?;
+pub fn set_demo_credentials(store: &mut Store, password_params: Argon2Params) -> ApiResult<()> {
+    let hash = uketsuke_auth::hash_password(uketsuke_demo::city::DEMO_PASSWORD, password_params)
+        .map_err(|e| crate::ApiError::new(e.code(), e.to_string()))?;
     let conn = store.connection();
     for s in uketsuke_demo::city::staff() {
         let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(&s.staff_id))

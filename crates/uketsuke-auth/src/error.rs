@@ -24,6 +24,9 @@ pub enum AuthError {
     /// A PKCS#8 key was rejected (wrong curve, malformed, ...).
     #[error("signing key rejected: {0}")]
     KeyRejected(String),
+    /// Argon2id parameters too cheap for a release build (below OWASP's weakest).
+    #[error("Argon2id parameters too weak: {0}")]
+    WeakParameters(String),
     /// A message could not be encoded for signing.
     #[error("cannot encode message: {0}")]
     Encode(String),
@@ -40,6 +43,7 @@ impl AuthError {
             AuthError::QrTooLong(_) => "QR_TOO_LONG",
             AuthError::KeyRejected(_) => "AUTH_KEY_REJECTED",
             AuthError::Encode(_) => "AUTH_ENCODE",
+            AuthError::WeakParameters(_) => "AUTH_WEAK_PARAMETERS",
         }
     }
 }
@@ -58,6 +62,7 @@ mod tests {
             AuthError::QrTooLong(String::new()),
             AuthError::KeyRejected(String::new()),
             AuthError::Encode(String::new()),
+            AuthError::WeakParameters(String::new()),
         ];
         for e in all {
             let code = e.code();

@@ -29,8 +29,47 @@ pub struct Argon2Params {
 impl Argon2Params {
     /// security.md §7.1: m = 64 MiB, t = 3, p = 1.
     pub const RECOMMENDED: Argon2Params = Argon2Params { m_kib: 65536, t: 3, p: 1 };
-    /// Cheap parameters, only for tests. Never use for stored passwords.
+    /// Cheap parameters, only for tests. Never use for stored passwords: a release build
+    /// refuses to hash with them ([`hash_password`]).
     pub const TEST_ONLY_FAST: Argon2Params = Argon2Params { m_kib: 1024, t: 1, p: 1 };
+    /// The weakest Argon2id configuration OWASP's Password Storage Cheat Sheet lists
+    /// (7 MiB, 5 passes). A release build hashes with nothing cheaper: no less memory, and
+    /// no less memory × passes.
+    pub const RELEASE_FLOOR: Argon2Params = Argon2Params { m_kib: 7168, t: 5, p: 1 };
+
+    /// The parameters for stores a test makes (demo staff in the API tests, the sync
+    /// harness's central service): [`Self::TEST_ONLY_FAST`] in a debug build, where tests
+    /// run, and [`Self::RECOMMENDED`] in a release build, so a benchmark or a shipped
+    /// binary never picks the fast ones.
+    pub const fn for_test_fixtures() -> Argon2Params {
+        fixture_params(cfg!(debug_assertions))
+    }
+}
+
+const fn fixture_params(debug_build: bool) -> Argon2Params {
+    if debug_build {
+        Argon2Params::TEST_ONLY_FAST
+    } else {
+        Argon2Params::RECOMMENDED
+    }
+}
+
+/// Whether a build may hash with `params`: a debug build with anything Argon2 accepts (tests
+/// use [`Argon2Params::TEST_ONLY_FAST`]), a release build only at or above
+/// [`Argon2Params::RELEASE_FLOOR`].
+fn check_build_may_hash(params: Argon2Params, release_build: bool) -> Result<(), AuthError> {
+    let floor = Argon2Params::RELEASE_FLOOR;
+    let work = |p: Argon2Params| u64::from(p.m_kib) * u64::from(p.t);
+    if release_build && (params.m_kib < floor.m_kib || work(params) < work(floor)) {
+        return Err(AuthError::WeakParameters(format!(
+            "m={} KiB, t={} is below the least a release build hashes with (m={} KiB, m×t={})",
+            params.m_kib,
+            params.t,
+            floor.m_kib,
+            work(floor)
+        )));
+    }
+    Ok(())
 }
 
 /// Salt length in bytes.
@@ -49,7 +88,11 @@ fn hasher(params: Argon2Params) -> Result<Argon2<'static>, AuthError> {
 }
 
 /// Hashes `password` with Argon2id (v=19), a random 16-byte salt and a 32-byte tag; returns the PHC string.
+///
+/// A release build refuses parameters below [`Argon2Params::RELEASE_FLOOR`] with
+/// [`AuthError::WeakParameters`], whoever passes them (a configuration, a test fixture).
 pub fn hash_password(password: &str, params: Argon2Params) -> Result<String, AuthError> {
+    check_build_may_hash(params, !cfg!(debug_assertions))?;
     let mut salt = [0u8; SALT_LEN];
     getrandom::fill(&mut salt).map_err(|e| AuthError::Rng(e.to_string()))?;
     let hash = hasher(params)?
@@ -225,6 +268,25 @@ mod tests {
     use super::*;
 
     const FAST: Argon2Params = Argon2Params::TEST_ONLY_FAST;
+
+    #[test]
+    fn a_release_build_cannot_pick_the_fast_parameters() {
+        // What a release build's fixtures get, and what it refuses to hash with.
+        assert_eq!(fixture_params(false), Argon2Params::RECOMMENDED);
+        let refused = check_build_may_hash(FAST, true).unwrap_err();
+        assert_eq!(refused.code(), "AUTH_WEAK_PARAMETERS");
+        // OWASP's other listed configurations, and ours, are all allowed.
+        for (m_kib, t) in [(47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5), (65_536, 3)] {
+            assert!(check_build_may_hash(Argon2Params { m_kib, t, p: 1 }, true).is_ok(), "m={m_kib} t={t}");
+        }
+        // Just under the floor in memory, or in memory × passes.
+        assert!(check_build_may_hash(Argon2Params { m_kib: 7_167, t: 12, p: 1 }, true).is_err());
+        assert!(check_build_may_hash(Argon2Params { m_kib: 8_192, t: 4, p: 1 }, true).is_err());
+        // Tests run as a debug build: there the fast parameters are what fixtures use.
+        assert_eq!(fixture_params(true), FAST);
+        assert!(check_build_may_hash(FAST, false).is_ok());
+        assert_eq!(Argon2Params::for_test_fixtures(), fixture_params(cfg!(debug_assertions)));
+    }
 
     #[test]
     fn hash_then_verify_round_trip() {

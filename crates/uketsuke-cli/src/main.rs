@@ -171,7 +171,9 @@ fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 return Err(ApiError::new("STORE_EXISTS", "a store already exists in this data directory")
                     .with("hint", "reset-cache first"));
             }
-            let n = demo::seed(&mut store, residents, seed, now)?;
+            // The production Argon2id cost, as the window's demo: the end-to-end tests log in on it.
+            let params = uketsuke_api::app::DemoOptions::default().password_params;
+            let n = demo::seed(&mut store, residents, seed, params, now)?;
             #[derive(Serialize)]
             struct Out {
                 store_id: String,

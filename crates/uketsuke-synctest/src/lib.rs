@@ -67,7 +67,7 @@ impl Central {
         };
         let state = uketsuke_central::state(config, Arc::new(uketsuke_central::SystemClock)).await.unwrap();
         let cfg = demo_config(residents);
-        admin::demo_seed(&state.pool, &cfg, uketsuke_auth::Argon2Params::TEST_ONLY_FAST).await.unwrap();
+        admin::demo_seed(&state.pool, &cfg, uketsuke_auth::Argon2Params::for_test_fixtures()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let running = uketsuke_central::start(state.clone(), listener).await.unwrap();

@@ -37,7 +37,12 @@ fn app(dir: &tempfile::TempDir, name: &str) -> Fixture {
 
 fn fixture(dir: &tempfile::TempDir, ks: Keystore, residents: usize) -> Fixture {
     let clock = clock();
-    let app = App::start(DataDir::new(dir.path()), ks, clock.clone(), DemoOptions { residents, seed: 1 });
+    let app = App::start(
+        DataDir::new(dir.path()),
+        ks,
+        clock.clone(),
+        DemoOptions { residents, seed: 1, password_params: uketsuke_auth::Argon2Params::for_test_fixtures() },
+    );
     Fixture { app, clock }
 }
 
@@ -81,6 +86,36 @@ fn first_start_creates_a_seeded_store_and_nothing_works_before_a_staff_member_is
     assert!(!app.search_residents("ア", None).unwrap().is_empty());
     app.logout();
     assert_eq!(app.lookup_voucher("12345678901").unwrap_err().code, "NOT_LOGGED_IN");
+}
+
+/// The other tests' demo stores hash the demo password cheaply (a debug build's
+/// `Argon2Params::for_test_fixtures`); the demo the README starts, with default
+/// options, keeps the production cost, and its staff log in with it.
+#[test]
+fn the_default_demo_store_hashes_with_the_production_cost_and_logs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let options = DemoOptions { residents: 50, ..DemoOptions::default() };
+    let app = App::start(DataDir::new(dir.path()), keystore("production-cost"), clock.clone(), options);
+    let app = Fixture { app, clock };
+    let staff = staff_with(uketsuke_core::Role::Reception);
+    let hash = app
+        .with_store(|s| Ok(uketsuke_store::accounts::account(s.connection(), &staff)?))
+        .unwrap()
+        .and_then(|a| a.password_hash)
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=65536,t=3,p=1$"), "{hash}");
+    login(&app, &staff).unwrap();
+
+    let fast = tempfile::tempdir().unwrap();
+    let app = self::app(&fast, "fixture-cost");
+    let hash = app
+        .with_store(|s| Ok(uketsuke_store::accounts::account(s.connection(), &staff)?))
+        .unwrap()
+        .and_then(|a| a.password_hash)
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{hash}");
+    login(&app, &staff).unwrap();
 }
 
 #[test]
