@@ -1,0 +1,7 @@
+//! The central service's integration tests, one binary so the suite links once per
+//! crate and shares one PostgreSQL server per process (each file is a module).
+
+mod admin;
+mod cli;
+mod export;
+mod kill;
