@@ -2,51 +2,110 @@
 # README command 2 (and CI's .ci/run): install what is missing, then run every test:
 # lint, Rust unit and integration tests against a real Secret Service, front-end tests,
 # and end-to-end tests that drive the real app in a real window (Xvfb + WebDriver).
+#
+# Every dependency tree is compiled once (docs/benchmarks.md, "Test suite"):
+# - the front end is built first, because the app embeds ui/dist when it compiles;
+# - every cargo call below selects the same packages (--workspace) with the same features
+#   and includes test targets, so cargo resolves one feature set and reuses one set of
+#   artifacts: a call with other packages (`-p`, `--exclude`) or without test targets
+#   would resolve other features and rebuild most of the tree;
+# - clippy runs once, over everything; its build-script runs are shared with the build.
+# Each stage's time is printed as it ends, and all of them at the end.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_test_tools
+# CI builds from a clean clone once: incremental compilation's bookkeeping only costs there.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
+# The one package set and feature set of every cargo call: the window serves ui/dist
+# from inside the binary, as the end-to-end tests need.
+CARGO_SET=(--workspace --features uketsuke-app/custom-protocol)
 
 WORK="$(mktemp -d)"
 LOG="$WORK/test.log"
-trap 'rm -rf "$WORK"' EXIT
 run() { "$@" 2>&1 | tee -a "$LOG"; return "${PIPESTATUS[0]}"; }
 
-log "format and lints"
-cargo fmt --all --check
-cargo clippy --workspace --exclude uketsuke-app --exclude uketsuke-e2e --all-targets -- -D warnings
+RUN_START=$SECONDS
+STAGE_TIMES=()
+stage() {
+  local name="$1" start=$SECONDS
+  shift
+  log "$name"
+  "$@"
+  STAGE_TIMES+=("$(printf '%-14s %5d s' "$name" $((SECONDS - start)))")
+  printf '==> %s: %d s\n' "$name" $((SECONDS - start)) >&2
+}
+timing() {
+  [ ${#STAGE_TIMES[@]} -gt 0 ] || return 0
+  printf '\n==> time per stage\n' >&2
+  printf '  %s\n' "${STAGE_TIMES[@]}" >&2
+  printf '  %-14s %5d s\n' total $((SECONDS - RUN_START)) >&2
+}
+TIMING_SHOWN=
+trap '[ -n "$TIMING_SHOWN" ] || timing; rm -rf "$WORK"' EXIT
 
-log "Rust tests (real SQLCipher files; real Secret Service in a private D-Bus session)"
-run with_private_keyring "$WORK/keyring" env UKETSUKE_REQUIRE_SECRET_SERVICE=1 \
-  cargo test --workspace --exclude uketsuke-app --exclude uketsuke-e2e
+ui_tests() {
+  run bash -c 'cd ui && npx vitest run'
+}
 
-if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-  log "TypeScript types generated from Rust are committed and current"
-  git -C "$ROOT" diff --exit-code --stat -- ui/src/generated
-  untracked="$(git -C "$ROOT" ls-files --others --exclude-standard -- ui/src/generated)"
-  [ -z "$untracked" ] || { echo "untracked generated types: $untracked" >&2; exit 1; }
-fi
+lint() {
+  cargo fmt --all --check
+  cargo clippy "${CARGO_SET[@]}" --all-targets --test e2e -- -D warnings
+}
 
-log "front-end tests"
-run bash -c 'cd ui && npx vitest run'
+# Everything the tests run: the crates' test binaries, the app, the CLIs, the e2e harness.
+rust_build() {
+  cargo build "${CARGO_SET[@]}" --all-targets --test e2e
+}
 
-build_ui
-build_app
-cargo clippy -p uketsuke-app -p uketsuke-e2e --features uketsuke-app/custom-protocol --all-targets -- -D warnings
+# One PostgreSQL server for the whole run, shared by every test binary: $DATABASE_URL,
+# else the server on 127.0.0.1:5432, else one throwaway cluster (crates/uketsuke-pgtest,
+# src/main.rs). It lives until this script exits, when its input pipe closes.
+start_test_postgres() {
+  [ -z "${DATABASE_URL:-}" ] || return 0
+  coproc PGTEST { exec "$ROOT/target/debug/uketsuke-pgtest"; }
+  read -r -t 120 -u "${PGTEST[0]}" DATABASE_URL || die "no PostgreSQL server for the tests (see the message above)"
+  export DATABASE_URL
+}
 
-log "end-to-end tests: the real app in a real window (Xvfb), driven through tauri-driver + WebKitWebDriver"
-export UKETSUKE_APP="$ROOT/target/debug/uketsuke"
-export UKETSUKE_CLI="$ROOT/target/debug/uketsuke-cli"
-export UKETSUKE_E2E_ARTIFACTS="$ROOT/target/e2e"
-mkdir -p "$UKETSUKE_E2E_ARTIFACTS"
-# The CLI binary itself (the tests run it), then the test harness.
-cargo build -p uketsuke-cli
-cargo build -p uketsuke-e2e --tests
-run with_private_keyring "$WORK/keyring-e2e" xvfb-run -a -s "-screen 0 1366x860x24" bash -c '
-  tauri-driver --port 4444 >"$UKETSUKE_E2E_ARTIFACTS/tauri-driver.log" 2>&1 & d=$!
-  trap "kill $d 2>/dev/null" EXIT
-  for i in $(seq 100); do (echo >/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
-  cargo test -p uketsuke-e2e -- --test-threads=1'
+rust_tests() {
+  start_test_postgres
+  # --all-targets: the same units the build made; there are no doc tests (doc examples
+  # are `text` blocks), so no rustdoc run per crate.
+  run with_private_keyring "$WORK/keyring" env UKETSUKE_REQUIRE_SECRET_SERVICE=1 \
+    cargo test "${CARGO_SET[@]}" --all-targets
+  if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+    log "TypeScript types generated from Rust are committed and current"
+    git -C "$ROOT" diff --exit-code --stat -- ui/src/generated
+    local untracked
+    untracked="$(git -C "$ROOT" ls-files --others --exclude-standard -- ui/src/generated)"
+    [ -z "$untracked" ] || { echo "untracked generated types: $untracked" >&2; exit 1; }
+  fi
+}
+
+end_to_end() {
+  log "the real app in a real window (Xvfb), driven through tauri-driver + WebKitWebDriver"
+  export UKETSUKE_APP="$ROOT/target/debug/uketsuke"
+  export UKETSUKE_CLI="$ROOT/target/debug/uketsuke-cli"
+  export UKETSUKE_E2E_ARTIFACTS="$ROOT/target/e2e"
+  mkdir -p "$UKETSUKE_E2E_ARTIFACTS"
+  local cargo_set="${CARGO_SET[*]}"
+  run with_private_keyring "$WORK/keyring-e2e" xvfb-run -a -s "-screen 0 1366x860x24" bash -c '
+    tauri-driver --port 4444 >"$UKETSUKE_E2E_ARTIFACTS/tauri-driver.log" 2>&1 & d=$!
+    trap "kill $d 2>/dev/null" EXIT
+    for i in $(seq 100); do (echo >/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
+    cargo test '"$cargo_set"' --test e2e -- --test-threads=1'
+}
+
+stage install ensure_test_tools
+stage "UI build" build_ui
+stage "UI tests" ui_tests
+stage lint lint
+stage "Rust build" rust_build
+stage "Rust tests" rust_tests
+stage e2e end_to_end
+timing
+TIMING_SHOWN=1
 
 # One closing line for the whole run: every test runner above, added up.
 python3 - "$LOG" <<'PY'
