@@ -9,7 +9,9 @@
 #   and includes test targets, so cargo resolves one feature set and reuses one set of
 #   artifacts: a call with other packages (`-p`, `--exclude`) or without test targets
 #   would resolve other features and rebuild most of the tree;
-# - clippy runs once, over everything; its build-script runs are shared with the build.
+# - clippy lints while the build compiles: clippy-driver compiles the workspace's own crates
+#   (what `cargo clippy` does in check mode) and the dependencies are built once, by rustc,
+#   instead of once checked for clippy and once built.
 # Each stage's time is printed as it ends, and all of them at the end.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -48,15 +50,35 @@ ui_tests() {
   run bash -c 'cd ui && npx vitest run'
 }
 
-# `--all-targets` leaves out test targets marked `test = false` and, given with it,
-# `--test e2e` is ignored: the e2e target gets a call of its own (same set, no rebuild).
-lint() {
-  cargo fmt --all --check
-  cargo clippy "${CARGO_SET[@]}" --all-targets -- -D warnings
-  cargo clippy "${CARGO_SET[@]}" --test e2e -- -D warnings
+# Clippy as the compiler of the workspace's own crates, for every cargo call below (all of
+# them must see the same wrapper, or those crates are rebuilt): exactly how `cargo clippy`
+# runs it, with `-D warnings` in clippy's own argument variable, but with code generation.
+# Dependencies are compiled by rustc without lints, as under `cargo clippy`.
+export RUSTC_WORKSPACE_WRAPPER
+RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+
+# CLIPPY_ARGS is how cargo-clippy talks to clippy-driver, not a documented interface: if a
+# toolchain ever reads it differently, lints would turn back into warnings and pass. So a
+# known clippy warning must fail to compile, or the run stops here.
+lint_gate_works() {
+  printf 'pub fn canary(x: u32) -> u32 {\n    return x + 1;\n}\n' >"$WORK/canary.rs"
+  if "$RUSTC_WORKSPACE_WRAPPER" rustc --edition 2021 --crate-type lib --emit metadata \
+      --out-dir "$WORK" "$WORK/canary.rs" >"$WORK/canary.log" 2>&1; then
+    die "clippy-driver accepted a clippy warning: the lint gate is not working (CLIPPY_ARGS)"
+  fi
+  grep -q "clippy::needless_return" "$WORK/canary.log" ||
+    die "clippy-driver failed, but not on clippy's lint: $(cat "$WORK/canary.log")"
 }
 
-# Everything the tests run: the crates' test binaries, the app, the CLIs, the e2e harness.
+format_and_lint_gate() {
+  cargo fmt --all --check
+  lint_gate_works
+}
+
+# Everything the tests run, linted as it compiles: the crates' test binaries, the app, the
+# CLIs, the e2e harness. `--all-targets` leaves out test targets marked `test = false` and,
+# given with it, `--test e2e` is ignored: the e2e target gets a call of its own (same set).
 rust_build() {
   cargo build "${CARGO_SET[@]}" --all-targets
   cargo build "${CARGO_SET[@]}" --test e2e
@@ -104,8 +126,8 @@ end_to_end() {
 stage install ensure_test_tools
 stage "UI build" build_ui
 stage "UI tests" ui_tests
-stage lint lint
-stage "Rust build" rust_build
+stage format format_and_lint_gate
+stage "build + clippy" rust_build
 stage "Rust tests" rust_tests
 stage e2e end_to_end
 timing
