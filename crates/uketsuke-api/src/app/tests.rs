@@ -99,22 +99,20 @@ fn the_default_demo_store_hashes_with_the_production_cost_and_logs_in() {
     let app = App::start(DataDir::new(dir.path()), keystore("production-cost"), clock.clone(), options);
     let app = Fixture { app, clock };
     let staff = staff_with(uketsuke_core::Role::Reception);
-    let hash = app
-        .with_store(|s| Ok(uketsuke_store::accounts::account(s.connection(), &staff)?))
-        .unwrap()
-        .and_then(|a| a.password_hash)
-        .unwrap();
-    assert!(hash.starts_with("$argon2id$v=19$m=65536,t=3,p=1$"), "{hash}");
+    let hash = |app: &Fixture| {
+        app.with_store(|s| Ok(uketsuke_store::accounts::account(s.connection(), &staff)?))
+            .unwrap()
+            .and_then(|a| a.password_hash)
+            .unwrap()
+    };
+    let production = hash(&app);
+    assert!(production.starts_with("$argon2id$v=19$m=65536,t=3,p=1$"), "{production}");
     login(&app, &staff).unwrap();
 
     let fast = tempfile::tempdir().unwrap();
     let app = self::app(&fast, "fixture-cost");
-    let hash = app
-        .with_store(|s| Ok(uketsuke_store::accounts::account(s.connection(), &staff)?))
-        .unwrap()
-        .and_then(|a| a.password_hash)
-        .unwrap();
-    assert!(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{hash}");
+    let fixture = hash(&app);
+    assert!(fixture.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{fixture}");
     login(&app, &staff).unwrap();
 }
 
