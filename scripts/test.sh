@@ -77,10 +77,11 @@ format_and_lint_gate() {
 }
 
 # Everything the tests run, linted as it compiles: the crates' test binaries, the app, the
-# CLIs, the e2e harness. `--all-targets` leaves out test targets marked `test = false` and,
-# given with it, `--test e2e` is ignored: the e2e target gets a call of its own (same set).
+# CLIs, the e2e harness. `--tests` is every target with `test = true` (so no harness for
+# the bins and the shell, which have no tests; `--all-targets` would build one for each);
+# it leaves out the e2e target, which gets a call of its own with the same set.
 rust_build() {
-  cargo build "${CARGO_SET[@]}" --all-targets
+  cargo build "${CARGO_SET[@]}" --lib --bins --tests
   cargo build "${CARGO_SET[@]}" --test e2e
 }
 
@@ -96,10 +97,10 @@ start_test_postgres() {
 
 rust_tests() {
   start_test_postgres
-  # --all-targets: the same units the build made; there are no doc tests (doc examples
-  # are `text` blocks), so no rustdoc run per crate.
+  # --tests: the units the build made; there are no doc tests (doc examples are `text`
+  # blocks), so no rustdoc run per crate.
   run with_private_keyring "$WORK/keyring" env UKETSUKE_REQUIRE_SECRET_SERVICE=1 \
-    cargo test "${CARGO_SET[@]}" --all-targets
+    cargo test "${CARGO_SET[@]}" --tests
   if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
     log "TypeScript types generated from Rust are committed and current"
     git -C "$ROOT" diff --exit-code --stat -- ui/src/generated
