@@ -267,6 +267,7 @@ pub async fn online_login(
 /// policy and differ from it. Returns the new verifier for the terminal.
 pub async fn change_password(
     pool: &Pool,
+    work: &crate::password_work::PasswordWork,
     terminal: &Terminal,
     req: &ChangePasswordRequest,
     params: Argon2Params,
@@ -286,17 +287,17 @@ pub async fn change_password(
     if req.new_password == req.current_password {
         return Err(refused(codes::PASSWORD_UNCHANGED, "the new password equals the current one".into()));
     }
-    // Argon2id twice (verify, hash): off the async runtime.
+    // Argon2id twice (verify, hash): off the async runtime, and bounded.
     let (current, new) = (req.current_password.clone(), req.new_password.clone());
-    let phc = tokio::task::spawn_blocking(move || -> Result<Option<String>> {
-        if !password::verify_password(&stored, &current) {
-            return Ok(None);
-        }
-        password::hash_password(&new, params).map(Some).map_err(|e| CentralError::Internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| CentralError::Internal(e.to_string()))??
-    .ok_or_else(|| refused(codes::PASSWORD_CURRENT_WRONG, "the current password is wrong".into()))?;
+    let phc = work
+        .run(move || -> Result<Option<String>> {
+            if !password::verify_password(&stored, &current) {
+                return Ok(None);
+            }
+            password::hash_password(&new, params).map(Some).map_err(|e| CentralError::Internal(e.to_string()))
+        })
+        .await??
+        .ok_or_else(|| refused(codes::PASSWORD_CURRENT_WRONG, "the current password is wrong".into()))?;
     let tx = c.transaction().await?;
     db::lock_changes(&tx).await?;
     tx.execute(

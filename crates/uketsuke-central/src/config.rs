@@ -31,6 +31,10 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
+    /// Argon2id computations at once on the service (each holds `argon2_memory_kib`),
+    /// and how long a request waits for a turn before SERVICE_BUSY.
+    pub argon2_max_concurrent: usize,
+    pub argon2_wait_secs: u64,
     /// Minutes between the service's own access-log checks (re-verify stored
     /// chains, flag silent terminals).
     pub audit_check_minutes: u64,
@@ -53,6 +57,8 @@ impl Default for Config {
             argon2_memory_kib: uketsuke_auth::Argon2Params::RECOMMENDED.m_kib,
             argon2_iterations: uketsuke_auth::Argon2Params::RECOMMENDED.t,
             argon2_parallelism: uketsuke_auth::Argon2Params::RECOMMENDED.p,
+            argon2_max_concurrent: 2,
+            argon2_wait_secs: 10,
             audit_check_minutes: 60,
             audit_silent_hours: 24,
         }

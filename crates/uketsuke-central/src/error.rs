@@ -40,6 +40,9 @@ pub enum CentralError {
     Io(#[from] std::io::Error),
     #[error("internal: {0}")]
     Internal(String),
+    /// Bounded work (Argon2id) had no free turn in time: retry shortly.
+    #[error("{0}")]
+    Busy(String),
     #[error("migration {version} ({name}): {message}")]
     Migration { version: i32, name: String, message: String },
 }
@@ -63,6 +66,7 @@ impl CentralError {
             CentralError::Pki(_) => "PKI_ERROR",
             CentralError::Io(_) | CentralError::Internal(_) => codes::INTERNAL,
             CentralError::Migration { .. } => "MIGRATION_FAILED",
+            CentralError::Busy(_) => codes::BUSY,
         }
     }
 
@@ -75,7 +79,7 @@ impl CentralError {
             CentralError::NotFound(_) => StatusCode::NOT_FOUND,
             CentralError::Conflict(_) => StatusCode::CONFLICT,
             CentralError::Refused { .. } => StatusCode::FORBIDDEN,
-            CentralError::Db(_) | CentralError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            CentralError::Db(_) | CentralError::Pool(_) | CentralError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

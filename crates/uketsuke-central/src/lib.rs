@@ -24,6 +24,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod password_work;
 pub mod pki;
 pub mod pull;
 pub mod push;
@@ -83,5 +84,9 @@ pub async fn state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState> {
     let pool = db::pool(&config.database_url, config.pool_size)?;
     db::migrate(&pool).await?;
     let pki = pki::load(&config.pki_dir)?;
-    Ok(AppState { pool, pki: Arc::new(pki), config: Arc::new(config), clock })
+    let password_work = Arc::new(password_work::PasswordWork::new(
+        config.argon2_max_concurrent,
+        Duration::from_secs(config.argon2_wait_secs),
+    ));
+    Ok(AppState { pool, pki: Arc::new(pki), config: Arc::new(config), clock, password_work })
 }

@@ -42,6 +42,8 @@ pub struct AppState {
     pub pki: Arc<Pki>,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
+    /// Argon2id on the service, at most `argon2_max_concurrent` at a time.
+    pub password_work: Arc<crate::password_work::PasswordWork>,
 }
 
 /// The terminal a request comes from, established by [`authenticate`].
@@ -245,7 +247,7 @@ async fn change_password_handler(
     Json(req): Json<ChangePasswordRequest>,
 ) -> Result<Json<ChangePasswordResponse>> {
     let params = st.config.argon2();
-    Ok(Json(accounts::change_password(&st.pool, &terminal, &req, params, st.clock.now()).await?))
+    Ok(Json(accounts::change_password(&st.pool, &st.password_work, &terminal, &req, params, st.clock.now()).await?))
 }
 
 async fn my_number_handler(

@@ -57,6 +57,8 @@ pub mod codes {
     pub const BATCH_TOO_LARGE: &str = "PUSH_BATCH_TOO_LARGE";
     pub const INTERNAL: &str = "INTERNAL";
     pub const UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
+    /// Too many password checks at once on the service: retry shortly.
+    pub const BUSY: &str = "SERVICE_BUSY";
 
     /// Per-event rejection codes ([`super::EventOutcome::Rejected`]).
     pub const EVENT_TYPE_UNKNOWN: &str = "EVENT_TYPE_UNKNOWN";
