@@ -370,7 +370,7 @@ pub async fn ingest(
         }
     }
     insert_entries(&tx, tid, chain_id, &fresh_owned, now).await?;
-    count_logins(&tx, &fresh_owned).await?;
+    count_logins(&tx, &fresh_owned, now).await?;
     tx.execute(
         "INSERT INTO audit_heads (terminal_id, chain_id, seq, entry_hash, checkpoint_sig, checkpoint_at, shipped_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)
@@ -456,9 +456,13 @@ async fn insert_entries(
 /// Failed logins counted across terminals, in the order entries arrive: a
 /// failure adds one (and a lock entry locks); a successful login or an unlock
 /// resets the count.
-async fn count_logins(tx: &impl GenericClient, entries: &[ChainedEntry]) -> Result<()> {
+///
+/// An entry's time is the terminal's word: it is clamped to `received`, so an entry
+/// dated in the future (an unlock dated 9999) cannot move `lockout_reset_at` past
+/// every failure still to come.
+async fn count_logins(tx: &impl GenericClient, entries: &[ChainedEntry], received: DateTime<Utc>) -> Result<()> {
     for e in entries {
-        let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc)).ok();
+        let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc).min(received)).ok();
         let sql = match e.operation.as_str() {
             ops::LOGIN_FAIL => {
                 "UPDATE staff SET failed_attempts = failed_attempts + 1,

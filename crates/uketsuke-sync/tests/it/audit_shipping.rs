@@ -441,3 +441,50 @@ async fn a_service_without_the_escrow_takes_macd_entries_flags_them_and_checks_f
     t.engine.sync_once(&t.store).await.unwrap();
     assert!(audit::verify_stored(central.pool(), chrono::Utc::now()).await.unwrap().is_empty());
 }
+
+/// A terminal's clock does not reach into the service's future: an unlock entry dated
+/// 9999 is kept as written, but counts as of its arrival, so failed logins after it
+/// still count (before, it set `lockout_reset_at` to 9999 and no failure ever counted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entrys_time_counts_no_later_than_its_arrival() {
+    use chrono::TimeZone;
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let far = chrono::Utc.with_ymd_and_hms(9999, 1, 1, 0, 0, 0).unwrap();
+    {
+        let store = t.store.lock().unwrap();
+        let tid = store.terminal_id().to_owned();
+        let conn = store.connection();
+        local::append(
+            conn,
+            &Terminal::actor(),
+            &tid,
+            far,
+            local::REASON_AUTH,
+            None,
+            local::ops::ACCOUNT_UNLOCK,
+            "S0002",
+        )
+        .unwrap();
+    }
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(
+        central
+            .count("SELECT count(*) FROM audit_entries WHERE operation = 'account_unlock' AND at_text LIKE '9999-%'")
+            .await,
+        1,
+        "the entry is kept as the terminal wrote it"
+    );
+    let reset = "SELECT count(*) FROM staff WHERE staff_id = 'S0002' AND lockout_reset_at <= now()";
+    assert_eq!(central.count(reset).await, 1, "the reset counts as of the entry's arrival");
+    // A failed login after it still counts.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let req = uketsuke_protocol::ChangePasswordRequest {
+        staff_id: "S0002".into(),
+        current_password: "a wrong current password".into(),
+        new_password: "さくら並木の受付テーブル".into(),
+    };
+    assert_eq!(t.engine.change_password(&req).await.unwrap_err().code(), "PASSWORD_CURRENT_WRONG");
+    assert_eq!(central.count("SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0002'").await, 1);
+}
