@@ -296,8 +296,23 @@ pub async fn change_password(
             }
             password::hash_password(&new, params).map(Some).map_err(|e| CentralError::Internal(e.to_string()))
         })
-        .await??
-        .ok_or_else(|| refused(codes::PASSWORD_CURRENT_WRONG, "the current password is wrong".into()))?;
+        .await??;
+    let Some(phc) = phc else {
+        // A wrong current password is a failed login, counted here as the service saw it
+        // (terminals merge the count into their lockout); an earlier unlock or
+        // successful login has reset what came before it.
+        let tx = c.transaction().await?;
+        db::lock_changes(&tx).await?;
+        tx.execute(
+            "UPDATE staff SET failed_attempts = failed_attempts + 1,
+                 last_failure_at = greatest(coalesce(last_failure_at, $2), $2), change_seq = nextval('change_seq')
+             WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)",
+            &[&req.staff_id, &now],
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(refused(codes::PASSWORD_CURRENT_WRONG, "the current password is wrong".into()));
+    };
     let tx = c.transaction().await?;
     db::lock_changes(&tx).await?;
     tx.execute(

@@ -5,4 +5,4 @@ mod admin;
 mod cli;
 mod export;
 mod kill;
-mod password_work;
+mod password_endpoint;

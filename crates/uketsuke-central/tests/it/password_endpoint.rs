@@ -1,7 +1,7 @@
-//! Argon2id on the service is bounded (ASVS 5.0 V4/V13: a hostile LAN must not exhaust
-//! it). Many parallel password changes from an enrolled terminal, sent straight to the
-//! service, are each answered, and never more Argon2id computations run at once than
-//! `argon2_max_concurrent` allows.
+//! The password-change endpoint, called straight from an enrolled terminal's connection
+//! (as a hostile client holding a terminal's key could): Argon2id on the service is
+//! bounded, so parallel requests cannot exhaust it, and a wrong current password counts
+//! as a failed login on the service, so the endpoint is no free password oracle.
 
 use std::sync::Arc;
 
@@ -35,4 +35,24 @@ async fn parallel_password_checks_are_all_answered_and_bounded() {
     }
     let peak = central.state.password_work.peak();
     assert!((1..=limit).contains(&peak), "peak {peak}, limit {limit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_current_password_counts_as_a_failed_login_on_the_service() {
+    let central = Central::start().await;
+    let terminal = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    let failures = "SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0002'";
+    assert_eq!(central.count(failures).await, 0);
+    for guess in ["guess number one, long", "guess number two, long", "guess number three, long"] {
+        let req = ChangePasswordRequest {
+            staff_id: "S0002".into(),
+            current_password: guess.into(),
+            new_password: "さくら並木の受付テーブル".into(),
+        };
+        let refused = terminal.engine.change_password(&req).await.unwrap_err();
+        assert_eq!(refused.code(), "PASSWORD_CURRENT_WRONG");
+    }
+    assert_eq!(central.count(failures).await, 3);
+    // Another staff member's count is untouched.
+    assert_eq!(central.count("SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0003'").await, 0);
 }
