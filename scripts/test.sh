@@ -50,13 +50,16 @@ ui_tests() {
   run bash -c 'cd ui && npx vitest run'
 }
 
-# Clippy as the compiler of the workspace's own crates, for every cargo call below (all of
-# them must see the same wrapper, or those crates are rebuilt): exactly how `cargo clippy`
-# runs it, with `-D warnings` in clippy's own argument variable, but with code generation.
-# Dependencies are compiled by rustc without lints, as under `cargo clippy`.
-export RUSTC_WORKSPACE_WRAPPER
-RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
-export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+# Clippy as the compiler of the workspace's own crates, for every cargo call after this
+# (all of them must see the same wrapper, or those crates are rebuilt): exactly how
+# `cargo clippy` runs it, with `-D warnings` in clippy's own argument variable, but with
+# code generation. Dependencies are compiled by rustc without lints, as under `cargo
+# clippy`. Called after the install stage, which may have installed Rust.
+use_clippy_as_compiler() {
+  RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
+  export RUSTC_WORKSPACE_WRAPPER
+  export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+}
 
 # CLIPPY_ARGS is how cargo-clippy talks to clippy-driver, not a documented interface: if a
 # toolchain ever reads it differently, lints would turn back into warnings and pass. So a
@@ -73,6 +76,7 @@ lint_gate_works() {
 
 format_and_lint_gate() {
   cargo fmt --all --check
+  use_clippy_as_compiler
   lint_gate_works
 }
 
