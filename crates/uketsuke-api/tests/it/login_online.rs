@@ -116,8 +116,12 @@ async fn asvs_6_3_1_failed_attempts_count_across_terminals_once_synced() {
         .unwrap()
         .get(0);
     assert_eq!(failures, 5);
-    // Terminal B learns it: its very next failure is the sixth, and a wait starts.
+    // Terminal B learns it: its very next failure is the sixth, and a wait starts
+    // (30 s, doubling). Each login here moves B's clock 31 s (a code's time step is
+    // single use), past the first wait: the seventh failure's 60 s wait holds the next
+    // attempt. Without the service's count, two failures on B would still be free.
     b.sync().await;
+    assert_eq!(b.login_as("S0003", "wrong-password-1").await.unwrap_err(), "AUTH_FAILED");
     assert_eq!(b.login_as("S0003", "wrong-password-1").await.unwrap_err(), "AUTH_FAILED");
     assert_eq!(b.login("S0003").await.unwrap_err(), "AUTH_THROTTLED");
     // An administrator unlocks centrally; after a sync, B lets the right password in.
