@@ -135,6 +135,10 @@ pub struct App {
     pub(crate) syncing: AtomicBool,
     /// Decides whether an export target is removable media.
     pub(crate) media: uketsuke_export::Classifier,
+    /// The staff member's authenticator on this terminal (a security key, Windows
+    /// Hello; the software one in tests and the demo city), for the acts the
+    /// service verifies the person for.
+    pub(crate) authenticator: Mutex<Option<uketsuke_sync::identity::SharedAuthenticator>>,
 }
 
 /// The enrolled terminal's sync context, if `data_dir` holds an enrollment.
@@ -191,6 +195,7 @@ impl App {
             sync_trigger: tokio::sync::Notify::new(),
             syncing: AtomicBool::new(false),
             media: uketsuke_export::Classifier::new(),
+            authenticator: Mutex::new(None),
         }
     }
 
@@ -214,6 +219,18 @@ impl App {
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock must not brick the window.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Use this authenticator for the acts the service verifies the person for.
+    pub fn set_authenticator(&self, authenticator: Box<dyn uketsuke_identity::Authenticator>) {
+        *self.authenticator.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Mutex::new(authenticator)));
+    }
+
+    pub(crate) fn authenticator(&self) -> ApiResult<uketsuke_sync::identity::SharedAuthenticator> {
+        self.authenticator.lock().unwrap_or_else(|p| p.into_inner()).clone().ok_or_else(|| {
+            let e = uketsuke_identity::IdentityError::AuthenticatorNotFound;
+            ApiError::new(e.code(), e.to_string())
+        })
     }
 
     /// Replace the login rules (tests; the window uses [`LoginPolicy::from_env`]).
@@ -512,12 +529,22 @@ impl App {
         let Some(engine) = engine else {
             return Err(ApiError::new("MY_NUMBER_ONLINE_ONLY", "個人番号 is only on the central service"));
         };
-        let res = engine.my_number(&staff_id, resident_id, reason).await.map_err(|e| match e {
+        let online_only = |e: uketsuke_sync::SyncError| match e {
             uketsuke_sync::SyncError::Offline(_) => {
                 ApiError::new("MY_NUMBER_ONLINE_ONLY", "the central service cannot be reached")
             }
             other => ApiError::new(other.code(), other.to_string()),
-        })?;
+        };
+        // The service believes the person, not this terminal: their authenticator
+        // signs this exact view (resident and reason) at this terminal.
+        let authenticator = self.authenticator()?;
+        let action = uketsuke_identity::Action::MyNumberView {
+            staff_id: staff_id.clone(),
+            resident_id: resident_id.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let proof = uketsuke_sync::identity::prove(&engine, &authenticator, &action).await.map_err(online_only)?;
+        let res = engine.my_number(&staff_id, resident_id, reason, proof).await.map_err(online_only)?;
         self.as_staff(Action::ViewMyNumber, |s, a| {
             let tid = s.terminal_id().to_owned();
             audit::append(s.connection(), a, &tid, now, reason, Some(resident_id), ops::VIEW_MY_NUMBER, "")?;

@@ -298,19 +298,7 @@ pub async fn change_password(
         })
         .await??;
     let Some(phc) = phc else {
-        // A wrong current password is a failed login, counted here as the service saw it
-        // (terminals merge the count into their lockout); an earlier unlock or
-        // successful login has reset what came before it.
-        let tx = c.transaction().await?;
-        db::lock_changes(&tx).await?;
-        tx.execute(
-            "UPDATE staff SET failed_attempts = failed_attempts + 1,
-                 last_failure_at = greatest(coalesce(last_failure_at, $2), $2), change_seq = nextval('change_seq')
-             WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)",
-            &[&req.staff_id, &now],
-        )
-        .await?;
-        tx.commit().await?;
+        count_failure(&mut c, &req.staff_id, now).await?;
         return Err(refused(codes::PASSWORD_CURRENT_WRONG, "the current password is wrong".into()));
     };
     let tx = c.transaction().await?;
@@ -327,10 +315,32 @@ pub async fn change_password(
     Ok(ChangePasswordResponse { password_hash: phc, changed_at: now })
 }
 
-/// One resident's 個人番号 for one view. The view is recorded before the number
-/// leaves the service; the number itself is never logged.
+/// A wrong password given to the service itself (password change, authenticator
+/// registration) is a failed login, counted here as the service saw it
+/// (terminals merge the count into their lockout); an earlier unlock or
+/// successful login has reset what came before it.
+pub(crate) async fn count_failure(c: &mut deadpool_postgres::Object, staff_id: &str, now: DateTime<Utc>) -> Result<()> {
+    let tx = c.transaction().await?;
+    db::lock_changes(&tx).await?;
+    tx.execute(
+        "UPDATE staff SET failed_attempts = failed_attempts + 1,
+             last_failure_at = greatest(coalesce(last_failure_at, $2), $2), change_seq = nextval('change_seq')
+         WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)",
+        &[&staff_id, &now],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One resident's 個人番号 for one view. The person is the one whose
+/// authenticator signed this exact view at this terminal (never a `staff_id` the
+/// terminal names); the resident must be in the terminal's assigned scope, and
+/// neither the person nor the terminal over their hourly limit. The view and its
+/// evidence are recorded before the number leaves the service; the number
+/// itself is never logged.
 pub async fn my_number(
-    pool: &Pool,
+    st: &crate::routes::AppState,
     terminal: &Terminal,
     req: &MyNumberRequest,
     now: DateTime<Utc>,
@@ -339,30 +349,74 @@ pub async fn my_number(
     if reason.is_empty() {
         return Err(CentralError::Refused { code: codes::REASON_REQUIRED, message: "a reason is required".into() });
     }
-    let mut c = pool.get().await?;
+    let action = uketsuke_identity::Action::MyNumberView {
+        staff_id: req.staff_id.clone(),
+        resident_id: req.resident_id.clone(),
+        reason: req.reason.clone(),
+    };
+    let result = my_number_verified(st, terminal, &action, req, reason, now).await;
+    if let Err(e) = &result {
+        crate::identity::challenge::flag_refusal(&st.pool, terminal, &action, e, now).await;
+    }
+    result
+}
+
+async fn my_number_verified(
+    st: &crate::routes::AppState,
+    terminal: &Terminal,
+    action: &uketsuke_identity::Action,
+    req: &MyNumberRequest,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<MyNumberResponse> {
+    let refused = |code: &'static str, message: &str| CentralError::Refused { code, message: message.into() };
+    let mut c = st.pool.get().await?;
     let tx = c.transaction().await?;
-    let state = account_state(&tx, &req.staff_id).await?;
+    let person = crate::identity::challenge::verify(&tx, &st.identity, terminal, action, req.proof.as_ref(), now).await?;
+    let state = account_state(&tx, &person.staff_id).await?;
     refuse_inactive(&state)?;
     if !state.my_number_permission {
-        return Err(CentralError::Refused {
-            code: codes::MY_NUMBER_NOT_PERMITTED,
-            message: "this staff member may not view 個人番号".into(),
-        });
+        return Err(refused(codes::MY_NUMBER_NOT_PERMITTED, "this staff member may not view 個人番号"));
+    }
+    // The resident must have a voucher for the fiscal year of a session assigned
+    // to this terminal: the people this desk can receive, no one else.
+    let in_scope = tx
+        .query_opt(
+            "SELECT 1 FROM vouchers v
+             WHERE v.resident_id = $2 AND v.fiscal_year IN
+                   (SELECT s.fiscal_year FROM sessions s JOIN terminal_sessions ts ON ts.session_id = s.session_id
+                    WHERE ts.terminal_id = $1)
+             LIMIT 1",
+            &[&terminal.terminal_id, &req.resident_id],
+        )
+        .await?
+        .is_some();
+    if !in_scope {
+        return Err(refused(codes::MY_NUMBER_OUT_OF_SCOPE, "this resident is not in this terminal's sessions"));
+    }
+    let hour_ago = now - chrono::Duration::hours(1);
+    let counts = tx
+        .query_one(
+            "SELECT count(*) FILTER (WHERE staff_id = $1), count(*) FILTER (WHERE terminal_id = $2)
+             FROM my_number_views WHERE at > $3 AND (staff_id = $1 OR terminal_id = $2)",
+            &[&person.staff_id, &terminal.terminal_id, &hour_ago],
+        )
+        .await?;
+    let (by_person, by_terminal): (i64, i64) = (counts.get(0), counts.get(1));
+    if by_person >= st.config.my_number_per_hour_staff || by_terminal >= st.config.my_number_per_hour_terminal {
+        return Err(refused(codes::MY_NUMBER_RATE_LIMITED, "too many 個人番号 views within the hour"));
     }
     let number: Option<String> = tx
         .query_opt("SELECT my_number FROM residents WHERE resident_id = $1", &[&req.resident_id])
         .await?
-        .ok_or_else(|| CentralError::Refused { code: codes::RESIDENT_UNKNOWN, message: "unknown resident".into() })?
+        .ok_or_else(|| refused(codes::RESIDENT_UNKNOWN, "unknown resident"))?
         .get(0);
     let Some(number) = number else {
-        return Err(CentralError::Refused {
-            code: codes::MY_NUMBER_NOT_ON_FILE,
-            message: "no 個人番号 on file for this resident".into(),
-        });
+        return Err(refused(codes::MY_NUMBER_NOT_ON_FILE, "no 個人番号 on file for this resident"));
     };
     tx.execute(
         "INSERT INTO my_number_views (at, terminal_id, staff_id, resident_id, reason) VALUES ($1, $2, $3, $4, $5)",
-        &[&now, &terminal.terminal_id, &req.staff_id, &req.resident_id, &reason],
+        &[&now, &terminal.terminal_id, &person.staff_id, &req.resident_id, &reason],
     )
     .await?;
     tx.commit().await?;

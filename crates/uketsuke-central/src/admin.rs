@@ -494,6 +494,9 @@ pub async fn demo_seed(
     for s in &catalog.sessions {
         upsert_session(&tx, s).await?;
     }
+    // This service now runs the demo city: its policy accepts the demo's software
+    // authenticators (whose roots `identity::authenticators::trust_demo_ca` adds).
+    tx.execute("INSERT INTO demo_city (seeded_at) VALUES (now()) ON CONFLICT DO NOTHING", &[]).await?;
     let demo_hash = uketsuke_auth::hash_password(uketsuke_demo::city::DEMO_PASSWORD, argon2)
         .map_err(|e| CentralError::Internal(e.to_string()))?;
     for s in &catalog.staff {

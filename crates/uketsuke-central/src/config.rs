@@ -41,6 +41,31 @@ pub struct Config {
     /// A terminal seen online within this many hours that shipped no access log in
     /// that time is flagged as silent.
     pub audit_silent_hours: i64,
+    /// WebAuthn relying party: a host name under the city's control, the same on
+    /// the service and every terminal. Changing it invalidates every registered
+    /// authenticator.
+    pub rp_id: String,
+    /// The city's authenticator policy: the models accepted, proven by their
+    /// attestation (the manufacturer's root and the models' AAGUIDs under it).
+    /// User verification is always required. Software authenticators are
+    /// accepted only by a service running the demo city.
+    pub authenticator_models: Vec<AuthenticatorModel>,
+    /// How long an invitation to register an authenticator stays valid.
+    pub authenticator_invite_hours: i64,
+    /// How long a per-action challenge (and a registration) may be answered.
+    pub challenge_seconds: i64,
+    /// 個人番号 views allowed within any hour, per person and per terminal.
+    pub my_number_per_hour_staff: i64,
+    pub my_number_per_hour_terminal: i64,
+}
+
+/// One accepted authenticator model in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthenticatorModel {
+    pub description: String,
+    /// The manufacturer's attestation root certificate, PEM.
+    pub ca_file: PathBuf,
+    pub aaguids: Vec<uuid::Uuid>,
 }
 
 impl Default for Config {
@@ -61,6 +86,12 @@ impl Default for Config {
             argon2_wait_secs: 10,
             audit_check_minutes: 60,
             audit_silent_hours: 24,
+            rp_id: "uketsuke.city.example".into(),
+            authenticator_models: Vec::new(),
+            authenticator_invite_hours: 24,
+            challenge_seconds: 180,
+            my_number_per_hour_staff: 20,
+            my_number_per_hour_terminal: 60,
         }
     }
 }

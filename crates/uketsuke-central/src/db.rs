@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (2, "accounts_audit", include_str!("../../../migrations/central/0002_accounts_audit.sql")),
     (3, "export", include_str!("../../../migrations/central/0003_export.sql")),
     (4, "audit_mac", include_str!("../../../migrations/central/0004_audit_mac.sql")),
+    (5, "identity", include_str!("../../../migrations/central/0005_identity.sql")),
 ];
 
 /// Advisory lock keys (an arbitrary constant namespace: "uke" + n).

@@ -24,6 +24,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod identity;
 pub mod password_work;
 pub mod pki;
 pub mod pull;
@@ -88,5 +89,6 @@ pub async fn state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState> {
         config.argon2_max_concurrent,
         Duration::from_secs(config.argon2_wait_secs),
     ));
-    Ok(AppState { pool, pki: Arc::new(pki), config: Arc::new(config), clock, password_work })
+    let identity = Arc::new(identity::Identity::from_config(&config)?);
+    Ok(AppState { pool, pki: Arc::new(pki), config: Arc::new(config), clock, password_work, identity })
 }

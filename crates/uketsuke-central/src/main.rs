@@ -238,6 +238,20 @@ enum StaffCmd {
     Unlock {
         id: String,
     },
+    /// A person's FIDO2 authenticators (security keys, Windows Hello).
+    #[command(subcommand)]
+    Authenticator(AuthenticatorCmd),
+}
+
+#[derive(Subcommand)]
+enum AuthenticatorCmd {
+    /// A one-time code with which the person registers an authenticator at a
+    /// terminal (with their password). Shown once; valid for `authenticator_invite_hours`.
+    Invite { id: String },
+    /// Registered authenticators (all, or one person's), revoked ones included.
+    List { id: Option<String> },
+    /// Revoke one by its credential id (at least 8 hex characters of it).
+    Revoke { credential: String },
 }
 
 #[derive(Subcommand)]
@@ -548,6 +562,19 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             let account = Some(account.trim()).filter(|a| !a.is_empty());
             accounts::set_os_account(&pool, &id, account, now).await?;
             print(serde_json::json!({ "ok": true }));
+        }
+        Command::Staff(StaffCmd::Authenticator(AuthenticatorCmd::Invite { id })) => {
+            let lifetime = chrono::Duration::hours(config.authenticator_invite_hours);
+            let invite = uketsuke_central::identity::authenticators::invite(&pool, &id, lifetime, now).await?;
+            eprintln!("登録コード（一度だけ表示）: {}  有効期限: {}", invite.code, invite.expires_at);
+            print(serde_json::to_value(&invite).expect("serialisable"));
+        }
+        Command::Staff(StaffCmd::Authenticator(AuthenticatorCmd::List { id })) => {
+            let c = pool.get().await?;
+            print(uketsuke_central::identity::authenticators::list(&c, id.as_deref()).await?);
+        }
+        Command::Staff(StaffCmd::Authenticator(AuthenticatorCmd::Revoke { credential })) => {
+            print(uketsuke_central::identity::authenticators::revoke(&pool, &credential, now).await?);
         }
         Command::Staff(StaffCmd::Unlock { id }) => {
             accounts::unlock(&pool, &id, now).await?;

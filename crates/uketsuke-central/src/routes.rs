@@ -44,6 +44,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Argon2id on the service, at most `argon2_max_concurrent` at a time.
     pub password_work: Arc<crate::password_work::PasswordWork>,
+    /// The WebAuthn relying party and the configured authenticator models.
+    pub identity: Arc<crate::identity::Identity>,
 }
 
 /// The terminal a request comes from, established by [`authenticate`].
@@ -53,6 +55,9 @@ pub struct Terminal {
     pub name: String,
     /// Terminal clock minus service clock when the request arrived, if it said.
     pub skew_ms: Option<i64>,
+    /// SHA-256 of the client certificate it presented: what a person's
+    /// assertion is bound to ([`uketsuke_identity::bound_challenge`]).
+    pub cert_sha256: [u8; 32],
 }
 
 pub fn router(state: AppState) -> Router {
@@ -64,6 +69,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit/head", post(audit_head_handler))
         .route("/v1/auth/online-login", post(online_login_handler))
         .route("/v1/my-number", post(my_number_handler))
+        .route("/v1/identity/challenge", post(challenge_handler))
+        .route("/v1/identity/register/start", post(register_start_handler))
+        .route("/v1/identity/register/finish", post(register_finish_handler))
         .route("/v1/auth/password", post(change_password_handler))
         .route("/v1/export/state", post(export_state_handler))
         .route("/v1/export/requests", post(export_request_handler))
@@ -117,7 +125,8 @@ async fn authenticate(State(st): State<AppState>, mut req: Request, next: Next) 
         return Err(CentralError::Revoked(reason.unwrap_or_default()));
     }
     drop(client);
-    req.extensions_mut().insert(Terminal { terminal_id: row.get(0), name: row.get(1), skew_ms });
+    let cert_sha256: [u8; 32] = Sha256::digest(der).into();
+    req.extensions_mut().insert(Terminal { terminal_id: row.get(0), name: row.get(1), skew_ms, cert_sha256 });
     Ok(next.run(req).await)
 }
 
@@ -255,7 +264,7 @@ async fn my_number_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<MyNumberRequest>,
 ) -> Result<Json<MyNumberResponse>> {
-    Ok(Json(accounts::my_number(&st.pool, &terminal, &req, st.clock.now()).await?))
+    Ok(Json(accounts::my_number(&st, &terminal, &req, st.clock.now()).await?))
 }
 
 async fn export_state_handler(
@@ -288,4 +297,45 @@ async fn export_ledger_handler(
     Json(req): Json<ExportLedgerShipment>,
 ) -> Result<Json<ExportLedgerReceipt>> {
     Ok(Json(export::ingest_ledger(&st.pool, &terminal, &req, st.clock.now()).await?))
+}
+
+async fn challenge_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<identity::ChallengeRequest>,
+) -> Result<Json<identity::ChallengeResponse>> {
+    let lifetime = chrono::Duration::seconds(st.config.challenge_seconds);
+    let res =
+        crate::identity::challenge::issue(&st.pool, &st.identity, &terminal, &req.action, lifetime, st.clock.now())
+            .await?;
+    Ok(Json(res))
+}
+
+async fn register_start_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<identity::RegistrationStartRequest>,
+) -> Result<Json<identity::RegistrationStartResponse>> {
+    let lifetime = chrono::Duration::seconds(st.config.challenge_seconds);
+    let now = st.clock.now();
+    let res = crate::identity::authenticators::start(
+        &st.pool,
+        &st.password_work,
+        &st.identity,
+        &terminal,
+        &req,
+        lifetime,
+        now,
+    )
+    .await?;
+    Ok(Json(res))
+}
+
+async fn register_finish_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<identity::RegistrationFinishRequest>,
+) -> Result<Json<identity::RegistrationFinishResponse>> {
+    let res = crate::identity::authenticators::finish(&st.pool, &st.identity, &terminal, &req, st.clock.now()).await?;
+    Ok(Json(res))
 }

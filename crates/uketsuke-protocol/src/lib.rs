@@ -32,6 +32,7 @@ use uketsuke_core::{Programme, Session, Staff, Venue};
 use uuid::Uuid;
 
 pub mod export;
+pub mod identity;
 mod roster;
 
 pub use roster::{RosterEntry, VoucherRow};
@@ -90,6 +91,34 @@ pub mod codes {
     /// Policy refusals use `uketsuke_auth::PolicyError::code` (PASSWORD_TOO_SHORT, …).
     pub const PASSWORD_CURRENT_WRONG: &str = "PASSWORD_CURRENT_WRONG";
     pub const PASSWORD_UNCHANGED: &str = "PASSWORD_UNCHANGED";
+
+    /// People, not terminals ([`super::identity`]). A privileged request without a
+    /// proof; a challenge the service never issued, issued to another terminal,
+    /// already answered, expired, or issued for another action; a credential
+    /// that is not (or no longer) registered, or is someone else's; an assertion
+    /// that does not verify; a counter that went back (a cloned key or a replay).
+    /// `uketsuke_identity::IdentityError::code` gives the policy's own codes
+    /// (AUTHENTICATOR_NOT_ACCEPTED, AUTHENTICATOR_SOFTWARE_REFUSED, …).
+    pub const IDENTITY_PROOF_REQUIRED: &str = "IDENTITY_PROOF_REQUIRED";
+    pub const IDENTITY_CHALLENGE_UNKNOWN: &str = "IDENTITY_CHALLENGE_UNKNOWN";
+    pub const IDENTITY_CHALLENGE_OTHER_TERMINAL: &str = "IDENTITY_CHALLENGE_OTHER_TERMINAL";
+    pub const IDENTITY_CHALLENGE_USED: &str = "IDENTITY_CHALLENGE_USED";
+    pub const IDENTITY_CHALLENGE_EXPIRED: &str = "IDENTITY_CHALLENGE_EXPIRED";
+    pub const IDENTITY_ACTION_MISMATCH: &str = "IDENTITY_ACTION_MISMATCH";
+    pub const IDENTITY_CREDENTIAL_UNKNOWN: &str = "IDENTITY_CREDENTIAL_UNKNOWN";
+    pub const IDENTITY_WRONG_PERSON: &str = "IDENTITY_WRONG_PERSON";
+    pub const IDENTITY_ASSERTION_INVALID: &str = "IDENTITY_ASSERTION_INVALID";
+    pub const IDENTITY_COUNTER_REGRESSED: &str = "IDENTITY_COUNTER_REGRESSED";
+    /// The person has no registered authenticator yet: an administrator invites them.
+    pub const IDENTITY_NO_AUTHENTICATOR: &str = "IDENTITY_NO_AUTHENTICATOR";
+    /// Registration: the invitation or the password did not check out (one code
+    /// for both; a wrong password counts as a failed login).
+    pub const REGISTRATION_REFUSED: &str = "REGISTRATION_REFUSED";
+    pub const REGISTRATION_UNKNOWN: &str = "REGISTRATION_UNKNOWN";
+    /// 個人番号: the resident is not in this terminal's assigned scope, or the
+    /// person or the terminal asked too often within the hour.
+    pub const MY_NUMBER_OUT_OF_SCOPE: &str = "MY_NUMBER_OUT_OF_SCOPE";
+    pub const MY_NUMBER_RATE_LIMITED: &str = "MY_NUMBER_RATE_LIMITED";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -380,11 +409,15 @@ pub struct OnlineLoginResponse {
 }
 
 /// `POST /v1/my-number`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MyNumberRequest {
     pub staff_id: String,
     pub resident_id: String,
     pub reason: String,
+    /// The person's assertion over the challenge for exactly this view
+    /// ([`identity::Action::MyNumberView`]). Without it the service refuses.
+    #[serde(default)]
+    pub proof: Option<identity::PersonProof>,
 }
 
 /// Never logged, never stored: `Debug` hides the number.

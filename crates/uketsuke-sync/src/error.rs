@@ -24,6 +24,9 @@ pub enum SyncError {
     StoreUnavailable { code: String, message: String },
     #[error("device identity: {0}")]
     Identity(String),
+    /// The person's authenticator: none found, not used in time, not theirs.
+    #[error("{0}")]
+    Authenticator(#[from] uketsuke_identity::IdentityError),
 }
 
 impl SyncError {
@@ -39,6 +42,7 @@ impl SyncError {
             SyncError::Store(e) => e.code(),
             SyncError::StoreUnavailable { code, .. } => code,
             SyncError::Identity(_) => "DEVICE_IDENTITY_ERROR",
+            SyncError::Authenticator(e) => e.code(),
         }
     }
 

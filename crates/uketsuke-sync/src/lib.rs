@@ -16,6 +16,7 @@ pub mod engine;
 pub mod enrollment;
 pub mod error;
 pub mod export;
+pub mod identity;
 pub mod transport;
 
 pub use audit::AuditIdentity;

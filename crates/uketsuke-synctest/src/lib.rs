@@ -96,6 +96,30 @@ impl Central {
         self.pool().get().await.unwrap().query_one(sql, &[]).await.unwrap().get(0)
     }
 
+    /// A software authenticator registered for `staff_id` through the real flow:
+    /// an administrator's invitation, the person's password at the terminal
+    /// behind `engine`, the policy judging the attestation (this service runs the
+    /// demo city, which trusts the token's root).
+    pub async fn register_software_authenticator(
+        &self,
+        engine: &Engine,
+        staff_id: &str,
+    ) -> Box<dyn uketsuke_identity::Authenticator> {
+        let (token, model) = uketsuke_identity::SoftAuthenticator::new().unwrap();
+        uketsuke_central::identity::authenticators::trust_demo_ca(self.pool(), &model.ca_pem).await.unwrap();
+        let invite = uketsuke_central::identity::authenticators::invite(self.pool(), staff_id, chrono::Duration::hours(1), now())
+            .await
+            .unwrap();
+        let shared: uketsuke_sync::identity::SharedAuthenticator = Arc::new(std::sync::Mutex::new(Box::new(token)));
+        let start = uketsuke_protocol::identity::RegistrationStartRequest {
+            staff_id: staff_id.into(),
+            invite_code: invite.code,
+            password: uketsuke_demo::city::DEMO_PASSWORD.into(),
+        };
+        uketsuke_sync::identity::register(engine, &shared, &start, "テスト用ソフトウェア認証器").await.unwrap();
+        Arc::try_unwrap(shared).ok().expect("no other holder").into_inner().unwrap()
+    }
+
     /// Stop and start again on the same address (e.g. against another database).
     pub async fn restart_with(&mut self, state: AppState) {
         if let Some(r) = self.running.take() {

@@ -167,13 +167,24 @@ async fn my_number_is_fetched_for_one_view_and_the_view_is_logged_on_both_ends()
     d.login("S0001").await.unwrap();
     assert_eq!(d.app.view_my_number(&resident, "本人確認").await.unwrap_err().code, "MY_NUMBER_NOT_PERMITTED");
     d.app.logout();
-    // The supervisor holds it (demo data): the number, once.
+    // The supervisor holds it (demo data) and registered her authenticator at
+    // another desk; without it this terminal cannot ask for any number.
     d.login("S0005").await.unwrap();
+    assert_eq!(d.app.view_my_number(&resident, "本人確認のため").await.unwrap_err().code, "AUTHENTICATOR_NOT_FOUND");
+    let other_desk = Terminal::enroll(&central, "登録用", &[session_am()]).await;
+    d.app.set_authenticator(central.register_software_authenticator(&other_desk.engine, "S0005").await);
+    assert_eq!(central.count("SELECT count(*) FROM my_number_views").await, 0);
+    // With it: the number, once.
     let shown = d.app.view_my_number(&resident, "本人確認のため").await.unwrap();
     assert_eq!(shown.my_number, expected);
     assert!(!format!("{shown:?}").contains(&expected), "Debug never prints it");
     let views = central.count("SELECT count(*) FROM my_number_views").await;
     assert_eq!(views, 1);
+    // The service recorded whom it verified, with the evidence.
+    let verified = central
+        .count("SELECT count(*) FROM verified_acts WHERE staff_id = 'S0005' AND action_kind = 'my_number_view'")
+        .await;
+    assert_eq!(verified, 1);
     // The terminal's log has the view with its reason, never the number; the store holds it nowhere.
     let log = d.app.audit_log(&Default::default()).unwrap();
     let view = log.iter().find(|e| e.operation == "view_my_number").unwrap();

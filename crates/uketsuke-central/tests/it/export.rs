@@ -8,6 +8,7 @@
 //! 9.2.2 token type, 9.2.3 audience — checked with `uketsuke_export`'s verifiers,
 //! as the terminal checks them.
 
+use sha2::Digest as _;
 use chrono::{DateTime, Duration, Utc};
 use uketsuke_auth::chain::{public_key_from_pkcs8, verify_signature};
 use uketsuke_auth::{code_at, sha256_hex, TotpSecret};
@@ -39,7 +40,9 @@ async fn desk(central: &Central, name: &str) -> Desk {
     let terminal = Terminal::enroll(central, name, &[session_am()]).await;
     let identity = terminal.enrollment.audit_identity(&terminal.keystore).unwrap();
     let fpr = sha256_hex(&public_key_from_pkcs8(&identity.device_key).unwrap());
-    let caller = Caller { terminal_id: terminal.enrollment.terminal_id, name: name.into(), skew_ms: None };
+    let der = uketsuke_central::pki::pem_to_der(&terminal.enrollment.cert_pem).unwrap();
+    let cert_sha256 = sha2::Sha256::digest(&der).into();
+    let caller = Caller { terminal_id: terminal.enrollment.terminal_id, name: name.into(), skew_ms: None, cert_sha256 };
     Desk { terminal, caller, fpr }
 }
 

@@ -4,5 +4,6 @@
 mod admin;
 mod cli;
 mod export;
+mod hostile_terminal;
 mod kill;
 mod password_endpoint;
