@@ -200,7 +200,7 @@ const ja = {
   "export.decideNote":
     "承認・却下には、ご自身の認証アプリに表示されている現在の確認コードが必要です。自分の申請は承認できません。判断は記録されます。",
   "export.comment": "コメント（却下するときは必須）",
-  "export.totp": "確認コード（認証アプリの6桁）",
+  "export.keyHint": "承認・却下を押すと、ご自身の認証器（指紋認証キーまたはWindows Hello）で本人確認をします。キーに触れてください。",
   "export.approve": "承認する",
   "export.refuse": "却下する",
   "export.approved": "承認しました",
@@ -536,13 +536,8 @@ const ja = {
   "err.EXPORT_REQUEST_DECIDED": "この申請はすでに承認または却下されています",
   "err.EXPORT_REQUEST_EXPIRED":
     "この申請は7日以内に承認されなかったため期限切れです。必要なら改めて申請してください",
-  "err.EXPORT_TOTP_WAIT":
-    "確認コードの誤りが続いたため、しばらく入力できません。時間をおいてからやり直してください",
   "err.EXPORT_OWN_REQUEST": "自分の申請は承認できません。別の所属長に依頼してください",
   "err.EXPORT_ROLE": "この役割ではこの操作はできません（申請は事務、承認・却下は所属長が行います）",
-  "err.EXPORT_TOTP_INVALID":
-    "確認コードが正しくないか、すでに使われています。認証アプリに表示されている現在の6桁を入力してください",
-  "err.EXPORT_TOTP_FORMAT": "確認コードは認証アプリに表示されている6桁の数字です",
   "err.EXPORT_COMMENT_REQUIRED": "却下する理由をコメントに入力してください",
   "err.EXPORT_PURPOSE_REQUIRED": "出力の目的を入力してください",
   "err.EXPORT_SESSIONS_REQUIRED": "出力する会場・日時を1つ以上選んでください",
@@ -802,7 +797,7 @@ const en: Record<MsgKey, string> = {
   "export.decideNote":
     "Approving or refusing needs the current code from your own authenticator app. You cannot approve your own request. Decisions are logged.",
   "export.comment": "Comment (required to refuse)",
-  "export.totp": "Confirmation code (6 digits from the authenticator)",
+  "export.keyHint": "After Approve or Refuse, confirm with your own authenticator (fingerprint key or Windows Hello): touch the key.",
   "export.approve": "Approve",
   "export.refuse": "Refuse",
   "export.approved": "Approved",
@@ -1128,12 +1123,8 @@ const en: Record<MsgKey, string> = {
   "err.EXPORT_REQUEST_DECIDED": "This request has already been approved or refused",
   "err.EXPORT_REQUEST_EXPIRED":
     "Nobody approved this request within 7 days, so it has expired. Request again if still needed",
-  "err.EXPORT_TOTP_WAIT": "Too many wrong codes in a row. Wait a while, then try again",
   "err.EXPORT_OWN_REQUEST": "You cannot approve your own request. Ask another supervisor",
   "err.EXPORT_ROLE": "This role may not do this (clerks request; supervisors approve or refuse)",
-  "err.EXPORT_TOTP_INVALID":
-    "The confirmation code is wrong or was already used. Enter the current 6 digits from your authenticator app",
-  "err.EXPORT_TOTP_FORMAT": "The confirmation code is the 6 digits shown in your authenticator app",
   "err.EXPORT_COMMENT_REQUIRED": "Enter in the comment why the request is refused",
   "err.EXPORT_PURPOSE_REQUIRED": "Enter the purpose of the export",
   "err.EXPORT_SESSIONS_REQUIRED": "Choose at least one session to export",

@@ -6,7 +6,6 @@ import { dictionaries, setLang } from "../src/i18n";
 import { AUDIT_OPERATIONS, operationLabel } from "../src/views/audit";
 import {
   $,
-  CODE,
   FakeBackend,
   TERMINAL_NAME,
   USB,
@@ -437,77 +436,58 @@ describe("外部媒体への出力: the supervisor", () => {
     expect(row.querySelector(".export-recipient")?.textContent).toBe("みなと健診センター");
     expect($("#export-pending-ER-2 .export-layout").textContent).toBe("健康管理システム用 受診実績");
     expect(m.root.querySelector("#export-pending-ER-3")).toBeNull();
-    const totp = input("export-totp-ER-1");
-    expect(totp.getAttribute("inputmode")).toBe("numeric");
-    expect(totp.getAttribute("autocomplete")).toBe("one-time-code");
-    expect(totp.maxLength).toBe(6);
+    // No code field: the supervisor's own authenticator confirms the decision.
+    expect(m.root.querySelector("[id^='export-totp-']")).toBeNull();
+    expect(row.querySelector(".export-key-hint")?.textContent).toContain("認証器");
   });
 
-  it("approves with the comment and the current code, and empties the code field", async () => {
+  it("approves with the comment; the authenticator is asked by Rust, not the page", async () => {
     const b = withPending();
     const invoke = await openExport(b);
     input("export-comment-ER-1").value = " 確認しました ";
-    input("export-totp-ER-1").value = "１２３４５６";
     await click("export-approve-ER-1");
     expect(sent(invoke, "decide_export")).toEqual([
-      { decision: { request_id: "ER-1", approve: true, comment: "確認しました", totp_code: CODE } },
+      { decision: { request_id: "ER-1", approve: true, comment: "確認しました" } },
     ]);
     expect(b.exportState.requests[0]?.state).toBe("approved");
     expect(m.root.querySelector("#export-pending-ER-1")).toBeNull();
     expect(text("export-decided")).toBe("承認しました");
-    // The other row's code field is empty too (nothing typed there stays).
-    expect(input("export-totp-ER-2").value).toBe("");
   });
 
-  it("says a wrong or reused code is refused, and empties the field after every attempt", async () => {
-    const b = withPending();
-    const invoke = await openExport(b);
-    input("export-totp-ER-1").value = "000000";
-    await click("export-approve-ER-1");
-    expect(sent(invoke, "decide_export")).toHaveLength(1);
-    expect($("#export-decide-error").getAttribute("data-error-code")).toBe("EXPORT_TOTP_INVALID");
-    expect(text("export-decide-error")).toBe(
-      "確認コードが正しくないか、すでに使われています。認証アプリに表示されている現在の6桁を入力してください",
-    );
-    expect(input("export-totp-ER-1").value).toBe("");
-    expect(document.activeElement).toBe(input("export-totp-ER-1"));
-    expect(b.exportState.requests[0]?.state).toBe("pending");
-
-    // A code that is not 6 digits is not sent.
-    input("export-totp-ER-1").value = "12345";
-    await click("export-approve-ER-1");
-    expect(sent(invoke, "decide_export")).toHaveLength(1);
-    expect($("#export-decide-error").getAttribute("data-error-code")).toBe("EXPORT_TOTP_FORMAT");
-    expect(input("export-totp-ER-1").value).toBe("");
-
-    // The same code twice: the service refuses the replay.
-    input("export-totp-ER-1").value = CODE;
-    await click("export-approve-ER-1");
-    expect(b.exportState.requests[0]?.state).toBe("approved");
-    input("export-comment-ER-2").value = "不要";
-    input("export-totp-ER-2").value = CODE;
-    await click("export-refuse-ER-2");
-    expect(text("export-decide-error")).toContain("すでに使われています");
-    expect(input("export-totp-ER-2").value).toBe("");
-    expect(input("export-comment-ER-2").value).toBe("不要");
+  it("says why the authenticator could not confirm the supervisor, and keeps the comment", async () => {
+    for (const [code, ja] of [
+      ["AUTHENTICATOR_NOT_FOUND", "認証器（指紋認証キーまたはWindows Hello）が見つかりません。キーを差し込んでからお試しください"],
+      ["AUTHENTICATOR_TIMEOUT", "認証器の操作が時間内に行われませんでした。もう一度お試しください"],
+      ["AUTHENTICATOR_NOT_RECOGNISED", "この認証器はこの職員のものとして登録されていません"],
+      ["IDENTITY_WRONG_PERSON", "別の職員の認証器です。ご本人の認証器を使ってください"],
+    ] as const) {
+      const b = withPending();
+      b.failures.set("decideExport", apiError(code));
+      await openExport(b);
+      input("export-comment-ER-1").value = "確認しました";
+      await click("export-approve-ER-1");
+      expect($("#export-decide-error").getAttribute("data-error-code")).toBe(code);
+      expect(text("export-decide-error")).toBe(ja);
+      expect(b.exportState.requests[0]?.state).toBe("pending");
+      expect(input("export-comment-ER-1").value).toBe("確認しました");
+      m.app!.destroy();
+      m.app = null;
+    }
   });
 
   it("refuses only with a comment, and says so without calling", async () => {
     const b = withPending();
     const invoke = await openExport(b);
-    input("export-totp-ER-1").value = CODE;
     await click("export-refuse-ER-1");
     expect(sent(invoke, "decide_export")).toEqual([]);
     expect($("#export-decide-error").getAttribute("data-error-code")).toBe("EXPORT_COMMENT_REQUIRED");
     expect(text("export-decide-error")).toBe("却下する理由をコメントに入力してください");
-    expect(input("export-totp-ER-1").value).toBe("");
     expect(document.activeElement).toBe(input("export-comment-ER-1"));
 
     input("export-comment-ER-1").value = "目的が不明確です";
-    input("export-totp-ER-1").value = CODE;
     await click("export-refuse-ER-1");
     expect(sent(invoke, "decide_export")).toEqual([
-      { decision: { request_id: "ER-1", approve: false, comment: "目的が不明確です", totp_code: CODE } },
+      { decision: { request_id: "ER-1", approve: false, comment: "目的が不明確です" } },
     ]);
     expect(b.exportState.requests[0]?.state).toBe("refused");
     expect(text("export-decided")).toBe("却下しました");
@@ -522,11 +502,9 @@ describe("外部媒体への出力: the supervisor", () => {
       const b = withPending();
       b.failures.set("decideExport", apiError(code));
       await openExport(b);
-      input("export-totp-ER-1").value = CODE;
       await click("export-approve-ER-1");
       expect($("#export-decide-error").getAttribute("data-error-code")).toBe(code);
       expect(text("export-decide-error")).toBe(ja);
-      expect(input("export-totp-ER-1").value).toBe("");
       m.app!.destroy();
       m.app = null;
     }
@@ -537,7 +515,6 @@ describe("外部媒体への出力: the supervisor", () => {
     await openExport(b);
     b.expireSession();
     b.failures.set("decideExport", apiError("NOT_LOGGED_IN"));
-    input("export-totp-ER-1").value = CODE;
     await click("export-approve-ER-1");
     expect(m.root.querySelector("#export-view")).toBeNull();
     expect(m.root.querySelector("#login-form, #login-staff-id")).not.toBeNull();
@@ -611,7 +588,6 @@ describe("外部媒体への出力: words", () => {
     "EXPORT_TOKEN_WRONG_DEVICE",
     "EXPORT_TOKEN_WRONG_KIND",
     "EXPORT_TOKEN_WRONG_TERMINAL",
-    "EXPORT_TOTP_INVALID",
   ];
 
   it("has its own message in both languages for every export code", () => {
@@ -674,13 +650,13 @@ describe("the export commands over IPC", () => {
     });
     await api.exportOverview();
     await api.requestExport({ layout: "health_system", session_ids: ["S"], purpose: "p", recipient_id: "R" });
-    await api.decideExport({ request_id: "E", approve: false, comment: "c", totp_code: "123456" });
+    await api.decideExport({ request_id: "E", approve: false, comment: "c" });
     await api.exportMedia();
     await api.writeExport("E", "M");
     expect(calls).toEqual([
       ["export_overview", undefined],
       ["request_export", { request: { layout: "health_system", session_ids: ["S"], purpose: "p", recipient_id: "R" } }],
-      ["decide_export", { decision: { request_id: "E", approve: false, comment: "c", totp_code: "123456" } }],
+      ["decide_export", { decision: { request_id: "E", approve: false, comment: "c" } }],
       ["export_media", undefined],
       ["write_export", { requestId: "E", mediaId: "M" }],
     ]);

@@ -296,9 +296,6 @@ export class FakeBackend implements Api {
   };
   /** Media mounted now. */
   media: FakeMedium[] = [USB];
-  /** The supervisor's authenticator code now, and the codes already used (the service refuses a replay). */
-  decisionCode = CODE;
-  usedDecisionCodes = new Set<string>();
   /** What a successful write reports. */
   exportRows = 42;
   exportExcluded = 2;
@@ -647,9 +644,6 @@ export class FakeBackend implements Api {
       if (!x.online) throw apiError("EXPORT_ONLINE_ONLY");
       if (r.requested_by === staff.staff_id) throw apiError("EXPORT_OWN_REQUEST");
       if (r.state !== "pending") throw apiError("EXPORT_REQUEST_DECIDED");
-      const code = decision.totp_code.trim();
-      if (code !== this.decisionCode || this.usedDecisionCodes.has(code)) throw apiError("EXPORT_TOTP_INVALID");
-      this.usedDecisionCodes.add(code);
       r.state = decision.approve ? "approved" : "refused";
       r.decided_by = staff.staff_id;
       r.decided_at = "2026-11-24T03:00:00Z";

@@ -123,6 +123,9 @@ pub(crate) struct SyncContext {
     pub(crate) engine: Arc<Engine>,
 }
 
+/// Where the demo city's software authenticators are kept in a data directory.
+pub const DEMO_AUTHENTICATORS: &str = "demo-authenticators";
+
 pub struct App {
     data_dir: DataDir,
     keystore: Keystore,
@@ -226,11 +229,24 @@ impl App {
         *self.authenticator.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Mutex::new(authenticator)));
     }
 
-    pub(crate) fn authenticator(&self) -> ApiResult<uketsuke_sync::identity::SharedAuthenticator> {
-        self.authenticator.lock().unwrap_or_else(|p| p.into_inner()).clone().ok_or_else(|| {
-            let e = uketsuke_identity::IdentityError::AuthenticatorNotFound;
-            ApiError::new(e.code(), e.to_string())
-        })
+    /// The authenticator `staff_id` proves themselves with here: the one set by
+    /// [`App::set_authenticator`], else their demo software token in the data
+    /// directory (`demo-authenticators/<staff_id>.softtoken`; the service's policy
+    /// refuses software tokens outside the demo city, so a file planted on a real
+    /// terminal proves nothing).
+    pub(crate) fn authenticator_for(
+        &self,
+        staff_id: &str,
+    ) -> Result<uketsuke_sync::identity::SharedAuthenticator, uketsuke_identity::IdentityError> {
+        if let Some(set) = self.authenticator.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(set);
+        }
+        if staff_id.is_empty() || !staff_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(uketsuke_identity::IdentityError::AuthenticatorNotFound);
+        }
+        let file = self.data_dir.root().join(DEMO_AUTHENTICATORS).join(format!("{staff_id}.softtoken"));
+        let token = uketsuke_identity::SoftAuthenticator::open_file(&file)?;
+        Ok(Arc::new(Mutex::new(Box::new(token))))
     }
 
     /// Replace the login rules (tests; the window uses [`LoginPolicy::from_env`]).
@@ -537,7 +553,7 @@ impl App {
         };
         // The service believes the person, not this terminal: their authenticator
         // signs this exact view (resident and reason) at this terminal.
-        let authenticator = self.authenticator()?;
+        let authenticator = self.authenticator_for(&staff_id).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
         let action = uketsuke_identity::Action::MyNumberView {
             staff_id: staff_id.clone(),
             resident_id: resident_id.to_owned(),

@@ -372,7 +372,8 @@ async fn my_number_verified(
     let refused = |code: &'static str, message: &str| CentralError::Refused { code, message: message.into() };
     let mut c = st.pool.get().await?;
     let tx = c.transaction().await?;
-    let person = crate::identity::challenge::verify(&tx, &st.identity, terminal, action, req.proof.as_ref(), now).await?;
+    let person =
+        crate::identity::challenge::verify(&tx, &st.identity, terminal, action, req.proof.as_ref(), now).await?;
     let state = account_state(&tx, &person.staff_id).await?;
     refuse_inactive(&state)?;
     if !state.my_number_permission {

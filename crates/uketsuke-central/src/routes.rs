@@ -288,7 +288,7 @@ async fn export_decision_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<ExportDecision>,
 ) -> Result<Json<ExportRequestView>> {
-    Ok(Json(export::decide(&st.pool, &st.pki, &terminal, &req, st.clock.now()).await?))
+    Ok(Json(export::decide(&st.pool, &st.pki, &st.identity, &terminal, &req, st.clock.now()).await?))
 }
 
 async fn export_ledger_handler(

@@ -58,11 +58,8 @@ impl RelyingParty {
         if origin.domain() != Some(rp_id) {
             return Err(bad());
         }
-        let webauthn = WebauthnBuilder::new(rp_id, &origin)
-            .map_err(|_| bad())?
-            .rp_name("Uketsuke")
-            .build()
-            .map_err(|_| bad())?;
+        let webauthn =
+            WebauthnBuilder::new(rp_id, &origin).map_err(|_| bad())?.rp_name("Uketsuke").build().map_err(|_| bad())?;
         Ok(RelyingParty { webauthn, rp_id: rp_id.to_string(), origin })
     }
 
@@ -86,7 +83,7 @@ impl RelyingParty {
         existing: Vec<Vec<u8>>,
         policy: &AuthenticatorPolicy,
     ) -> Result<RegistrationStart> {
-        let exclude = (!existing.is_empty()).then(|| existing.into_iter().map(Into::into).collect());
+        let exclude = (!existing.is_empty()).then_some(existing);
         let (options, state) = self
             .webauthn
             .start_attested_passkey_registration(user_handle, staff_id, display_name, exclude, policy.ca_list()?, None)
@@ -120,7 +117,11 @@ impl RelyingParty {
     }
 
     /// The options an authenticator needs to sign `challenge` with one of `allowed`.
-    pub fn request_options(&self, allowed: &[PublicCredential], challenge: &[u8; 32]) -> Result<RequestChallengeResponse> {
+    pub fn request_options(
+        &self,
+        allowed: &[PublicCredential],
+        challenge: &[u8; 32],
+    ) -> Result<RequestChallengeResponse> {
         let (mut options, _) = self.start(allowed)?;
         options.public_key.challenge = challenge.to_vec();
         Ok(options)
@@ -135,10 +136,8 @@ impl RelyingParty {
         challenge: &[u8; 32],
         assertion: &PublicKeyCredential,
     ) -> Result<Verified> {
-        let credential = allowed
-            .iter()
-            .find(|c| c.id() == assertion.raw_id.as_slice())
-            .ok_or(IdentityError::CredentialUnknown)?;
+        let credential =
+            allowed.iter().find(|c| c.id() == assertion.raw_id.as_slice()).ok_or(IdentityError::CredentialUnknown)?;
         let (_, state) = self.start(std::slice::from_ref(credential))?;
         let state = with_challenge(state, challenge)?;
         let result = self.webauthn.finish_passkey_authentication(assertion, &state).map_err(invalid)?;

@@ -19,6 +19,8 @@ use crate::policy::{TrustedModel, SOFTWARE_AAGUID};
 
 pub struct SoftAuthenticator {
     token: SoftToken,
+    /// Written back after every use (the counter moves), when opened from a file.
+    file: Option<std::path::PathBuf>,
 }
 
 impl SoftAuthenticator {
@@ -27,19 +29,21 @@ impl SoftAuthenticator {
     pub fn new() -> Result<(Self, TrustedModel)> {
         let (token, ca) = SoftToken::new(true).map_err(client_error)?;
         let ca_pem = ca.to_pem(LineEnding::LF).map_err(|e| IdentityError::AuthenticatorFailed(e.to_string()))?;
-        let model = TrustedModel {
-            description: "ソフトウェア認証器（デモ）".into(),
-            ca_pem,
-            aaguids: vec![SOFTWARE_AAGUID],
-        };
-        Ok((SoftAuthenticator { token }, model))
+        let model =
+            TrustedModel {
+                description: "ソフトウェア認証器（デモ）".into(), ca_pem, aaguids: vec![SOFTWARE_AAGUID]
+            };
+        Ok((SoftAuthenticator { token, file: None }, model))
     }
 
     /// A token that does not verify its user: for tests that the policy requires it.
     pub fn without_user_verification() -> Result<(Self, TrustedModel)> {
         let (token, ca) = SoftToken::new(false).map_err(client_error)?;
         let ca_pem = ca.to_pem(LineEnding::LF).map_err(|e| IdentityError::AuthenticatorFailed(e.to_string()))?;
-        Ok((SoftAuthenticator { token }, TrustedModel { description: "no UV".into(), ca_pem, aaguids: vec![SOFTWARE_AAGUID] }))
+        Ok((
+            SoftAuthenticator { token, file: None },
+            TrustedModel { description: "no UV".into(), ca_pem, aaguids: vec![SOFTWARE_AAGUID] },
+        ))
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
@@ -47,12 +51,27 @@ impl SoftAuthenticator {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Ok(SoftAuthenticator { token: SoftToken::from_cbor(bytes).map_err(client_error)? })
+        Ok(SoftAuthenticator { token: SoftToken::from_cbor(bytes).map_err(client_error)?, file: None })
     }
 
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|_| IdentityError::AuthenticatorNotFound)?;
         Self::from_bytes(&bytes)
+    }
+
+    /// Load from `path` and write back there after every registration and
+    /// assertion, as a key keeps its counter.
+    pub fn open_file(path: &Path) -> Result<Self> {
+        let mut token = Self::load(path)?;
+        token.file = Some(path.to_path_buf());
+        Ok(token)
+    }
+
+    fn persist(&self) -> Result<()> {
+        match &self.file {
+            Some(path) => self.save(path),
+            None => Ok(()),
+        }
     }
 
     /// Write the token (its counter moves with every assertion) atomically.
@@ -78,10 +97,14 @@ impl Authenticator for SoftAuthenticator {
     }
 
     fn register(&mut self, origin: &Url, options: CreationChallengeResponse) -> Result<RegisterPublicKeyCredential> {
-        self.token.do_registration(origin.clone(), options).map_err(soft_error)
+        let made = self.token.do_registration(origin.clone(), options).map_err(soft_error)?;
+        self.persist()?;
+        Ok(made)
     }
 
     fn assert(&mut self, origin: &Url, options: RequestChallengeResponse) -> Result<PublicKeyCredential> {
-        self.token.do_authentication(origin.clone(), options).map_err(soft_error)
+        let signed = self.token.do_authentication(origin.clone(), options).map_err(soft_error)?;
+        self.persist()?;
+        Ok(signed)
     }
 }

@@ -55,11 +55,6 @@ pub mod codes {
     pub const EXPORT_OWN_REQUEST: &str = "EXPORT_OWN_REQUEST";
     /// The staff member's role may not do this (clerk requests, supervisor decides).
     pub const EXPORT_ROLE: &str = "EXPORT_ROLE";
-    /// The decision's TOTP code is wrong or was already used.
-    pub const EXPORT_TOTP_INVALID: &str = "EXPORT_TOTP_INVALID";
-    /// Too many wrong codes in a row: the next attempt must wait (the same
-    /// back-off as login; the failures count towards the account's lock).
-    pub const EXPORT_TOTP_WAIT: &str = "EXPORT_TOTP_WAIT";
     pub const EXPORT_COMMENT_REQUIRED: &str = "EXPORT_COMMENT_REQUIRED";
     /// A ledger entry names a grant this terminal was not given.
     pub const EXPORT_GRANT_UNKNOWN: &str = "EXPORT_GRANT_UNKNOWN";
@@ -147,14 +142,28 @@ pub struct NewExportRequest {
 }
 
 /// `POST /v1/export/decisions`. Answer: the [`ExportRequestView`] after it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct ExportDecision {
     pub request_id: Uuid,
     pub staff_id: String,
     pub approve: bool,
     pub comment: String,
-    /// The supervisor's current authenticator code, checked by the service.
-    pub totp_code: String,
+    /// The supervisor's assertion over the challenge for exactly this decision
+    /// ([`crate::identity::Action::ExportDecision`]: request, approve, comment).
+    #[serde(default)]
+    pub proof: Option<crate::identity::PersonProof>,
+}
+
+impl ExportDecision {
+    /// What the supervisor's authenticator signs for this decision.
+    pub fn action(&self) -> crate::identity::Action {
+        crate::identity::Action::ExportDecision {
+            staff_id: self.staff_id.clone(),
+            request_id: self.request_id,
+            approve: self.approve,
+            comment: self.comment.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for ExportDecision {

@@ -104,12 +104,23 @@ impl Central {
         &self,
         engine: &Engine,
         staff_id: &str,
-    ) -> Box<dyn uketsuke_identity::Authenticator> {
+    ) -> uketsuke_identity::SoftAuthenticator {
         let (token, model) = uketsuke_identity::SoftAuthenticator::new().unwrap();
         uketsuke_central::identity::authenticators::trust_demo_ca(self.pool(), &model.ca_pem).await.unwrap();
-        let invite = uketsuke_central::identity::authenticators::invite(self.pool(), staff_id, chrono::Duration::hours(1), now())
-            .await
-            .unwrap();
+        let invite = uketsuke_central::identity::authenticators::invite(
+            self.pool(),
+            staff_id,
+            chrono::Duration::hours(1),
+            now(),
+        )
+        .await
+        .unwrap();
+        // The token is kept as bytes too: the registration moves it into the shared slot.
+        let path = std::env::temp_dir().join(format!("uketsuke-softtoken-{}", uuid::Uuid::now_v7()));
+        let token = {
+            token.save(&path).unwrap();
+            uketsuke_identity::SoftAuthenticator::open_file(&path).unwrap()
+        };
         let shared: uketsuke_sync::identity::SharedAuthenticator = Arc::new(std::sync::Mutex::new(Box::new(token)));
         let start = uketsuke_protocol::identity::RegistrationStartRequest {
             staff_id: staff_id.into(),
@@ -117,7 +128,10 @@ impl Central {
             password: uketsuke_demo::city::DEMO_PASSWORD.into(),
         };
         uketsuke_sync::identity::register(engine, &shared, &start, "テスト用ソフトウェア認証器").await.unwrap();
-        Arc::try_unwrap(shared).ok().expect("no other holder").into_inner().unwrap()
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        drop(shared);
+        uketsuke_identity::SoftAuthenticator::from_bytes(&bytes).unwrap()
     }
 
     /// Stop and start again on the same address (e.g. against another database).

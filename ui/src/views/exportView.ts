@@ -59,16 +59,10 @@ export function checkExportRequest(input: ExportRequestInput): ApiError | null {
   return null;
 }
 
-/** An authenticator code as typed: full-width digits folded, spaces dropped. */
-export function normaliseTotp(typed: string): string {
-  return typed.normalize("NFKC").replace(/\s/g, "");
-}
-
-/** What a decision needs before it is sent: a comment to refuse, a 6-digit code. */
-export function checkDecision(approve: boolean, comment: string, totp: string): ApiError | null {
+/** What a decision needs before it is sent: a comment to refuse. (The supervisor's
+ * authenticator is asked by Rust, after the click, for exactly this decision.) */
+export function checkDecision(approve: boolean, comment: string): ApiError | null {
   if (!approve && comment.trim() === "") return clientError("EXPORT_COMMENT_REQUIRED", { field: "comment" });
-  if (totp === "") return clientError("FIELD_REQUIRED", { field: "totp_code" });
-  if (!/^[0-9]{6}$/.test(totp)) return clientError("EXPORT_TOTP_FORMAT", { field: "totp_code" });
   return null;
 }
 
@@ -443,17 +437,6 @@ export function openExportView(
       value: comments.get(id) ?? "",
     });
     comment.addEventListener("input", () => comments.set(id, comment.value));
-    const totp = h("input", {
-      id: `export-totp-${id}`,
-      type: "text",
-      inputmode: "numeric",
-      autocomplete: "one-time-code",
-      pattern: "[0-9]{6}",
-      maxlength: "6",
-      spellcheck: "false",
-      lang: "en",
-      class: "export-totp",
-    });
     const approve = ht(
       "button",
       { id: `export-approve-${id}`, type: "button", class: "primary", disabled: busy },
@@ -466,18 +449,15 @@ export function openExportView(
     );
     const decide = (yes: boolean) => {
       if (busy) return;
-      const code = normaliseTotp(totp.value);
-      // The code is good for one attempt only: it never stays in the page.
-      totp.value = "";
       lastDecision = id;
       decided.show(null);
-      const invalid = checkDecision(yes, comment.value, code);
+      const invalid = checkDecision(yes, comment.value);
       if (invalid) {
         handle.showError("decide", invalid);
         return;
       }
       handle.showError("decide", null);
-      handlers.onDecide({ request_id: id, approve: yes, comment: comment.value.trim(), totp_code: code });
+      handlers.onDecide({ request_id: id, approve: yes, comment: comment.value.trim() });
     };
     approve.addEventListener("click", () => decide(true));
     refuse.addEventListener("click", () => decide(false));
@@ -497,10 +477,10 @@ export function openExportView(
         "div",
         { class: "export-decide-row" },
         field("export.comment", comment, "export-comment-field"),
-        field("export.totp", totp),
         approve,
         refuse,
       ),
+      ht("p", { class: "dialog-note export-key-hint" }, "export.keyHint"),
     );
   };
 
@@ -514,8 +494,7 @@ export function openExportView(
 
   const focusDecisionField = (err: ApiError) => {
     if (!lastDecision) return;
-    const f = err.details.field ?? (err.code.startsWith("EXPORT_TOTP") ? "totp_code" : null);
-    const id = f === "comment" ? `export-comment-${lastDecision}` : f === "totp_code" ? `export-totp-${lastDecision}` : null;
+    const id = err.details.field === "comment" ? `export-comment-${lastDecision}` : null;
     if (!id) return;
     const el = pendingList.querySelector<HTMLInputElement>(`[id="${id}"]`);
     if (!el) return;

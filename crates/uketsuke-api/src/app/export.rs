@@ -88,7 +88,6 @@ pub struct ExportDecisionInput {
     pub request_id: String,
     pub approve: bool,
     pub comment: String,
-    pub totp_code: String,
 }
 
 impl std::fmt::Debug for ExportDecisionInput {
@@ -295,7 +294,7 @@ impl App {
     }
 
     /// A supervisor approves or refuses someone else's request (online, with
-    /// their own current TOTP code).
+    /// their own authenticator, which signs exactly this decision).
     pub async fn decide_export(&self, input: &ExportDecisionInput) -> ApiResult<ExportOverview> {
         let now = self.clock.now();
         let staff_id = self.as_staff(Action::DecideExport, |_, a| Ok(a.staff_id.clone()))?;
@@ -307,14 +306,19 @@ impl App {
         let Some((engine, _)) = self.export_link() else {
             return Err(ApiError::new("EXPORT_ONLINE_ONLY", "requests and decisions need the central service"));
         };
-        let decision = ExportDecision {
+        let mut decision = ExportDecision {
             request_id,
             staff_id,
             approve: input.approve,
             comment: input.comment.trim().to_owned(),
-            totp_code: input.totp_code.trim().to_owned(),
+            proof: None,
         };
-        let decided = engine.decide_export(&decision).await;
+        let decided = async {
+            let authenticator = self.authenticator_for(&decision.staff_id)?;
+            decision.proof = Some(uketsuke_sync::identity::prove(&engine, &authenticator, &decision.action()).await?);
+            engine.decide_export(&decision).await
+        }
+        .await;
         self.as_staff(Action::DecideExport, |s, a| {
             let tid = s.terminal_id().to_owned();
             let verdict = if input.approve { "approve" } else { "refuse" };

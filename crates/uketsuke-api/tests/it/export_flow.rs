@@ -1,6 +1,6 @@
 //! Export to external media end to end against the real central service: a
 //! clerk's request on a designated terminal, a supervisor's approval with their
-//! own TOTP code, the encrypted file on a (fixture-classified) USB stick that
+//! own authenticator (the demo city's software token in the data directory), the encrypted file on a (fixture-classified) USB stick that
 //! only the recipient's key opens, protected residents left out, the grant used
 //! once, the ledger on the service, and every refusal logged on the way.
 
@@ -97,23 +97,26 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
     let request_id = o.requests[0].request_id.clone();
     assert_eq!(d.app.write_export(&request_id, &media_id).unwrap_err().code, "EXPORT_NOT_APPROVED");
     // A clerk may not decide.
-    let decision = |code: String| ExportDecisionInput {
-        request_id: request_id.clone(),
-        approve: true,
-        comment: "確認しました".into(),
-        totp_code: code,
-    };
-    assert_eq!(d.app.decide_export(&decision("000000".into())).await.unwrap_err().code, "FORBIDDEN");
+    let decision =
+        ExportDecisionInput { request_id: request_id.clone(), approve: true, comment: "確認しました".into() };
+    assert_eq!(d.app.decide_export(&decision).await.unwrap_err().code, "FORBIDDEN");
     d.app.logout();
 
-    // The supervisor approves with a fresh code from their authenticator.
+    // The supervisor has no authenticator on this terminal yet: nothing is decided.
     d.login("S0005").await;
     let o = d.app.export_overview().await.unwrap();
     assert!(o.pending.iter().any(|r| r.request_id == request_id), "{:?}", o.pending);
-    let wrong = d.app.decide_export(&decision("000000".into())).await.unwrap_err();
-    assert_eq!(wrong.code, "EXPORT_TOTP_INVALID");
-    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed("S0005")).unwrap();
-    d.app.decide_export(&decision(uketsuke_auth::code_at(&seed, Utc::now()))).await.unwrap();
+    assert_eq!(d.app.decide_export(&decision).await.unwrap_err().code, "AUTHENTICATOR_NOT_FOUND");
+    // She registers her (demo city) software token at another desk; it lives in
+    // this terminal's data directory, as the demo keeps it.
+    let other = Terminal::enroll(&central, "登録用", &[session_am()]).await;
+    let token = central.register_software_authenticator(&other.engine, "S0005").await;
+    let tokens = dir.path().join(uketsuke_api::app::DEMO_AUTHENTICATORS);
+    std::fs::create_dir_all(&tokens).unwrap();
+    token.save(&tokens.join("S0005.softtoken")).unwrap();
+    d.app.decide_export(&decision).await.unwrap();
+    let verified = central.count("SELECT count(*) FROM verified_acts WHERE action_kind = 'export_decision'").await;
+    assert_eq!(verified, 1, "the service verified the supervisor herself");
     assert_eq!(d.app.write_export(&request_id, &media_id).unwrap_err().code, "FORBIDDEN", "supervisors do not write");
     d.app.logout();
 

@@ -172,7 +172,7 @@ async fn my_number_is_fetched_for_one_view_and_the_view_is_logged_on_both_ends()
     d.login("S0005").await.unwrap();
     assert_eq!(d.app.view_my_number(&resident, "本人確認のため").await.unwrap_err().code, "AUTHENTICATOR_NOT_FOUND");
     let other_desk = Terminal::enroll(&central, "登録用", &[session_am()]).await;
-    d.app.set_authenticator(central.register_software_authenticator(&other_desk.engine, "S0005").await);
+    d.app.set_authenticator(Box::new(central.register_software_authenticator(&other_desk.engine, "S0005").await));
     assert_eq!(central.count("SELECT count(*) FROM my_number_views").await, 0);
     // With it: the number, once.
     let shown = d.app.view_my_number(&resident, "本人確認のため").await.unwrap();

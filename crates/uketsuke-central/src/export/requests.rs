@@ -11,13 +11,11 @@
 //!   scope hash is computed here from what is stored, never taken from the terminal.
 //! - Only an active, unlocked supervisor decides (`EXPORT_ROLE`), never on their
 //!   own request (`EXPORT_OWN_REQUEST`), only once (`EXPORT_REQUEST_DECIDED`), with
-//!   a comment when refusing (`EXPORT_COMMENT_REQUIRED`) and a fresh TOTP code the
-//!   service verifies against the stored seed; the code's step is recorded in
-//!   `staff.last_totp_step`, the same single-use mark online login uses, so a code
-//!   used for a login or a decision on any terminal is not accepted again
-//!   (`EXPORT_TOTP_INVALID`). Wrong codes count as failed attempts of the
-//!   account, with login's back-off (`EXPORT_TOTP_WAIT`) and hard lock, so the
-//!   six digits cannot be guessed from a supervisor's unattended session.
+//!   a comment when refusing (`EXPORT_COMMENT_REQUIRED`), and only with the
+//!   supervisor's own authenticator: an assertion over a single-use challenge
+//!   bound to the deciding terminal and to this decision (request, approve or
+//!   refuse, comment), checked by `identity::challenge::verify` (`IDENTITY_*`).
+//!   A terminal alone, or with a proof for another decision, decides nothing.
 //! - A request nobody decided on within [`PENDING_DAYS`] expires: it shows as
 //!   expired and can no longer be decided (`EXPORT_REQUEST_EXPIRED`).
 //! - An approval signs a grant for the *requesting* terminal and its device key,
@@ -28,15 +26,14 @@
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::{GenericClient, Pool};
 use tokio_postgres::Row;
-use uketsuke_auth::lockout::{AttemptState, Gate, LockoutPolicy};
-use uketsuke_auth::totp::{self, TotpError};
-use uketsuke_auth::TotpSecret;
 use uketsuke_export::{sign_grant, ExportScope, Grant};
 use uketsuke_protocol::export::{
     codes, layouts, ExportDecision, ExportRequestState, ExportRequestView, ExportState, ExportStateRequest,
     NewExportRequest, PENDING_DAYS,
 };
 use uuid::Uuid;
+
+use crate::identity::Identity;
 
 use super::{designation, not_designated, recipients, refused, whole_seconds, MAX_TEXT_CHARS};
 use crate::accounts;
@@ -358,18 +355,14 @@ async fn create_request_inner(
 pub async fn decide(
     pool: &Pool,
     pki: &Pki,
+    identity: &Identity,
     terminal: &Terminal,
     d: &ExportDecision,
     now: DateTime<Utc>,
 ) -> Result<ExportRequestView> {
-    let out = decide_inner(pool, pki, terminal, d, now).await;
+    let out = decide_inner(pool, pki, identity, terminal, d, now).await;
     if let Err(e) = &out {
-        if matches!(e, CentralError::Refused { code, .. } if *code == codes::EXPORT_TOTP_INVALID) {
-            // The decision rolled back; the failure is kept on its own.
-            if let Err(e) = record_totp_failure(pool, &d.staff_id, now).await {
-                tracing::error!(error = %e, staff = %d.staff_id, "recording a wrong decision code failed");
-            }
-        }
+        crate::identity::challenge::flag_refusal(pool, terminal, &d.action(), e, now).await;
         log_refusal(pool, now, &d.staff_id, "export.decision.refused", &d.request_id.to_string(), e).await;
     }
     out
@@ -378,13 +371,13 @@ pub async fn decide(
 async fn decide_inner(
     pool: &Pool,
     pki: &Pki,
+    identity: &Identity,
     terminal: &Terminal,
     d: &ExportDecision,
     now: DateTime<Utc>,
 ) -> Result<ExportRequestView> {
     let mut c = pool.get().await?;
     let tx = c.transaction().await?;
-    // The TOTP step below bumps the staff row's change_seq.
     db::lock_changes(&tx).await?;
     let req = tx
         .query_opt(
@@ -428,7 +421,9 @@ async fn decide_inner(
     } else {
         None
     };
-    check_totp(&tx, &d.staff_id, &d.totp_code, now).await?;
+    // The supervisor, not the terminal: their authenticator signed exactly this
+    // decision (request, approve or refuse, comment) at this terminal.
+    crate::identity::challenge::verify(&tx, identity, terminal, &d.action(), d.proof.as_ref(), now).await?;
 
     let comment = Some(comment).filter(|c| !c.is_empty());
     let detail;
@@ -481,76 +476,6 @@ async fn decide_inner(
     tx.commit().await?;
     tracing::info!(request = %d.request_id, staff = %d.staff_id, approve = d.approve, "export request decided");
     Ok(out)
-}
-
-/// Verify the supervisor's code against the stored seed and record its step, as
-/// `accounts::online_login` does: a step at or before `last_totp_step` (used for a
-/// login or a decision on any terminal) is refused. Call with the change lock held.
-async fn check_totp(c: &impl GenericClient, staff_id: &str, code: &str, now: DateTime<Utc>) -> Result<()> {
-    let invalid = |message: &str| refused(codes::EXPORT_TOTP_INVALID, message);
-    let row = c
-        .query_one(
-            "SELECT totp_secret, last_totp_step, failed_attempts, last_failure_at, locked
-             FROM staff WHERE staff_id = $1 FOR UPDATE",
-            &[&staff_id],
-        )
-        .await?;
-    let seed: Option<String> = row.get(0);
-    let last_step: Option<i64> = row.get(1);
-    let attempts = AttemptState {
-        failures: u32::try_from(row.get::<_, i32>(2)).unwrap_or(0),
-        last_failure_at: row.get(3),
-        locked: row.get(4),
-    };
-    match LockoutPolicy::default().gate(&attempts, now) {
-        Gate::Open => {}
-        Gate::Wait { until } => {
-            return Err(refused(
-                codes::EXPORT_TOTP_WAIT,
-                format!("too many wrong codes; try again after {}", until.format("%Y-%m-%dT%H:%M:%SZ")),
-            ))
-        }
-        Gate::Locked => return Err(refused(codes::EXPORT_ROLE, format!("staff {staff_id} is locked"))),
-    }
-    let seed = seed.ok_or_else(|| invalid("no authenticator is enrolled for this account"))?;
-    let secret =
-        TotpSecret::from_base32(&seed).map_err(|e| CentralError::Internal(format!("stored TOTP seed: {e}")))?;
-    let step = totp::verify(&secret, code, now, last_step).map_err(|e| match e {
-        TotpError::Replayed => invalid("this code was already used; wait for the next one"),
-        _ => invalid("the authenticator code is wrong"),
-    })?;
-    let n = c
-        .execute(
-            "UPDATE staff SET last_totp_step = $2, change_seq = nextval('change_seq')
-             WHERE staff_id = $1 AND (last_totp_step IS NULL OR last_totp_step < $2)",
-            &[&staff_id, &step],
-        )
-        .await?;
-    if n == 0 {
-        return Err(invalid("this code was already used; wait for the next one"));
-    }
-    Ok(())
-}
-
-/// A wrong decision code counts as a failed attempt of the account, as a wrong
-/// login does (`audit::count_logins`): the back-off grows and the account locks
-/// at the policy's limit, on every terminal from their next sync.
-async fn record_totp_failure(pool: &Pool, staff_id: &str, now: DateTime<Utc>) -> Result<()> {
-    let hard_lock = i32::try_from(LockoutPolicy::default().hard_lock_after).unwrap_or(i32::MAX);
-    let mut c = pool.get().await?;
-    let tx = c.transaction().await?;
-    db::lock_changes(&tx).await?;
-    tx.execute(
-        "UPDATE staff SET failed_attempts = failed_attempts + 1,
-             last_failure_at = greatest(coalesce(last_failure_at, $2), $2),
-             locked = locked OR failed_attempts + 1 >= $3,
-             change_seq = nextval('change_seq')
-         WHERE staff_id = $1",
-        &[&staff_id, &now, &hard_lock],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Requests for the CLI, newest first, without grant tokens; "pending" means

@@ -108,10 +108,8 @@ pub async fn start(
         .map(|r| r.get(0))
         .collect();
     let policy = identity.policy(&c).await?;
-    let started = identity
-        .rp
-        .start_registration(user_handle, &req.staff_id, &name, existing, &policy)
-        .map_err(identity_error)?;
+    let started =
+        identity.rp.start_registration(user_handle, &req.staff_id, &name, existing, &policy).map_err(identity_error)?;
     let registration_id = Uuid::now_v7();
     let expires_at = now + lifetime;
     c.execute(
@@ -161,7 +159,10 @@ pub async fn finish(
         && row.get::<_, Option<DateTime<Utc>>>(5).is_none()
         && row.get::<_, DateTime<Utc>>(6) > now;
     if !current {
-        return Err(refused(codes::REGISTRATION_UNKNOWN, "the registration expired, was finished or is another terminal's"));
+        return Err(refused(
+            codes::REGISTRATION_UNKNOWN,
+            "the registration expired, was finished or is another terminal's",
+        ));
     }
     let policy = identity.policy(&tx).await?;
     let state: String = row.get(2);

@@ -133,9 +133,10 @@ pub async fn verify(
     }
     let credential = PublicCredential::from_json(cred.get(1)).map_err(|e| CentralError::Internal(e.to_string()))?;
     let challenge = bound_challenge(&nonce, &terminal.cert_sha256, action);
-    let verified = identity.rp.verify(std::slice::from_ref(&credential), &challenge, &proof.assertion).map_err(|e| {
-        refused(codes::IDENTITY_ASSERTION_INVALID, format!("the assertion does not verify: {e}"))
-    })?;
+    let verified = identity
+        .rp
+        .verify(std::slice::from_ref(&credential), &challenge, &proof.assertion)
+        .map_err(|e| refused(codes::IDENTITY_ASSERTION_INVALID, format!("the assertion does not verify: {e}")))?;
     let highest: i64 = cred.get(2);
     let highest = u32::try_from(highest).unwrap_or(u32::MAX);
     if !counter_advances(highest, verified.counter) {

@@ -8,14 +8,15 @@
 //! 9.2.2 token type, 9.2.3 audience — checked with `uketsuke_export`'s verifiers,
 //! as the terminal checks them.
 
-use sha2::Digest as _;
 use chrono::{DateTime, Duration, Utc};
+use sha2::Digest as _;
 use uketsuke_auth::chain::{public_key_from_pkcs8, verify_signature};
-use uketsuke_auth::{code_at, sha256_hex, TotpSecret};
+use uketsuke_auth::sha256_hex;
 use uketsuke_central::export;
 use uketsuke_central::routes::Terminal as Caller;
 use uketsuke_central::CentralError;
 use uketsuke_export::{verify_designation, verify_grant, ExportScope, ExportVerifyingKey, TokenError};
+use uketsuke_identity::Authenticator as _;
 use uketsuke_protocol::export::{
     codes, layouts, ExportDecision, ExportLedgerEntry, ExportLedgerShipment, ExportRequestState, ExportRequestView,
     ExportState, ExportStateRequest, NewExportRequest, EXPORT_KEY_DOMAIN,
@@ -51,6 +52,8 @@ struct Fx {
     a: Desk,
     b: Desk,
     t0: DateTime<Utc>,
+    /// The supervisor's own authenticator (the demo city's software token).
+    key: std::sync::Mutex<uketsuke_identity::SoftAuthenticator>,
 }
 
 /// A service with the demo city, two enrolled terminals and one recipient.
@@ -61,7 +64,8 @@ async fn fx() -> Fx {
     let (_, age_recipient) = uketsuke_export::generate_identity();
     let t0 = Utc::now();
     export::add_recipient(central.pool(), RECIPIENT, "みなと検診センター", &age_recipient, t0).await.unwrap();
-    Fx { central, a, b, t0 }
+    let key = std::sync::Mutex::new(central.register_software_authenticator(&a.terminal.engine, SUPERVISOR).await);
+    Fx { central, a, b, t0, key }
 }
 
 impl Fx {
@@ -91,13 +95,50 @@ impl Fx {
         export::create_request(self.pool(), &d.caller, req, now).await
     }
 
+    /// Decide at `d`; the supervisor's decisions carry her assertion made at `d`
+    /// for exactly this decision (others' carry none: they hold no key here).
     async fn decide(
         &self,
         d: &Desk,
         dec: &ExportDecision,
         now: DateTime<Utc>,
     ) -> Result<ExportRequestView, CentralError> {
-        export::decide(self.pool(), &self.central.state.pki, &d.caller, dec, now).await
+        let dec = if dec.proof.is_none() && dec.staff_id == SUPERVISOR {
+            self.signed(d, dec, now).await
+        } else {
+            dec.clone()
+        };
+        self.decide_as_sent(d, &dec, now).await
+    }
+
+    async fn decide_as_sent(
+        &self,
+        d: &Desk,
+        dec: &ExportDecision,
+        now: DateTime<Utc>,
+    ) -> Result<ExportRequestView, CentralError> {
+        export::decide(self.pool(), &self.central.state.pki, &self.central.state.identity, &d.caller, dec, now).await
+    }
+
+    /// `dec` with the supervisor's proof: a challenge issued to `d` for exactly
+    /// this decision, signed by her authenticator.
+    async fn signed(&self, d: &Desk, dec: &ExportDecision, now: DateTime<Utc>) -> ExportDecision {
+        let identity = &self.central.state.identity;
+        let lifetime = Duration::minutes(3);
+        let challenge = uketsuke_central::identity::challenge::issue(
+            self.pool(),
+            identity,
+            &d.caller,
+            &dec.action(),
+            lifetime,
+            now,
+        )
+        .await
+        .unwrap();
+        let origin = uketsuke_identity::wire::Url::parse(&challenge.origin).unwrap();
+        let assertion = self.key.lock().unwrap().assert(&origin, challenge.options).unwrap();
+        let proof = uketsuke_protocol::identity::PersonProof { challenge_id: challenge.challenge_id, assertion };
+        ExportDecision { proof: Some(proof), ..dec.clone() }
     }
 
     async fn count(&self, sql: &str) -> i64 {
@@ -121,18 +162,9 @@ fn new_request() -> NewExportRequest {
     }
 }
 
-fn demo_code(staff_id: &str, at: DateTime<Utc>) -> String {
-    code_at(&TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(staff_id)).unwrap(), at)
-}
-
-fn decision(request_id: Uuid, staff_id: &str, approve: bool, comment: &str, at: DateTime<Utc>) -> ExportDecision {
-    ExportDecision {
-        request_id,
-        staff_id: staff_id.into(),
-        approve,
-        comment: comment.into(),
-        totp_code: demo_code(staff_id, at),
-    }
+/// A decision without a proof (`Fx::decide` adds the supervisor's).
+fn decision(request_id: Uuid, staff_id: &str, approve: bool, comment: &str, _at: DateTime<Utc>) -> ExportDecision {
+    ExportDecision { request_id, staff_id: staff_id.into(), approve, comment: comment.into(), proof: None }
 }
 
 fn code<T: std::fmt::Debug>(r: Result<T, CentralError>) -> &'static str {
@@ -383,37 +415,45 @@ async fn a_decision_is_refused_for_non_supervisors_own_requests_and_refusals_wit
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_decision_needs_a_right_totp_code_used_once_across_terminals() {
+async fn a_decision_needs_the_supervisors_own_assertion_for_exactly_it_at_this_terminal() {
     let fx = fx().await;
     fx.designate(&fx.a, 90, fx.t0).await;
     let r1 = fx.pending(&fx.a, fx.t0).await;
     let r2 = fx.pending(&fx.a, fx.t0).await;
     let r3 = fx.pending(&fx.a, fx.t0).await;
     let at = fx.t0 + Duration::minutes(1);
+    let pending = || async { fx.count("SELECT count(*) FROM export_requests WHERE state = 'pending'").await };
 
-    let mut wrong = decision(r1.request_id, SUPERVISOR, true, "", at);
-    wrong.totp_code = if wrong.totp_code == "000000" { "111111" } else { "000000" }.into();
-    assert_eq!(code(fx.decide(&fx.a, &wrong, at).await), codes::EXPORT_TOTP_INVALID);
-    let mut malformed = decision(r1.request_id, SUPERVISOR, true, "", at);
-    malformed.totp_code = "12ab".into();
-    assert_eq!(code(fx.decide(&fx.a, &malformed, at).await), codes::EXPORT_TOTP_INVALID);
+    // A terminal naming the supervisor, without her authenticator.
+    let bare = decision(r1.request_id, SUPERVISOR, true, "確認済み", at);
+    assert_eq!(code(fx.decide_as_sent(&fx.b, &bare, at).await), "IDENTITY_PROOF_REQUIRED");
+    // Her proof for approving, sent as a refusal, or with another comment.
+    let approve = fx.signed(&fx.b, &bare, at).await;
+    let as_refusal = ExportDecision { approve: false, comment: "対象外".into(), ..approve.clone() };
+    assert_eq!(code(fx.decide_as_sent(&fx.b, &as_refusal, at).await), "IDENTITY_ACTION_MISMATCH");
+    let other_comment = ExportDecision { comment: "確認".into(), ..approve.clone() };
+    assert_eq!(code(fx.decide_as_sent(&fx.b, &other_comment, at).await), "IDENTITY_ACTION_MISMATCH");
+    // Made at one terminal, sent from the other.
+    assert_eq!(code(fx.decide_as_sent(&fx.a, &approve, at).await), "IDENTITY_CHALLENGE_OTHER_TERMINAL");
+    // For one request, sent for another.
+    let for_r2 = ExportDecision { request_id: r2.request_id, ..approve.clone() };
+    assert_eq!(code(fx.decide_as_sent(&fx.b, &for_r2, at).await), "IDENTITY_ACTION_MISMATCH");
+    assert_eq!(pending().await, 3, "nothing was decided");
 
-    let ok = decision(r1.request_id, SUPERVISOR, true, "確認済み", at);
-    assert_eq!(fx.decide(&fx.b, &ok, at).await.unwrap().state, ExportRequestState::Approved);
-    // The same code again, from the other terminal, for another request: replayed.
-    let replay = ExportDecision { request_id: r2.request_id, ..ok.clone() };
-    assert_eq!(code(fx.decide(&fx.a, &replay, at).await), codes::EXPORT_TOTP_INVALID);
-
-    // A code whose step was used for an online login is not accepted either.
-    let later = at + Duration::seconds(60);
-    let step = uketsuke_auth::step_of(later);
-    let login = uketsuke_protocol::OnlineLoginRequest { staff_id: SUPERVISOR.into(), totp_step: step };
-    uketsuke_central::accounts::online_login(fx.pool(), &fx.b.caller, &login, later).await.unwrap();
-    let after_login = decision(r2.request_id, SUPERVISOR, false, "対象外", later);
-    assert_eq!(code(fx.decide(&fx.a, &after_login, later).await), codes::EXPORT_TOTP_INVALID);
-    // The next step works.
-    let next = later + Duration::seconds(30);
-    let refused = fx.decide(&fx.a, &decision(r2.request_id, SUPERVISOR, false, "対象外", next), next).await.unwrap();
+    let approved = fx.decide_as_sent(&fx.b, &approve, at).await.unwrap();
+    assert_eq!(approved.state, ExportRequestState::Approved);
+    assert_eq!(approved.decided_by.as_deref(), Some(SUPERVISOR));
+    let evidence = fx
+        .count("SELECT count(*) FROM verified_acts WHERE action_kind = 'export_decision' AND staff_id = 'S0005'")
+        .await;
+    assert_eq!(evidence, 1);
+    // Replayed for the next request: already answered.
+    let replay = ExportDecision { request_id: r2.request_id, ..approve };
+    assert!(matches!(
+        code(fx.decide_as_sent(&fx.b, &replay, at).await),
+        "IDENTITY_CHALLENGE_USED" | "IDENTITY_ACTION_MISMATCH"
+    ));
+    let refused = fx.decide(&fx.a, &decision(r2.request_id, SUPERVISOR, false, "対象外", at), at).await.unwrap();
     assert_eq!(refused.state, ExportRequestState::Refused);
     assert_eq!(refused.grant, None);
     assert_eq!(refused.comment.as_deref(), Some("対象外"));
@@ -427,50 +467,37 @@ async fn a_decision_needs_a_right_totp_code_used_once_across_terminals() {
     );
 }
 
-/// A wrong code for `staff_id` at `at` (never the right one).
-fn wrong_code(request_id: Uuid, staff_id: &str, at: DateTime<Utc>) -> ExportDecision {
-    let mut d = decision(request_id, staff_id, true, "", at);
-    d.totp_code = if d.totp_code == "000000" { "111111" } else { "000000" }.into();
-    d
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn asvs_6_3_1_wrong_decision_codes_back_off_then_lock_the_supervisor_everywhere() {
+async fn forged_proofs_lock_nobody_out_and_a_locked_supervisor_decides_nothing_even_with_her_key() {
     let fx = fx().await;
     fx.designate(&fx.a, 90, fx.t0).await;
     let r = fx.pending(&fx.a, fx.t0).await;
     let failures = || async {
         fx.count(&format!("SELECT failed_attempts::bigint FROM staff WHERE staff_id = '{SUPERVISOR}'")).await
     };
-
-    // Six wrong codes in a minute: five are free, the sixth starts the back-off.
+    // A hostile terminal sends a dozen forged proofs: each is refused, and none
+    // counts against the supervisor (a terminal cannot lock a person out).
     let at = fx.t0 + Duration::minutes(1);
-    for _ in 0..6 {
-        assert_eq!(
-            code(fx.decide(&fx.b, &wrong_code(r.request_id, SUPERVISOR, at), at).await),
-            codes::EXPORT_TOTP_INVALID
-        );
+    for _ in 0..12 {
+        let mut forged = fx.signed(&fx.b, &decision(r.request_id, SUPERVISOR, true, "確認済み", at), at).await;
+        let proof = forged.proof.as_mut().unwrap();
+        let mut sig = proof.assertion.response.signature.to_vec();
+        sig[10] ^= 0x55;
+        proof.assertion.response.signature = sig;
+        assert_eq!(code(fx.decide_as_sent(&fx.b, &forged, at).await), "IDENTITY_ASSERTION_INVALID");
     }
-    assert_eq!(failures().await, 6);
-    // Now even the right code waits, and the wait is not counted as another failure.
-    let right = decision(r.request_id, SUPERVISOR, true, "確認済み", at);
-    assert_eq!(code(fx.decide(&fx.b, &right, at).await), codes::EXPORT_TOTP_WAIT);
-    assert_eq!(failures().await, 6);
+    assert_eq!(failures().await, 0);
     assert_eq!(fx.count("SELECT count(*) FROM export_requests WHERE state = 'pending'").await, 1);
 
-    // Waiting out each delay, four more wrong codes reach the hard lock.
-    let mut now = at;
-    for _ in 0..4 {
-        now += Duration::minutes(16);
-        assert_eq!(
-            code(fx.decide(&fx.a, &wrong_code(r.request_id, SUPERVISOR, now), now).await),
-            codes::EXPORT_TOTP_INVALID
-        );
-    }
-    assert_eq!(failures().await, 10);
-    assert_eq!(fx.count(&format!("SELECT count(*) FROM staff WHERE staff_id = '{SUPERVISOR}' AND locked")).await, 1);
-    // Locked: the right code no longer decides anything, on any terminal, until an unlock.
-    now += Duration::hours(1);
+    // Locked (ten failed logins, counted from the terminals' logs): her own key decides nothing.
+    fx.pool()
+        .get()
+        .await
+        .unwrap()
+        .execute("UPDATE staff SET locked = true WHERE staff_id = $1", &[&SUPERVISOR])
+        .await
+        .unwrap();
+    let now = at + Duration::minutes(5);
     let right = decision(r.request_id, SUPERVISOR, true, "確認済み", now);
     assert_eq!(code(fx.decide(&fx.a, &right, now).await), codes::EXPORT_ROLE);
     assert_eq!(fx.count("SELECT count(*) FROM export_requests WHERE state = 'pending'").await, 1);
@@ -687,7 +714,16 @@ async fn the_export_routes_work_over_mutual_tls_for_the_requesting_terminal_only
     assert_eq!(err.code(), codes::EXPORT_NOT_DESIGNATED);
 
     let now = Utc::now();
+    // Over the route: without her proof, refused; with it (made through the
+    // route for terminal b), approved.
     let dec = decision(req.request_id, SUPERVISOR, true, "", now);
+    let err = tb.post::<_, ExportRequestView>("/v1/export/decisions", &dec, now).await.unwrap_err();
+    assert_eq!(err.code(), "IDENTITY_PROOF_REQUIRED");
+    let key: uketsuke_sync::identity::SharedAuthenticator = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
+        uketsuke_identity::SoftAuthenticator::from_bytes(&fx.key.lock().unwrap().to_bytes().unwrap()).unwrap(),
+    )));
+    let proof = uketsuke_sync::identity::prove(&fx.b.terminal.engine, &key, &dec.action()).await.unwrap();
+    let dec = ExportDecision { proof: Some(proof), ..dec };
     let (decided, _): (ExportRequestView, _) = tb.post("/v1/export/decisions", &dec, now).await.unwrap();
     assert_eq!((decided.state, decided.grant.is_none()), (ExportRequestState::Approved, true));
 

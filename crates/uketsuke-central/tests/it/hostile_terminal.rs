@@ -62,7 +62,7 @@ async fn scene() -> Scene {
     let desk = Terminal::enroll(&central, "受付1", &[session_am()]).await;
     let key = central.register_software_authenticator(&desk.engine, SUPERVISOR).await;
     let resident = resident_in_scope(&central).await;
-    Scene { central, desk, resident, key: Arc::new(Mutex::new(key)) }
+    Scene { central, desk, resident, key: Arc::new(Mutex::new(Box::new(key))) }
 }
 
 async fn views(central: &Central) -> i64 {
@@ -153,7 +153,7 @@ async fn a_forged_or_invented_proof_is_refused() {
     let mut sig = proof.assertion.response.signature.to_vec();
     let last = sig.len() - 1;
     sig[last] ^= 1;
-    proof.assertion.response.signature = sig.into();
+    proof.assertion.response.signature = sig;
     let refused = post_my_number(&s.desk, &request(&action, Some(proof.clone()))).await.unwrap_err();
     assert_eq!(refused.code(), "IDENTITY_ASSERTION_INVALID");
     // A challenge id the service never issued.
@@ -257,14 +257,10 @@ async fn registration_needs_the_invitation_and_the_password_and_the_demo_city_fo
     use uketsuke_protocol::identity::RegistrationStartRequest;
     let central = Central::start().await;
     let desk = Terminal::enroll(&central, "受付1", &[session_am()]).await;
-    let invite = uketsuke_central::identity::authenticators::invite(
-        central.pool(),
-        "S0001",
-        chrono::Duration::hours(1),
-        now(),
-    )
-    .await
-    .unwrap();
+    let invite =
+        uketsuke_central::identity::authenticators::invite(central.pool(), "S0001", chrono::Duration::hours(1), now())
+            .await
+            .unwrap();
     let start = |code: &str, password: &str| RegistrationStartRequest {
         staff_id: "S0001".into(),
         invite_code: code.into(),
@@ -279,7 +275,10 @@ async fn registration_needs_the_invitation_and_the_password_and_the_demo_city_fo
     // The invitation is someone else's.
     let refused = desk
         .engine
-        .register_start(&RegistrationStartRequest { staff_id: "S0002".into(), ..start(&invite.code, uketsuke_demo::city::DEMO_PASSWORD) })
+        .register_start(&RegistrationStartRequest {
+            staff_id: "S0002".into(),
+            ..start(&invite.code, uketsuke_demo::city::DEMO_PASSWORD)
+        })
         .await;
     assert_eq!(refused.unwrap_err().code(), "REGISTRATION_REFUSED");
 

@@ -12,7 +12,12 @@ fn policy_for(models: &[&TrustedModel], allow_software: bool) -> AuthenticatorPo
     AuthenticatorPolicy::new(models.iter().map(|m| (*m).clone()).collect(), allow_software).unwrap()
 }
 
-fn register(rp: &RelyingParty, token: &mut SoftAuthenticator, staff_id: &str, policy: &AuthenticatorPolicy) -> Result<Registered> {
+fn register(
+    rp: &RelyingParty,
+    token: &mut SoftAuthenticator,
+    staff_id: &str,
+    policy: &AuthenticatorPolicy,
+) -> Result<Registered> {
     let start = rp.start_registration(Uuid::new_v4(), staff_id, staff_id, vec![], policy)?;
     let answer = token.register(rp.origin(), start.options)?;
     rp.finish_registration(&start.state, &answer, policy)

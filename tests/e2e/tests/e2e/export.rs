@@ -1,6 +1,7 @@
 //! Export to external media through the real windows: a clerk on a designated
-//! terminal asks, a supervisor on another terminal approves with their own
-//! authenticator code, and the clerk writes the file to a USB stick; the file
+//! terminal asks, a supervisor on another terminal approves with her own
+//! authenticator (the demo city's software token in that terminal's data
+//! directory, registered through the service's invitation flow), and the clerk writes the file to a USB stick; the file
 //! opens only with the recipient's key. (The stick is a directory on this
 //! machine's disk that a debug build's `--test-media-fixture` sysfs calls a USB
 //! stick; the app still checks the real file handle.)
@@ -9,13 +10,6 @@ use std::time::Duration;
 
 use uketsuke_e2e::{enroll_terminals, Driver, Window};
 use uketsuke_synctest::{session_am, Central};
-
-/// The current code of a demo staff member's authenticator, one step ahead: the
-/// service accepts ±1 step, and the step of this person's login is then spent.
-fn next_code(staff_id: &str) -> String {
-    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(staff_id)).unwrap();
-    uketsuke_auth::code_at(&seed, chrono::Utc::now() + chrono::Duration::seconds(30))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_writes_an_approved_export_to_a_usb_stick_through_the_window() {
@@ -35,6 +29,13 @@ async fn a_clerk_writes_an_approved_export_to_a_usb_stick_through_the_window() {
     std::fs::create_dir(&fixture).unwrap();
     let media = uketsuke_export::fixture::usb_stick_classifier(&fixture, &stick).unwrap();
     let media_id = media.list_removable_mounts().unwrap()[0].id.clone();
+    // The supervisor's authenticator, registered at a third desk, kept where the
+    // app on her terminal looks for the demo city's software tokens.
+    let registrar = uketsuke_synctest::Terminal::enroll(&central, "登録用", &[session_am()]).await;
+    let token = central.register_software_authenticator(&registrar.engine, "S0005").await;
+    let tokens = terminals[1].1.path().join("demo-authenticators");
+    std::fs::create_dir_all(&tokens).unwrap();
+    token.save(&tokens.join("S0005.softtoken")).unwrap();
 
     let _driver2 = Driver::start(4464, 4465).await;
     let fixture_arg = fixture.to_string_lossy().into_owned();
@@ -71,17 +72,28 @@ async fn a_clerk_writes_an_approved_export_to_a_usb_stick_through_the_window() {
             clerk.wait_text(&format!("[id=\"export-request-{rid}\"]"), |t| t.contains("申請中")).await;
             clerk.screenshot("export-requested").await;
 
-            // The supervisor approves on their own terminal, with their code.
+            // The supervisor approves on her own terminal; her authenticator signs exactly this decision.
             boss.wait_text("#sync-state", |t| t == "オンライン").await;
             boss.login_demo("S0005").await;
             boss.click("#export-open").await;
             boss.wait(&format!("[id=\"export-pending-{rid}\"]")).await;
             boss.type_in(&format!("[id=\"export-comment-{rid}\"]"), "目的と送付先を確認しました").await;
-            boss.type_in(&format!("[id=\"export-totp-{rid}\"]"), &next_code("S0005")).await;
             boss.click(&format!("[id=\"export-approve-{rid}\"]")).await;
             // `#export-decided` is always in the page (hidden until a decision):
             // wait for its text, i.e. for the service's answer, not its presence.
             boss.wait_text("#export-decided", |t| t == "承認しました").await;
+            let verified: i64 = pool
+                .get()
+                .await
+                .unwrap()
+                .query_one(
+                    "SELECT count(*) FROM verified_acts WHERE action_kind = 'export_decision' AND staff_id = 'S0005'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(verified, 1, "the service verified the supervisor herself");
 
             // The clerk writes it to the stick.
             clerk.click("#export-reload").await;

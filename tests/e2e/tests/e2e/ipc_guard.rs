@@ -28,7 +28,7 @@ async fn every_data_command_is_refused_before_login() {
             ["export_overview", {}],
             ["request_export", {"request": {"layout": "health_system", "session_ids": ["x"], "purpose": "p",
                 "recipient_id": "r"}}],
-            ["decide_export", {"decision": {"request_id": "x", "approve": true, "comment": "", "totp_code": "000000"}}],
+            ["decide_export", {"decision": {"request_id": "x", "approve": true, "comment": ""}}],
             ["export_media", {}],
             ["write_export", {"requestId": "x", "mediaId": "m"}],
             ["audit_log", {"query": {"staff_id": null, "resident_id": null, "operation": null,
