@@ -43,9 +43,9 @@ pub fn demo_login_hints(app: State<'_, Arc<App>>) -> R<Vec<LoginHint>> {
     app.demo_login_hints()
 }
 
-#[tauri::command(async)]
-pub fn unlock_account(app: State<'_, Arc<App>>, staff_id: String) -> R<()> {
-    app.unlock_account(&staff_id)
+#[tauri::command]
+pub async fn unlock_account(app: State<'_, Arc<App>>, staff_id: String) -> R<()> {
+    app.unlock_account(&staff_id).await
 }
 
 #[tauri::command(async)]

@@ -256,6 +256,7 @@ const ja = {
   "unlock.staffId": "職員ID",
   "unlock.submit": "ロックを解除",
   "unlock.done": "{staff_id} のロックを解除しました",
+  "unlock.keyHint": "中央サーバーに接続しているときは、ご自身の認証器（指紋認証キーまたはWindows Hello）で本人確認をしてから、すべての端末で解除されます。オフラインではこの端末だけが解除されます。",
 
   // eligibility and screenings
   "programmes.title": "受診する検診",
@@ -492,6 +493,7 @@ const ja = {
   "err.MY_NUMBER_ONLINE_ONLY": "個人番号は中央サーバーに接続しているときだけ表示できます",
   "err.MY_NUMBER_NOT_ON_FILE": "この方の個人番号は登録されていません",
   "err.MY_NUMBER_OUT_OF_SCOPE": "この方はこの端末の会場の対象者ではないため、個人番号を表示できません",
+  "err.UNLOCK_NOT_PERMITTED": "ロックを解除できるのは、有効な所属長（監督者）のアカウントだけです。ご自身のアカウントは解除できません",
   "err.MY_NUMBER_RATE_LIMITED": "1時間あたりの個人番号の表示回数の上限に達しました。しばらくしてからお試しください",
   "err.AUTHENTICATOR_NOT_FOUND": "認証器（指紋認証キーまたはWindows Hello）が見つかりません。キーを差し込んでからお試しください",
   "err.AUTHENTICATOR_TIMEOUT": "認証器の操作が時間内に行われませんでした。もう一度お試しください",
@@ -852,6 +854,7 @@ const en: Record<MsgKey, string> = {
   "unlock.staffId": "Staff ID",
   "unlock.submit": "Unlock",
   "unlock.done": "{staff_id} has been unlocked",
+  "unlock.keyHint": "While connected to the central service you confirm with your own authenticator (fingerprint key or Windows Hello), and the account is unlocked on every terminal. Offline, only this terminal is unlocked.",
 
   "programmes.title": "Screenings taken",
   "elig.ok": "Eligible",
@@ -1079,6 +1082,7 @@ const en: Record<MsgKey, string> = {
   "err.MY_NUMBER_ONLINE_ONLY": "My Numbers can only be shown while connected to the central service",
   "err.MY_NUMBER_NOT_ON_FILE": "No My Number is on file for this person",
   "err.MY_NUMBER_OUT_OF_SCOPE": "This person is not among this terminal’s venues’ residents; their My Number cannot be shown",
+  "err.UNLOCK_NOT_PERMITTED": "Only an active supervisor may unlock an account, and never their own",
   "err.MY_NUMBER_RATE_LIMITED": "The hourly limit of My Number views is reached. Try again later",
   "err.AUTHENTICATOR_NOT_FOUND": "No authenticator (fingerprint key or Windows Hello) was found. Insert your key and try again",
   "err.AUTHENTICATOR_TIMEOUT": "The authenticator was not used in time. Try again",

@@ -495,8 +495,33 @@ impl App {
     }
 
     /// A supervisor unlocks an account locked by failed logins.
-    pub fn unlock_account(&self, staff_id: &str) -> ApiResult<()> {
+    pub async fn unlock_account(&self, staff_id: &str) -> ApiResult<()> {
         let now = self.clock.now();
+        let supervisor = self.as_staff(Action::UnlockAccount, |_, a| Ok(a.staff_id.clone()))?;
+        let engine = self.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|c| c.engine.clone());
+        if let Some(engine) = engine {
+            // Enrolled: the service unlocks centrally only for a supervisor it verified
+            // (their authenticator signs exactly this unlock). Offline, this terminal
+            // unlocks alone; its next sync brings the service's state back until a
+            // supervisor unlocks online.
+            let mut req = uketsuke_protocol::UnlockRequest {
+                staff_id: supervisor.clone(),
+                target_staff_id: login::normalise_id(staff_id),
+                proof: None,
+            };
+            match engine.challenge(&req.action()).await {
+                Err(uketsuke_sync::SyncError::Offline(_)) => {}
+                Err(e) => return Err(ApiError::new(e.code(), e.to_string())),
+                Ok(challenge) => {
+                    let to_api = |e: uketsuke_sync::SyncError| ApiError::new(e.code(), e.to_string());
+                    let authenticator =
+                        self.authenticator_for(&supervisor).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
+                    let proof = uketsuke_sync::identity::sign(&authenticator, challenge).await.map_err(to_api)?;
+                    req.proof = Some(proof);
+                    engine.unlock(&req).await.map_err(to_api)?;
+                }
+            }
+        }
         self.as_staff(Action::UnlockAccount, |s, a| login::unlock(s, a, staff_id, now))?;
         self.request_sync();
         Ok(())

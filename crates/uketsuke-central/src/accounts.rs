@@ -164,6 +164,60 @@ pub async fn unlock(pool: &Pool, staff_id: &str, now: DateTime<Utc>) -> Result<(
     .await
 }
 
+/// A supervisor unlocks a colleague from a terminal: the service verifies the
+/// supervisor (their authenticator signed exactly this unlock at this terminal),
+/// their role and state, then clears the colleague's failures and lock.
+pub async fn unlock_verified(
+    st: &crate::routes::AppState,
+    terminal: &Terminal,
+    req: &uketsuke_protocol::UnlockRequest,
+    now: DateTime<Utc>,
+) -> Result<uketsuke_protocol::UnlockResponse> {
+    let action = req.action();
+    let result = unlock_verified_inner(st, terminal, &action, req, now).await;
+    if let Err(e) = &result {
+        crate::identity::challenge::flag_refusal(&st.pool, terminal, &action, e, now).await;
+    }
+    result
+}
+
+async fn unlock_verified_inner(
+    st: &crate::routes::AppState,
+    terminal: &Terminal,
+    action: &uketsuke_identity::Action,
+    req: &uketsuke_protocol::UnlockRequest,
+    now: DateTime<Utc>,
+) -> Result<uketsuke_protocol::UnlockResponse> {
+    let not_permitted = |m: &str| CentralError::Refused { code: codes::UNLOCK_NOT_PERMITTED, message: m.into() };
+    let mut c = st.pool.get().await?;
+    let tx = c.transaction().await?;
+    db::lock_changes(&tx).await?;
+    if tx.query_opt("SELECT 1 FROM staff WHERE staff_id = $1", &[&req.target_staff_id]).await?.is_none() {
+        return Err(CentralError::Refused { code: codes::STAFF_UNKNOWN, message: "unknown staff".into() });
+    }
+    let person =
+        crate::identity::challenge::verify(&tx, &st.identity, terminal, action, req.proof.as_ref(), now).await?;
+    let row = tx.query_one("SELECT role, active, locked FROM staff WHERE staff_id = $1", &[&person.staff_id]).await?;
+    let (role, active, locked): (String, bool, bool) = (row.get(0), row.get(1), row.get(2));
+    if !active || locked || !(role == "supervisor" || role == "administrator") {
+        return Err(not_permitted("only an active supervisor may unlock an account"));
+    }
+    if person.staff_id == req.target_staff_id {
+        return Err(not_permitted("nobody unlocks their own account"));
+    }
+    tx.execute(
+        "UPDATE staff SET failed_attempts = 0, locked = false, lockout_reset_at = $2,
+             change_seq = nextval('change_seq') WHERE staff_id = $1",
+        &[&req.target_staff_id, &now],
+    )
+    .await?;
+    let detail = format!("verified supervisor at terminal {}", terminal.terminal_id);
+    admin_log_as(&tx, now, &person.staff_id, "staff.unlock.verified", &req.target_staff_id, &detail).await?;
+    tx.commit().await?;
+    tracing::info!(supervisor = %person.staff_id, target = %req.target_staff_id, "account unlocked by a verified supervisor");
+    Ok(uketsuke_protocol::UnlockResponse { at: now })
+}
+
 /// Every account as terminals receive it.
 pub async fn staff_accounts(c: &impl GenericClient) -> Result<Vec<StaffAccount>> {
     let rows = c

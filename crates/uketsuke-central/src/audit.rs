@@ -461,31 +461,37 @@ async fn insert_entries(
 /// dated in the future (an unlock dated 9999) cannot move `lockout_reset_at` past
 /// every failure still to come.
 async fn count_logins(tx: &impl GenericClient, entries: &[ChainedEntry], received: DateTime<Utc>) -> Result<()> {
+    let hard_lock = i32::try_from(uketsuke_auth::LockoutPolicy::default().hard_lock_after).unwrap_or(i32::MAX);
     for e in entries {
         let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc).min(received)).ok();
-        let sql = match e.operation.as_str() {
+        let Some(at) = at else { continue };
+        // `account_locked` and `account_unlock` entries are kept as evidence and
+        // change no account: the lock follows from the failures counted here, and
+        // only a supervisor the service verified (`/v1/auth/unlock`) or an
+        // administrator unlocks. A login never lifts a lock either.
+        match e.operation.as_str() {
             ops::LOGIN_FAIL => {
-                "UPDATE staff SET failed_attempts = failed_attempts + 1,
-                     last_failure_at = greatest(coalesce(last_failure_at, $2), $2), change_seq = nextval('change_seq')
-                 WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)"
+                db::lock_changes(tx).await?;
+                tx.execute(
+                    "UPDATE staff SET failed_attempts = failed_attempts + 1,
+                         last_failure_at = greatest(coalesce(last_failure_at, $2), $2),
+                         locked = locked OR failed_attempts + 1 >= $3, change_seq = nextval('change_seq')
+                     WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)",
+                    &[&e.staff_id, &at, &hard_lock],
+                )
+                .await?;
             }
-            ops::ACCOUNT_LOCKED => {
-                "UPDATE staff SET locked = true, change_seq = nextval('change_seq')
-                 WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)"
+            ops::LOGIN_OK => {
+                db::lock_changes(tx).await?;
+                tx.execute(
+                    "UPDATE staff SET failed_attempts = 0,
+                         lockout_reset_at = greatest(coalesce(lockout_reset_at, $2), $2), change_seq = nextval('change_seq')
+                     WHERE staff_id = $1 AND NOT locked",
+                    &[&e.staff_id, &at],
+                )
+                .await?;
             }
-            ops::LOGIN_OK | ops::ACCOUNT_UNLOCK => {
-                "UPDATE staff SET failed_attempts = 0, locked = false,
-                     lockout_reset_at = greatest(coalesce(lockout_reset_at, $2), $2), change_seq = nextval('change_seq')
-                 WHERE staff_id = $1"
-            }
-            _ => continue,
-        };
-        // The subject of an unlock is the account unlocked (in `resident_id`'s
-        // place the log keeps no account; `detail` names it).
-        let subject = if e.operation == ops::ACCOUNT_UNLOCK { e.detail.as_str() } else { e.staff_id.as_str() };
-        if let Some(at) = at {
-            db::lock_changes(tx).await?;
-            tx.execute(sql, &[&subject, &at]).await?;
+            _ => {}
         }
     }
     Ok(())

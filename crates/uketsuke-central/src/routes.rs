@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit/head", post(audit_head_handler))
         .route("/v1/auth/online-login", post(online_login_handler))
         .route("/v1/my-number", post(my_number_handler))
+        .route("/v1/auth/unlock", post(unlock_handler))
         .route("/v1/identity/challenge", post(challenge_handler))
         .route("/v1/identity/register/start", post(register_start_handler))
         .route("/v1/identity/register/finish", post(register_finish_handler))
@@ -297,6 +298,14 @@ async fn export_ledger_handler(
     Json(req): Json<ExportLedgerShipment>,
 ) -> Result<Json<ExportLedgerReceipt>> {
     Ok(Json(export::ingest_ledger(&st.pool, &terminal, &req, st.clock.now()).await?))
+}
+
+async fn unlock_handler(
+    State(st): State<AppState>,
+    Extension(terminal): Extension<Terminal>,
+    Json(req): Json<UnlockRequest>,
+) -> Result<Json<UnlockResponse>> {
+    Ok(Json(accounts::unlock_verified(&st, &terminal, &req, st.clock.now()).await?))
 }
 
 async fn challenge_handler(

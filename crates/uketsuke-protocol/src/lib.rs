@@ -119,6 +119,9 @@ pub mod codes {
     /// person or the terminal asked too often within the hour.
     pub const MY_NUMBER_OUT_OF_SCOPE: &str = "MY_NUMBER_OUT_OF_SCOPE";
     pub const MY_NUMBER_RATE_LIMITED: &str = "MY_NUMBER_RATE_LIMITED";
+    /// Unlock: the verified person is not an active supervisor (or administrator),
+    /// or asked to unlock their own account.
+    pub const UNLOCK_NOT_PERMITTED: &str = "UNLOCK_NOT_PERMITTED";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -405,6 +408,33 @@ pub struct OnlineLoginRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnlineLoginResponse {
+    pub at: DateTime<Utc>,
+}
+
+/// `POST /v1/auth/unlock`: a supervisor unlocks a colleague's account, proven by
+/// their own authenticator ([`identity::Action::AccountUnlock`]). Lock and unlock
+/// entries in a terminal's log never change an account; this, and the
+/// administrator's CLI, do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnlockRequest {
+    pub staff_id: String,
+    pub target_staff_id: String,
+    #[serde(default)]
+    pub proof: Option<identity::PersonProof>,
+}
+
+impl UnlockRequest {
+    /// What the supervisor's authenticator signs for this unlock.
+    pub fn action(&self) -> identity::Action {
+        identity::Action::AccountUnlock {
+            staff_id: self.staff_id.clone(),
+            target_staff_id: self.target_staff_id.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlockResponse {
     pub at: DateTime<Utc>,
 }
 

@@ -25,6 +25,12 @@ impl Engine {
         Ok(res)
     }
 
+    /// A supervisor's verified unlock of a colleague's account.
+    pub async fn unlock(&self, req: &uketsuke_protocol::UnlockRequest) -> Result<uketsuke_protocol::UnlockResponse> {
+        let (res, _) = self.transport().post("/v1/auth/unlock", req, (self.now)()).await?;
+        Ok(res)
+    }
+
     pub async fn register_start(&self, req: &RegistrationStartRequest) -> Result<RegistrationStartResponse> {
         let (res, _) = self.transport().post("/v1/identity/register/start", req, (self.now)()).await?;
         Ok(res)
@@ -60,6 +66,11 @@ async fn with_authenticator<T: Send + 'static>(
 /// by their authenticator after it verified them.
 pub async fn prove(engine: &Engine, authenticator: &SharedAuthenticator, action: &Action) -> Result<PersonProof> {
     let challenge = engine.challenge(action).await?;
+    sign(authenticator, challenge).await
+}
+
+/// The person's authenticator signs a challenge the service issued.
+pub async fn sign(authenticator: &SharedAuthenticator, challenge: ChallengeResponse) -> Result<PersonProof> {
     let origin = origin(&challenge.origin)?;
     let options = challenge.options;
     let assertion = with_authenticator(authenticator, move |a| a.assert(&origin, options)).await?;

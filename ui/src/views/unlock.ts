@@ -49,6 +49,7 @@ export function createUnlockForm(onUnlock: (staffId: string) => void): UnlockFor
       { id: "unlock-section", class: "unlock-section", "aria-labelledby": "unlock-title" },
       ht("h3", { id: "unlock-title" }, "unlock.title"),
       h("div", { class: "unlock-row" }, field("unlock.staffId", input), button),
+      ht("p", { class: "dialog-note unlock-key-hint" }, "unlock.keyHint"),
       result,
       error,
     ),

@@ -254,10 +254,13 @@ fn asvs_6_3_1_backoff_then_lock_and_a_supervisor_unlocks() {
     assert!(audit_ops(&app).iter().any(|(s, op, _)| s == "S0002" && op == "account_locked"));
     // Reception staff may not unlock; a supervisor may, and that is logged.
     login(&app, "S0001").unwrap();
-    assert_eq!(app.unlock_account("S0002").unwrap_err().code, "FORBIDDEN");
+    let unlock = |id: &str| {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(app.unlock_account(id))
+    };
+    assert_eq!(unlock("S0002").unwrap_err().code, "FORBIDDEN");
     app.logout();
     login(&app, "S0005").unwrap();
-    app.unlock_account("S0002").unwrap();
+    unlock("S0002").unwrap();
     app.logout();
     login(&app, "S0002").unwrap();
     assert!(audit_ops(&app).iter().any(|(s, op, d)| s == "S0005" && op == "account_unlock" && d == "S0002"));

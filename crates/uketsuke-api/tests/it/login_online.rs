@@ -263,3 +263,33 @@ async fn asvs_6_2_2_and_6_2_3_staff_change_their_own_password_with_the_current_o
     a.app.logout();
     a.login_as("S0001", new_password).await.unwrap();
 }
+
+/// A supervisor's unlock at an enrolled, online terminal reaches the service only
+/// with her own authenticator (the service verifies her, not the terminal), and
+/// then holds on every terminal; without it nothing is unlocked anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_unlock_needs_the_supervisors_authenticator_and_holds_everywhere() {
+    let central = Central::start().await;
+    let d = desk(&central, "受付1").await;
+    let locked = "SELECT count(*) FROM staff WHERE staff_id = 'S0003' AND locked";
+    central
+        .pool()
+        .get()
+        .await
+        .unwrap()
+        .execute("UPDATE staff SET locked = true, failed_attempts = 10 WHERE staff_id = 'S0003'", &[])
+        .await
+        .unwrap();
+    d.sync().await;
+    assert_eq!(d.login("S0003").await.unwrap_err(), "AUTH_LOCKED");
+    d.login("S0005").await.unwrap();
+    assert_eq!(d.app.unlock_account("S0003").await.unwrap_err().code, "IDENTITY_NO_AUTHENTICATOR");
+    assert_eq!(central.count(locked).await, 1);
+    let other_desk = Terminal::enroll(&central, "登録用", &[session_am()]).await;
+    d.app.set_authenticator(Box::new(central.register_software_authenticator(&other_desk.engine, "S0005").await));
+    d.app.unlock_account("S0003").await.unwrap();
+    assert_eq!(central.count(locked).await, 0, "unlocked on the service, for every terminal");
+    d.app.logout();
+    d.sync().await;
+    d.login("S0003").await.unwrap();
+}

@@ -292,3 +292,40 @@ async fn registration_needs_the_invitation_and_the_password_and_the_demo_city_fo
     assert_eq!(refused.unwrap_err().code(), "AUTHENTICATOR_POLICY_EMPTY");
     assert_eq!(central.count("SELECT count(*) FROM staff_authenticators").await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_supervisor_the_service_verified_unlocks_an_account() {
+    use uketsuke_protocol::{UnlockRequest, UnlockResponse};
+    let s = scene().await;
+    let c = s.central.pool().get().await.unwrap();
+    c.execute("UPDATE staff SET locked = true, failed_attempts = 10 WHERE staff_id IN ('S0002', 'S0003')", &[])
+        .await
+        .unwrap();
+    let locked = "SELECT count(*) FROM staff WHERE staff_id = 'S0002' AND locked";
+    let post = |req: UnlockRequest| {
+        let desk = &s.desk;
+        async move { desk.engine.transport().post::<_, UnlockResponse>("/v1/auth/unlock", &req, now()).await }
+    };
+    let bare = UnlockRequest { staff_id: SUPERVISOR.into(), target_staff_id: "S0002".into(), proof: None };
+    assert_eq!(post(bare.clone()).await.unwrap_err().code(), "IDENTITY_PROOF_REQUIRED");
+    // Her proof for unlocking S0003, sent for S0002.
+    let for_other = UnlockRequest { target_staff_id: "S0003".into(), ..bare.clone() };
+    let proof = prove(&s.desk.engine, &s.key, &for_other.action()).await.unwrap();
+    let refused = post(UnlockRequest { proof: Some(proof), ..bare.clone() }).await.unwrap_err();
+    assert_eq!(refused.code(), "IDENTITY_ACTION_MISMATCH");
+    // Reception staff, with their own verified key, may not unlock.
+    let reception: SharedAuthenticator =
+        Arc::new(Mutex::new(Box::new(s.central.register_software_authenticator(&s.desk.engine, "S0001").await)));
+    let by_reception = UnlockRequest { staff_id: "S0001".into(), ..bare.clone() };
+    let proof = prove(&s.desk.engine, &reception, &by_reception.action()).await.unwrap();
+    let refused = post(UnlockRequest { proof: Some(proof), ..by_reception }).await.unwrap_err();
+    assert_eq!(refused.code(), "UNLOCK_NOT_PERMITTED");
+    assert_eq!(s.central.count(locked).await, 1, "still locked");
+    // The supervisor herself.
+    let proof = prove(&s.desk.engine, &s.key, &bare.action()).await.unwrap();
+    post(UnlockRequest { proof: Some(proof), ..bare }).await.unwrap();
+    assert_eq!(s.central.count(locked).await, 0);
+    let logged = "SELECT count(*) FROM admin_log WHERE action = 'staff.unlock.verified' AND os_user = 'S0005' AND target = 'S0002'";
+    assert_eq!(s.central.count(logged).await, 1);
+    assert_eq!(s.central.count("SELECT count(*) FROM staff WHERE staff_id = 'S0003' AND locked").await, 1);
+}

@@ -442,7 +442,7 @@ async fn a_service_without_the_escrow_takes_macd_entries_flags_them_and_checks_f
     assert!(audit::verify_stored(central.pool(), chrono::Utc::now()).await.unwrap().is_empty());
 }
 
-/// A terminal's clock does not reach into the service's future: an unlock entry dated
+/// A terminal's clock does not reach into the service's future: a login entry dated
 /// 9999 is kept as written, but counts as of its arrival, so failed logins after it
 /// still count (before, it set `lockout_reset_at` to 9999 and no failure ever counted).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -458,20 +458,20 @@ async fn an_entrys_time_counts_no_later_than_its_arrival() {
         let conn = store.connection();
         local::append(
             conn,
-            &Terminal::actor(),
+            &uketsuke_store::Actor { staff_id: "S0002".into(), department: "健康推進課".into() },
             &tid,
             far,
             local::REASON_AUTH,
             None,
-            local::ops::ACCOUNT_UNLOCK,
-            "S0002",
+            local::ops::LOGIN_OK,
+            "",
         )
         .unwrap();
     }
     t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(
         central
-            .count("SELECT count(*) FROM audit_entries WHERE operation = 'account_unlock' AND at_text LIKE '9999-%'")
+            .count("SELECT count(*) FROM audit_entries WHERE operation = 'login_ok' AND at_text LIKE '9999-%'")
             .await,
         1,
         "the entry is kept as the terminal wrote it"
@@ -487,4 +487,61 @@ async fn an_entrys_time_counts_no_later_than_its_arrival() {
     };
     assert_eq!(t.engine.change_password(&req).await.unwrap_err().code(), "PASSWORD_CURRENT_WRONG");
     assert_eq!(central.count("SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0002'").await, 1);
+}
+
+/// A terminal's log is evidence, not authority: `account_unlock` and
+/// `account_locked` entries (as a hostile OS user with the store's key could write)
+/// are kept, but lock and unlock nobody; a login entry never lifts a lock. The
+/// lock follows from the failures the service counts, and only a verified
+/// supervisor or an administrator unlocks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminals_log_locks_and_unlocks_nobody() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let c = central.pool().get().await.unwrap();
+    c.execute("UPDATE staff SET locked = true, failed_attempts = 10 WHERE staff_id = 'S0002'", &[]).await.unwrap();
+    let as_staff = |id: &str| uketsuke_store::Actor { staff_id: id.into(), department: "健康推進課".into() };
+    {
+        let store = t.store.lock().unwrap();
+        let tid = store.terminal_id().to_owned();
+        let conn = store.connection();
+        let now = chrono::Utc::now();
+        let entries = [
+            (as_staff("S0005"), local::ops::ACCOUNT_UNLOCK, "S0002"),
+            (as_staff("S0002"), local::ops::LOGIN_OK, ""),
+            (as_staff("S0003"), local::ops::ACCOUNT_LOCKED, ""),
+        ];
+        for (actor, op, detail) in entries {
+            local::append(conn, &actor, &tid, now, local::REASON_AUTH, None, op, detail).unwrap();
+        }
+    }
+    t.engine.sync_once(&t.store).await.unwrap();
+    let kept = "SELECT count(*) FROM audit_entries WHERE operation IN ('account_unlock', 'login_ok', 'account_locked')";
+    assert_eq!(central.count(kept).await, 3, "kept as evidence");
+    assert_eq!(central.count("SELECT count(*) FROM staff WHERE staff_id = 'S0002' AND locked").await, 1);
+    assert_eq!(central.count("SELECT count(*) FROM staff WHERE staff_id = 'S0003' AND locked").await, 0);
+}
+
+/// The lock itself follows from failures counted on the service: the policy's
+/// hard limit of shipped `login_fail` entries locks the account everywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_counted_to_the_hard_limit_lock_the_account_on_the_service() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let limit = uketsuke_auth::LockoutPolicy::default().hard_lock_after;
+    {
+        let store = t.store.lock().unwrap();
+        let tid = store.terminal_id().to_owned();
+        let conn = store.connection();
+        let actor = uketsuke_store::Actor { staff_id: "S0003".into(), department: "健康推進課".into() };
+        for i in 0..limit {
+            let at = chrono::Utc::now() - chrono::Duration::minutes(30) + chrono::Duration::minutes(i64::from(i));
+            local::append(conn, &actor, &tid, at, local::REASON_AUTH, None, local::ops::LOGIN_FAIL, "wrong password")
+                .unwrap();
+        }
+    }
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(central.count("SELECT count(*) FROM staff WHERE staff_id = 'S0003' AND locked").await, 1);
 }
