@@ -320,14 +320,30 @@ pub async fn online_login(
 /// password must verify against the stored one and the new one must meet the
 /// policy and differ from it. Returns the new verifier for the terminal.
 pub async fn change_password(
-    pool: &Pool,
-    work: &crate::password_work::PasswordWork,
+    st: &crate::routes::AppState,
     terminal: &Terminal,
     req: &ChangePasswordRequest,
     params: Argon2Params,
     now: DateTime<Utc>,
 ) -> Result<ChangePasswordResponse> {
+    let (pool, work) = (&st.pool, &st.password_work);
     let refused = |code: &'static str, message: String| CentralError::Refused { code, message };
+    // The person first: without their assertion no password is checked, so a
+    // terminal alone has no oracle and costs the service no Argon2id work.
+    let action = req.action();
+    let verified = async {
+        let mut c = pool.get().await?;
+        let tx = c.transaction().await?;
+        crate::identity::challenge::verify(&tx, &st.identity, terminal, &action, req.proof.as_ref(), now).await?;
+        tx.commit().await?;
+        Ok::<_, CentralError>(())
+    }
+    .await;
+    if let Err(e) = verified {
+        // Its connection is back in the pool before the flag takes one.
+        crate::identity::challenge::flag_refusal(pool, terminal, &action, &e, now).await;
+        return Err(e);
+    }
     let mut c = pool.get().await?;
     let stored: Option<String> = {
         let state = account_state(&c, &req.staff_id).await?;

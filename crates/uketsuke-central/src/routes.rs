@@ -257,7 +257,7 @@ async fn change_password_handler(
     Json(req): Json<ChangePasswordRequest>,
 ) -> Result<Json<ChangePasswordResponse>> {
     let params = st.config.argon2();
-    Ok(Json(accounts::change_password(&st.pool, &st.password_work, &terminal, &req, params, st.clock.now()).await?))
+    Ok(Json(accounts::change_password(&st, &terminal, &req, params, st.clock.now()).await?))
 }
 
 async fn my_number_handler(
@@ -281,7 +281,7 @@ async fn export_request_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<NewExportRequest>,
 ) -> Result<Json<ExportRequestView>> {
-    Ok(Json(export::create_request(&st.pool, &terminal, &req, st.clock.now()).await?))
+    Ok(Json(export::create_request(&st.pool, &st.identity, &terminal, &req, st.clock.now()).await?))
 }
 
 async fn export_decision_handler(

@@ -74,6 +74,16 @@ impl Action {
     }
 }
 
+/// A digest of a request's content for an action that names it (an export
+/// request): SHA-256 over its canonical JSON, hex.
+pub fn content_digest(value: &impl Serialize) -> String {
+    let json = serde_json::to_vec(value).expect("a request always serialises");
+    let mut h = Sha256::new();
+    h.update(b"uketsuke/content/v1\0");
+    h.update(&json);
+    hex::encode(h.finalize())
+}
+
 /// The bytes an authenticator signs for `action` on the terminal whose client
 /// certificate hashes to `terminal_cert_sha256`.
 pub fn bound_challenge(nonce: &[u8; 32], terminal_cert_sha256: &[u8; 32], action: &Action) -> [u8; 32] {

@@ -18,7 +18,7 @@ mod relying_party;
 #[cfg(feature = "softtoken")]
 mod soft;
 
-pub use action::{bound_challenge, fresh_nonce, Action, UNENROLLED_TERMINAL};
+pub use action::{bound_challenge, content_digest, fresh_nonce, Action, UNENROLLED_TERMINAL};
 pub use client::{Authenticator, Backend};
 pub use credential::{counter_advances, PublicCredential};
 pub use error::{IdentityError, Result};

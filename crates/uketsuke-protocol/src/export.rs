@@ -130,7 +130,7 @@ pub struct ExportRequestView {
 }
 
 /// `POST /v1/export/requests`. Answer: the [`ExportRequestView`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewExportRequest {
     /// Made by the terminal (UUIDv7): sending it twice makes one request.
     pub request_id: Uuid,
@@ -139,6 +139,22 @@ pub struct NewExportRequest {
     pub session_ids: Vec<String>,
     pub purpose: String,
     pub recipient_id: String,
+    /// The clerk's assertion over [`NewExportRequest::action`]: this request's
+    /// content, as sent.
+    #[serde(default)]
+    pub proof: Option<crate::identity::PersonProof>,
+}
+
+impl NewExportRequest {
+    /// What the clerk's authenticator signs: who asks, and a digest of exactly
+    /// what (id, layout, sessions, purpose, recipient as sent).
+    pub fn action(&self) -> crate::identity::Action {
+        let content = (&self.request_id, &self.layout, &self.session_ids, &self.purpose, &self.recipient_id);
+        crate::identity::Action::ExportRequest {
+            staff_id: self.staff_id.clone(),
+            request_digest: uketsuke_identity::content_digest(&content),
+        }
+    }
 }
 
 /// `POST /v1/export/decisions`. Answer: the [`ExportRequestView`] after it.

@@ -460,11 +460,21 @@ pub struct MyNumberResponse {
 /// `POST /v1/auth/password`: a logged-in staff member changes their own password
 /// (ASVS 6.2.2, 6.2.3: the current password is required). Online only, because the
 /// account lives on the service. `Debug` hides both passwords.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct ChangePasswordRequest {
     pub staff_id: String,
     pub current_password: String,
     pub new_password: String,
+    /// The person's assertion for [`identity::Action::PasswordChange`]: without it
+    /// the service checks no password at all (no oracle for a terminal alone).
+    #[serde(default)]
+    pub proof: Option<identity::PersonProof>,
+}
+
+impl ChangePasswordRequest {
+    pub fn action(&self) -> identity::Action {
+        identity::Action::PasswordChange { staff_id: self.staff_id.clone() }
+    }
 }
 
 impl std::fmt::Debug for ChangePasswordRequest {

@@ -271,15 +271,22 @@ impl App {
         let Some((engine, _)) = self.export_link() else {
             return Err(ApiError::new("EXPORT_NOT_DESIGNATED", "this terminal is not designated for export"));
         };
-        let req = NewExportRequest {
+        let mut req = NewExportRequest {
             request_id: Uuid::now_v7(),
             staff_id,
             layout: input.layout.clone(),
             session_ids: input.session_ids.clone(),
             purpose: purpose.to_owned(),
             recipient_id: input.recipient_id.clone(),
+            proof: None,
         };
-        let made = engine.request_export(&req).await;
+        // The clerk's authenticator signs exactly this request.
+        let made = async {
+            let authenticator = self.authenticator_for(&req.staff_id)?;
+            req.proof = Some(uketsuke_sync::identity::prove(&engine, &authenticator, &req.action()).await?);
+            engine.request_export(&req).await
+        }
+        .await;
         self.as_staff(Action::RequestExport, |s, a| {
             let tid = s.terminal_id().to_owned();
             let detail = match &made {

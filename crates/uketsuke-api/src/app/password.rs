@@ -64,15 +64,21 @@ impl App {
             return Err(ApiError::new("PASSWORD_CURRENT_WRONG", "the current password is wrong")
                 .with("field", "current_password"));
         }
-        let call = ChangePasswordRequest {
+        let mut call = ChangePasswordRequest {
             staff_id: staff_id.clone(),
             current_password: req.current_password.clone(),
             new_password: req.new_password.clone(),
+            proof: None,
         };
-        let res = engine.change_password(&call).await.map_err(|e| match e {
+        let to_api = |e: uketsuke_sync::SyncError| match e {
             uketsuke_sync::SyncError::Offline(_) => online_only(),
             other => ApiError::new(other.code(), other.to_string()),
-        })?;
+        };
+        // The service changes it only for the person it verified.
+        let authenticator = self.authenticator_for(&staff_id).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
+        call.proof =
+            Some(uketsuke_sync::identity::prove(&engine, &authenticator, &call.action()).await.map_err(to_api)?);
+        let res = engine.change_password(&call).await.map_err(to_api)?;
         self.as_staff(Action::ChangeOwnPassword, |s, a| {
             let tid = s.terminal_id().to_owned();
             let conn = s.connection();

@@ -69,6 +69,15 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
     .with_media_classifier(media);
     let d = Desk { app, clock };
 
+    // The clerk's and the supervisor's authenticators: the demo city's software
+    // tokens, registered through the invitation flow at another desk and kept in
+    // this terminal's data directory, where the app looks for them.
+    let registrar = Terminal::enroll(&central, "登録用", &[session_am()]).await;
+    let tokens = dir.path().join(uketsuke_api::app::DEMO_AUTHENTICATORS);
+    std::fs::create_dir_all(&tokens).unwrap();
+    let clerk_token = central.register_software_authenticator(&registrar.engine, "S0004").await;
+    clerk_token.save(&tokens.join("S0004.softtoken")).unwrap();
+
     // Not designated: nothing can be asked for or written.
     d.login("S0004").await;
     let o = d.app.export_overview().await.unwrap();
@@ -107,12 +116,8 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
     let o = d.app.export_overview().await.unwrap();
     assert!(o.pending.iter().any(|r| r.request_id == request_id), "{:?}", o.pending);
     assert_eq!(d.app.decide_export(&decision).await.unwrap_err().code, "AUTHENTICATOR_NOT_FOUND");
-    // She registers her (demo city) software token at another desk; it lives in
-    // this terminal's data directory, as the demo keeps it.
-    let other = Terminal::enroll(&central, "登録用", &[session_am()]).await;
-    let token = central.register_software_authenticator(&other.engine, "S0005").await;
-    let tokens = dir.path().join(uketsuke_api::app::DEMO_AUTHENTICATORS);
-    std::fs::create_dir_all(&tokens).unwrap();
+    // She registers her (demo city) software token at the other desk.
+    let token = central.register_software_authenticator(&registrar.engine, "S0005").await;
     token.save(&tokens.join("S0005.softtoken")).unwrap();
     d.app.decide_export(&decision).await.unwrap();
     let verified = central.count("SELECT count(*) FROM verified_acts WHERE action_kind = 'export_decision'").await;

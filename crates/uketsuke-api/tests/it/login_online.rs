@@ -223,6 +223,13 @@ async fn asvs_6_2_2_and_6_2_3_staff_change_their_own_password_with_the_current_o
         "NOT_LOGGED_IN"
     );
     a.login("S0001").await.unwrap();
+    // Without her authenticator the service is not even asked.
+    assert_eq!(
+        a.app.change_password(&change(uketsuke_demo::city::DEMO_PASSWORD, new_password)).await.unwrap_err().code,
+        "AUTHENTICATOR_NOT_FOUND"
+    );
+    let registrar = Terminal::enroll(&central, "登録用", &[session_am()]).await;
+    a.app.set_authenticator(Box::new(central.register_software_authenticator(&registrar.engine, "S0001").await));
     // The policy, and the new one must differ.
     let demo = uketsuke_demo::city::DEMO_PASSWORD;
     let short = a.app.change_password(&change(demo, "short")).await.unwrap_err();

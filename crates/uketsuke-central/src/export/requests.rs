@@ -215,12 +215,14 @@ async fn log_refusal(pool: &Pool, now: DateTime<Utc>, staff_id: &str, action: &s
 /// the same id with other content or from another terminal is a `CONFLICT`.
 pub async fn create_request(
     pool: &Pool,
+    identity: &Identity,
     terminal: &Terminal,
     req: &NewExportRequest,
     now: DateTime<Utc>,
 ) -> Result<ExportRequestView> {
-    let out = create_request_inner(pool, terminal, req, now).await;
+    let out = create_request_inner(pool, identity, terminal, req, now).await;
     if let Err(e) = &out {
+        crate::identity::challenge::flag_refusal(pool, terminal, &req.action(), e, now).await;
         log_refusal(pool, now, &req.staff_id, "export.request.refused", &req.request_id.to_string(), e).await;
     }
     out
@@ -228,6 +230,7 @@ pub async fn create_request(
 
 async fn create_request_inner(
     pool: &Pool,
+    identity: &Identity,
     terminal: &Terminal,
     req: &NewExportRequest,
     now: DateTime<Utc>,
@@ -311,6 +314,9 @@ async fn create_request_inner(
     if !recipients::is_active(&tx, &n.recipient_id).await? {
         return Err(refused(codes::EXPORT_RECIPIENT_UNKNOWN, format!("unknown recipient {}", n.recipient_id)));
     }
+    // The clerk, not the terminal: their authenticator signed exactly this request.
+    // (A retry of a stored request is answered above without a new proof.)
+    crate::identity::challenge::verify(&tx, identity, terminal, &req.action(), req.proof.as_ref(), now).await?;
     let scope_hash = ExportScope {
         layout: n.layout.clone(),
         session_ids: n.session_ids.clone(),

@@ -57,8 +57,10 @@ pub async fn invite(pool: &Pool, staff_id: &str, lifetime: Duration, now: DateTi
 }
 
 /// Start a registration at `terminal`: the invitation must be this person's,
-/// unused and current, and the password theirs. A wrong password counts as a
-/// failed login; the answer does not say which of the two was wrong.
+/// unused and current, and the password theirs. Without a valid invitation no
+/// password is checked (no Argon2id work, no failure counted: a terminal alone
+/// can neither guess passwords here nor lock anyone out); with one, a wrong
+/// password counts as a failed login. The answer does not say which was wrong.
 pub async fn start(
     pool: &Pool,
     work: &PasswordWork,
@@ -88,15 +90,14 @@ pub async fn start(
     if locked {
         return Err(refused(codes::STAFF_LOCKED, "this account is locked"));
     }
-    let invite_ok = account.get::<_, Option<bool>>(5) == Some(true);
+    if account.get::<_, Option<bool>>(5) != Some(true) {
+        return Err(refuse());
+    }
     let Some(stored) = stored else { return Err(refuse()) };
     let given = req.password.clone();
     let password_ok = work.run(move || password::verify_password(&stored, &given)).await?;
     if !password_ok {
         crate::accounts::count_failure(&mut c, &req.staff_id, now).await?;
-        return Err(refuse());
-    }
-    if !invite_ok {
         return Err(refuse());
     }
     let user_handle: Uuid = account.get(3);

@@ -54,6 +54,8 @@ struct Fx {
     t0: DateTime<Utc>,
     /// The supervisor's own authenticator (the demo city's software token).
     key: std::sync::Mutex<uketsuke_identity::SoftAuthenticator>,
+    /// The clerk's.
+    clerk_key: std::sync::Mutex<uketsuke_identity::SoftAuthenticator>,
 }
 
 /// A service with the demo city, two enrolled terminals and one recipient.
@@ -65,7 +67,8 @@ async fn fx() -> Fx {
     let t0 = Utc::now();
     export::add_recipient(central.pool(), RECIPIENT, "みなと検診センター", &age_recipient, t0).await.unwrap();
     let key = std::sync::Mutex::new(central.register_software_authenticator(&a.terminal.engine, SUPERVISOR).await);
-    Fx { central, a, b, t0, key }
+    let clerk_key = std::sync::Mutex::new(central.register_software_authenticator(&a.terminal.engine, CLERK).await);
+    Fx { central, a, b, t0, key, clerk_key }
 }
 
 impl Fx {
@@ -86,13 +89,39 @@ impl Fx {
         export::state(self.pool(), &self.central.state.pki, &d.caller, &req, now).await.unwrap()
     }
 
+    /// Ask at `d`; the clerk's requests carry her assertion for exactly this request.
     async fn request(
         &self,
         d: &Desk,
         req: &NewExportRequest,
         now: DateTime<Utc>,
     ) -> Result<ExportRequestView, CentralError> {
-        export::create_request(self.pool(), &d.caller, req, now).await
+        let req = if req.proof.is_none() && req.staff_id == CLERK {
+            let proof = self.proof(&self.clerk_key, d, &req.action(), now).await;
+            NewExportRequest { proof: Some(proof), ..req.clone() }
+        } else {
+            req.clone()
+        };
+        export::create_request(self.pool(), &self.central.state.identity, &d.caller, &req, now).await
+    }
+
+    /// `key`'s assertion over a challenge issued to `d` for `action` at `now`.
+    async fn proof(
+        &self,
+        key: &std::sync::Mutex<uketsuke_identity::SoftAuthenticator>,
+        d: &Desk,
+        action: &uketsuke_identity::Action,
+        now: DateTime<Utc>,
+    ) -> uketsuke_protocol::identity::PersonProof {
+        let identity = &self.central.state.identity;
+        let lifetime = Duration::minutes(3);
+        let challenge =
+            uketsuke_central::identity::challenge::issue(self.pool(), identity, &d.caller, action, lifetime, now)
+                .await
+                .unwrap();
+        let origin = uketsuke_identity::wire::Url::parse(&challenge.origin).unwrap();
+        let assertion = key.lock().unwrap().assert(&origin, challenge.options).unwrap();
+        uketsuke_protocol::identity::PersonProof { challenge_id: challenge.challenge_id, assertion }
     }
 
     /// Decide at `d`; the supervisor's decisions carry her assertion made at `d`
@@ -123,21 +152,7 @@ impl Fx {
     /// `dec` with the supervisor's proof: a challenge issued to `d` for exactly
     /// this decision, signed by her authenticator.
     async fn signed(&self, d: &Desk, dec: &ExportDecision, now: DateTime<Utc>) -> ExportDecision {
-        let identity = &self.central.state.identity;
-        let lifetime = Duration::minutes(3);
-        let challenge = uketsuke_central::identity::challenge::issue(
-            self.pool(),
-            identity,
-            &d.caller,
-            &dec.action(),
-            lifetime,
-            now,
-        )
-        .await
-        .unwrap();
-        let origin = uketsuke_identity::wire::Url::parse(&challenge.origin).unwrap();
-        let assertion = self.key.lock().unwrap().assert(&origin, challenge.options).unwrap();
-        let proof = uketsuke_protocol::identity::PersonProof { challenge_id: challenge.challenge_id, assertion };
+        let proof = self.proof(&self.key, d, &dec.action(), now).await;
         ExportDecision { proof: Some(proof), ..dec.clone() }
     }
 
@@ -159,6 +174,7 @@ fn new_request() -> NewExportRequest {
         session_ids: vec![session_am()],
         purpose: "検診結果の照合のため".into(),
         recipient_id: RECIPIENT.into(),
+        proof: None,
     }
 }
 
@@ -700,7 +716,16 @@ async fn the_export_routes_work_over_mutual_tls_for_the_requesting_terminal_only
     assert_eq!(state.designation, None);
     export::designate(fx.pool(), pki, fx.a.caller.terminal_id, 90, Utc::now() - Duration::seconds(1)).await.unwrap();
 
+    // Without the clerk's proof, refused; with it (made through the route for
+    // terminal a), pending.
     let req = new_request();
+    let err = ta.post::<_, ExportRequestView>("/v1/export/requests", &req, Utc::now()).await.unwrap_err();
+    assert_eq!(err.code(), "IDENTITY_PROOF_REQUIRED");
+    let clerk: uketsuke_sync::identity::SharedAuthenticator = std::sync::Arc::new(std::sync::Mutex::new(Box::new(
+        uketsuke_identity::SoftAuthenticator::from_bytes(&fx.clerk_key.lock().unwrap().to_bytes().unwrap()).unwrap(),
+    )));
+    let proof = uketsuke_sync::identity::prove(&fx.a.terminal.engine, &clerk, &req.action()).await.unwrap();
+    let req = NewExportRequest { proof: Some(proof), ..req };
     let (view, _): (ExportRequestView, _) = ta.post("/v1/export/requests", &req, Utc::now()).await.unwrap();
     assert_eq!(view.state, ExportRequestState::Pending);
     let err = tb

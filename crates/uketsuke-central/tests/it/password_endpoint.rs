@@ -1,54 +1,95 @@
-//! The password-change endpoint, called straight from an enrolled terminal's connection
-//! (as a hostile client holding a terminal's key could): Argon2id on the service is
-//! bounded, so parallel requests cannot exhaust it, and a wrong current password counts
-//! as a failed login on the service, so the endpoint is no free password oracle.
+//! The doors where the service checks a password, called straight from an enrolled
+//! terminal's connection (as a hostile client holding a terminal's key could): the
+//! password change checks nothing without the person's own assertion, so it is no
+//! password oracle and costs no Argon2id work; registration checks the password only
+//! with a valid invitation; Argon2id on the service is bounded, so parallel requests
+//! cannot exhaust it; a wrong current password counts as a failed login.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use uketsuke_protocol::ChangePasswordRequest;
+use uketsuke_sync::identity::{prove, SharedAuthenticator};
 use uketsuke_synctest::{session_am, Central, Terminal};
 
+fn wrong(staff_id: &str, guess: String) -> ChangePasswordRequest {
+    ChangePasswordRequest {
+        staff_id: staff_id.into(),
+        current_password: guess,
+        new_password: "さくら並木の受付テーブル".into(),
+        proof: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_persons_assertion_no_password_is_checked() {
+    let central = Central::start().await;
+    let terminal = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    for i in 0..5 {
+        let refused = terminal.engine.change_password(&wrong("S0002", format!("guess number {i}, long"))).await;
+        assert_eq!(refused.unwrap_err().code(), "IDENTITY_PROOF_REQUIRED");
+    }
+    assert_eq!(central.state.password_work.peak(), 0, "no Argon2id work for a terminal alone");
+    assert_eq!(central.count("SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0002'").await, 0);
+}
+
+/// The one door where a password is checked before any assertion (registering
+/// an authenticator needs the password and an administrator's invitation): a
+/// junk invitation costs no Argon2id work and counts no failure, and a flood
+/// with the real invitation is answered in full with Argon2id bounded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_password_checks_are_all_answered_and_bounded() {
+    use uketsuke_protocol::identity::RegistrationStartRequest;
     let central = Central::start().await;
     let terminal = Arc::new(Terminal::enroll(&central, "受付1", &[session_am()]).await);
     let limit = central.state.config.argon2_max_concurrent;
     assert_eq!(central.state.password_work.limit(), limit);
-    assert_eq!(central.state.password_work.peak(), 0);
-
-    let calls: Vec<_> = (0..40)
-        .map(|i| {
-            let terminal = terminal.clone();
-            tokio::spawn(async move {
-                let req = ChangePasswordRequest {
+    let failures = "SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0001'";
+    let flood = |code: String| {
+        (0..40)
+            .map(|i| {
+                let terminal = terminal.clone();
+                let req = RegistrationStartRequest {
                     staff_id: "S0001".into(),
-                    current_password: format!("not the current password {i}"),
-                    new_password: "さくら並木の受付テーブル".into(),
+                    invite_code: code.clone(),
+                    password: format!("not the password {i}"),
                 };
-                terminal.engine.change_password(&req).await
+                tokio::spawn(async move { terminal.engine.register_start(&req).await })
             })
-        })
-        .collect();
-    for call in calls {
-        let refused = call.await.unwrap().unwrap_err();
-        assert_eq!(refused.code(), "PASSWORD_CURRENT_WRONG");
+            .collect::<Vec<_>>()
+    };
+    for call in flood("JUNKJUNKJUNKJUNK".into()) {
+        assert_eq!(call.await.unwrap().unwrap_err().code(), "REGISTRATION_REFUSED");
+    }
+    assert_eq!(central.state.password_work.peak(), 0, "no invitation, no Argon2id");
+    assert_eq!(central.count(failures).await, 0, "and nobody is locked out");
+
+    let invite = uketsuke_central::identity::authenticators::invite(
+        central.pool(),
+        "S0001",
+        chrono::Duration::hours(1),
+        uketsuke_synctest::now(),
+    )
+    .await
+    .unwrap();
+    for call in flood(invite.code) {
+        assert_eq!(call.await.unwrap().unwrap_err().code(), "REGISTRATION_REFUSED");
     }
     let peak = central.state.password_work.peak();
     assert!((1..=limit).contains(&peak), "peak {peak}, limit {limit}");
+    assert_eq!(central.count(failures).await, 40);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_current_password_counts_as_a_failed_login_on_the_service() {
     let central = Central::start().await;
     let terminal = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    let key: SharedAuthenticator =
+        Arc::new(Mutex::new(Box::new(central.register_software_authenticator(&terminal.engine, "S0002").await)));
     let failures = "SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0002'";
     assert_eq!(central.count(failures).await, 0);
     for guess in ["guess number one, long", "guess number two, long", "guess number three, long"] {
-        let req = ChangePasswordRequest {
-            staff_id: "S0002".into(),
-            current_password: guess.into(),
-            new_password: "さくら並木の受付テーブル".into(),
-        };
+        let mut req = wrong("S0002", guess.into());
+        req.proof = Some(prove(&terminal.engine, &key, &req.action()).await.unwrap());
         let refused = terminal.engine.change_password(&req).await.unwrap_err();
         assert_eq!(refused.code(), "PASSWORD_CURRENT_WRONG");
     }

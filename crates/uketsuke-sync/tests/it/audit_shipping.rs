@@ -480,12 +480,15 @@ async fn an_entrys_time_counts_no_later_than_its_arrival() {
     assert_eq!(central.count(reset).await, 1, "the reset counts as of the entry's arrival");
     // A failed login after it still counts.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let req = uketsuke_protocol::ChangePasswordRequest {
-        staff_id: "S0002".into(),
-        current_password: "a wrong current password".into(),
-        new_password: "さくら並木の受付テーブル".into(),
-    };
-    assert_eq!(t.engine.change_password(&req).await.unwrap_err().code(), "PASSWORD_CURRENT_WRONG");
+    {
+        let store = t.store.lock().unwrap();
+        let tid = store.terminal_id().to_owned();
+        let actor = uketsuke_store::Actor { staff_id: "S0002".into(), department: "健康推進課".into() };
+        let (conn, at) = (store.connection(), chrono::Utc::now());
+        local::append(conn, &actor, &tid, at, local::REASON_AUTH, None, local::ops::LOGIN_FAIL, "wrong password")
+            .unwrap();
+    }
+    t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(central.count("SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0002'").await, 1);
 }
 
