@@ -134,6 +134,48 @@ pub async fn set_my_number_permission(pool: &Pool, staff_id: &str, allowed: bool
     .await
 }
 
+/// Assign a staff member to a venue (terminals there receive their verifier) or
+/// withdraw the assignment (removed from those terminals at their next sync).
+pub async fn set_venue(pool: &Pool, staff_id: &str, venue_id: &str, assigned: bool, now: DateTime<Utc>) -> Result<()> {
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    db::lock_changes(&tx).await?;
+    if tx.query_opt("SELECT 1 FROM venues WHERE venue_id = $1", &[&venue_id]).await?.is_none() {
+        return Err(CentralError::NotFound(format!("venue {venue_id}")));
+    }
+    let changed = if assigned {
+        tx.execute(
+            "INSERT INTO staff_venues (staff_id, venue_id, assigned_at)
+             SELECT staff_id, $2, $3 FROM staff WHERE staff_id = $1 ON CONFLICT DO NOTHING",
+            &[&staff_id, &venue_id, &now],
+        )
+        .await?
+    } else {
+        tx.execute("DELETE FROM staff_venues WHERE staff_id = $1 AND venue_id = $2", &[&staff_id, &venue_id]).await?
+    };
+    // The staff row's change_seq sends the catalog again, with or without the verifier.
+    let n = tx.execute("UPDATE staff SET change_seq = nextval('change_seq') WHERE staff_id = $1", &[&staff_id]).await?;
+    if n == 0 {
+        return Err(CentralError::NotFound(format!("staff {staff_id}")));
+    }
+    let action = if assigned { "staff.venue.assign" } else { "staff.venue.withdraw" };
+    admin_log(&tx, now, action, staff_id, &format!("{venue_id} ({changed} row)")).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `(staff_id, venue_id, assigned_at)` for one staff member or everyone.
+pub async fn venues_of(c: &impl GenericClient, staff_id: Option<&str>) -> Result<Vec<(String, String, DateTime<Utc>)>> {
+    let rows = c
+        .query(
+            "SELECT staff_id, venue_id, assigned_at FROM staff_venues
+             WHERE $1::text IS NULL OR staff_id = $1 ORDER BY staff_id, venue_id",
+            &[&staff_id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+}
+
 /// Bind a staff account to one OS account name (or remove the binding).
 pub async fn set_os_account(pool: &Pool, staff_id: &str, os_account: Option<&str>, now: DateTime<Utc>) -> Result<()> {
     bump_staff(
@@ -218,15 +260,22 @@ async fn unlock_verified_inner(
     Ok(uketsuke_protocol::UnlockResponse { at: now })
 }
 
-/// Every account as terminals receive it.
-pub async fn staff_accounts(c: &impl GenericClient) -> Result<Vec<StaffAccount>> {
+/// Every account as a terminal at `venue_ids` receives it: the password verifier
+/// and the TOTP seed only of staff assigned to one of those venues
+/// (`staff_venues`); the others come without, so they cannot log in there and
+/// their secrets stay on the service.
+pub async fn staff_accounts(c: &impl GenericClient, venue_ids: &[String]) -> Result<Vec<StaffAccount>> {
     let rows = c
         .query(
-            "SELECT staff_id, name, department, role, active, password_hash, totp_secret, my_number_permission,
-                    os_account, failed_attempts, last_failure_at, locked, lockout_reset_at, last_totp_step,
-                    last_online_login_at
-             FROM staff ORDER BY staff_id",
-            &[],
+            "SELECT s.staff_id, s.name, s.department, s.role, s.active,
+                    CASE WHEN a.assigned THEN s.password_hash END, CASE WHEN a.assigned THEN s.totp_secret END,
+                    s.my_number_permission, s.os_account, s.failed_attempts, s.last_failure_at, s.locked,
+                    s.lockout_reset_at, s.last_totp_step, s.last_online_login_at
+             FROM staff s
+             CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM staff_venues sv
+                                                WHERE sv.staff_id = s.staff_id AND sv.venue_id = ANY($1)) AS assigned) a
+             ORDER BY s.staff_id",
+            &[&venue_ids],
         )
         .await?;
     let mut out = Vec::with_capacity(rows.len());

@@ -515,6 +515,17 @@ pub async fn demo_seed(
         )
         .await?;
     }
+    // The demo city's staff work at every demo venue.
+    tx.execute(
+        "INSERT INTO staff_venues (staff_id, venue_id, assigned_at)
+         SELECT s.staff_id, v.venue_id, now() FROM staff s CROSS JOIN venues v
+         WHERE s.staff_id = ANY($1) AND v.venue_id = ANY($2) ON CONFLICT DO NOTHING",
+        &[
+            &catalog.staff.iter().map(|s| s.staff_id.clone()).collect::<Vec<_>>(),
+            &catalog.venues.iter().map(|v| v.venue_id.clone()).collect::<Vec<_>>(),
+        ],
+    )
+    .await?;
     let mut batch = Vec::with_capacity(5000);
     let mut history = Vec::new();
     let mut n = 0;

@@ -238,6 +238,19 @@ enum StaffCmd {
     Unlock {
         id: String,
     },
+    /// Let terminals at this venue receive the staff member's verifier (they can
+    /// log in there), or withdraw it (removed from those terminals at their next sync).
+    Venue {
+        id: String,
+        #[arg(long)]
+        venue: String,
+        #[arg(long, value_parser = ["assign", "withdraw"])]
+        set: String,
+    },
+    /// Venue assignments (all, or one staff member's).
+    Venues {
+        id: Option<String>,
+    },
     /// A person's FIDO2 authenticators (security keys, Windows Hello).
     #[command(subcommand)]
     Authenticator(AuthenticatorCmd),
@@ -562,6 +575,18 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             let account = Some(account.trim()).filter(|a| !a.is_empty());
             accounts::set_os_account(&pool, &id, account, now).await?;
             print(serde_json::json!({ "ok": true }));
+        }
+        Command::Staff(StaffCmd::Venue { id, venue, set }) => {
+            accounts::set_venue(&pool, &id, &venue, set == "assign", now).await?;
+            print(serde_json::json!({ "ok": true }));
+        }
+        Command::Staff(StaffCmd::Venues { id }) => {
+            let rows = accounts::venues_of(&pool.get().await?, id.as_deref()).await?;
+            let rows: Vec<_> = rows
+                .into_iter()
+                .map(|(staff_id, venue_id, at)| serde_json::json!({ "staff_id": staff_id, "venue_id": venue_id, "assigned_at": at }))
+                .collect();
+            print(rows);
         }
         Command::Staff(StaffCmd::Authenticator(AuthenticatorCmd::Invite { id })) => {
             let lifetime = chrono::Duration::hours(config.authenticator_invite_hours);

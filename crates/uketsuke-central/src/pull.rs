@@ -244,7 +244,7 @@ async fn read_catalog(
             programmes: r.get(5),
         })
         .collect();
-    let staff = crate::accounts::staff_accounts(tx).await?;
+    let staff = crate::accounts::staff_accounts(tx, venue_ids).await?;
     Ok(Catalog { programmes, venues, sessions, staff })
 }
 

@@ -536,3 +536,40 @@ async fn the_terminal_gets_only_the_history_its_eligibility_checks_can_see() {
     assert!(checked > 100, "{checked}");
     assert!(local.len() < full, "older history stays centrally: {} of {full}", local.len());
 }
+
+/// A terminal holds the password verifiers (and TOTP seeds) of the staff assigned
+/// to its venues only; a withdrawn assignment takes them off at the next sync, and
+/// everyone's name stays for the audit views.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_holds_the_verifiers_of_staff_assigned_to_its_venues_only() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    let venue: String = central
+        .pool()
+        .get()
+        .await
+        .unwrap()
+        .query_one("SELECT venue_id FROM sessions WHERE session_id = $1", &[&session_am()])
+        .await
+        .unwrap()
+        .get(0);
+    let held = |id: &str| {
+        t.count(&format!(
+            "SELECT count(*) FROM staff WHERE staff_id = '{id}' AND (password_hash IS NOT NULL OR totp_secret IS NOT NULL)"
+        ))
+    };
+    let set = |assigned: bool| uketsuke_central::accounts::set_venue(central.pool(), "S0002", &venue, assigned, now());
+    set(false).await.unwrap();
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(held("S0002"), 0, "not assigned here: no verifier, no seed");
+    assert_eq!(held("S0001"), 1);
+    assert_eq!(t.count("SELECT count(*) FROM staff WHERE staff_id = 'S0002'"), 1, "the name stays");
+    set(true).await.unwrap();
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(held("S0002"), 1, "assigned again");
+    set(false).await.unwrap();
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(held("S0002"), 0, "withdrawn: taken off at the next sync");
+    let unknown = uketsuke_central::accounts::set_venue(central.pool(), "S0002", "NO-SUCH-VENUE", true, now()).await;
+    assert_eq!(unknown.unwrap_err().code(), "NOT_FOUND");
+}
