@@ -13,8 +13,10 @@ as_root() {
 
 # Packages to build the app (WebKitGTK, GTK, OpenSSL for SQLCipher) and to run it
 # (Japanese fonts incl. IPAmj明朝 for 外字/IVS, gnome-keyring for the Secret Service).
+# libudev-dev and libclang-dev: FIDO2 security keys over USB HID (fido-hid-rs, whose
+# build runs bindgen over the kernel's hidraw header).
 BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
-  libssl-dev build-essential pkg-config curl ca-certificates)
+  libssl-dev build-essential pkg-config curl ca-certificates libudev-dev libclang-dev)
 RUN_PACKAGES=(gnome-keyring dbus dbus-x11 libsecret-tools fonts-noto-cjk fonts-ipamj-mincho)
 # Extra packages the tests need: a virtual display and WebKit's WebDriver.
 # postgresql: the central service's tests use a running server, or start a throwaway

@@ -17,6 +17,8 @@ pub mod policy;
 mod relying_party;
 #[cfg(feature = "softtoken")]
 mod soft;
+#[cfg(feature = "usb")]
+mod usb;
 
 pub use action::{bound_challenge, content_digest, fresh_nonce, Action, UNENROLLED_TERMINAL};
 pub use client::{Authenticator, Backend};
@@ -26,6 +28,8 @@ pub use policy::{AuthenticatorPolicy, TrustedModel, SOFTWARE_AAGUID};
 pub use relying_party::{Registered, RegistrationStart, RelyingParty, Verified};
 #[cfg(feature = "softtoken")]
 pub use soft::SoftAuthenticator;
+#[cfg(feature = "usb")]
+pub use usb::UsbAuthenticator;
 
 /// The wire types of a ceremony, as webauthn-rs defines them.
 pub mod wire {

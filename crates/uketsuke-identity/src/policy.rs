@@ -67,7 +67,7 @@ impl AuthenticatorPolicy {
     }
 
     /// The model a verified attestation proved, if the policy accepts it.
-    pub(crate) fn accept(&self, aaguid: Uuid) -> Result<String> {
+    pub fn accept(&self, aaguid: Uuid) -> Result<String> {
         if aaguid == SOFTWARE_AAGUID && !self.allow_software {
             return Err(IdentityError::SoftwareAuthenticatorRefused);
         }
