@@ -142,6 +142,9 @@ pub struct App {
     /// Hello; the software one in tests and the demo city), for the acts the
     /// service verifies the person for.
     pub(crate) authenticator: Mutex<Option<uketsuke_sync::identity::SharedAuthenticator>>,
+    /// How long a ceremony waits for a security key to be plugged in or touched
+    /// (`UKETSUKE_AUTHENTICATOR_WAIT_SECS`, default 30).
+    authenticator_wait: std::time::Duration,
 }
 
 /// The enrolled terminal's sync context, if `data_dir` holds an enrollment.
@@ -199,6 +202,9 @@ impl App {
             syncing: AtomicBool::new(false),
             media: uketsuke_export::Classifier::new(),
             authenticator: Mutex::new(None),
+            authenticator_wait: std::time::Duration::from_secs(
+                std::env::var("UKETSUKE_AUTHENTICATOR_WAIT_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(30),
+            ),
         }
     }
 
@@ -224,6 +230,12 @@ impl App {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Wait this long for a security key (tests: no key is ever plugged in here).
+    pub fn with_authenticator_wait(mut self, wait: std::time::Duration) -> App {
+        self.authenticator_wait = wait;
+        self
+    }
+
     /// Use this authenticator for the acts the service verifies the person for.
     pub fn set_authenticator(&self, authenticator: Box<dyn uketsuke_identity::Authenticator>) {
         *self.authenticator.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Mutex::new(authenticator)));
@@ -233,7 +245,8 @@ impl App {
     /// [`App::set_authenticator`], else their demo software token in the data
     /// directory (`demo-authenticators/<staff_id>.softtoken`; the service's policy
     /// refuses software tokens outside the demo city, so a file planted on a real
-    /// terminal proves nothing).
+    /// terminal proves nothing), else a FIDO2 security key on USB, found when the
+    /// ceremony runs (`AUTHENTICATOR_NOT_FOUND` if none comes within the wait).
     pub(crate) fn authenticator_for(
         &self,
         staff_id: &str,
@@ -245,8 +258,11 @@ impl App {
             return Err(uketsuke_identity::IdentityError::AuthenticatorNotFound);
         }
         let file = self.data_dir.root().join(DEMO_AUTHENTICATORS).join(format!("{staff_id}.softtoken"));
-        let token = uketsuke_identity::SoftAuthenticator::open_file(&file)?;
-        Ok(Arc::new(Mutex::new(Box::new(token))))
+        if file.exists() {
+            let token = uketsuke_identity::SoftAuthenticator::open_file(&file)?;
+            return Ok(Arc::new(Mutex::new(Box::new(token))));
+        }
+        Ok(Arc::new(Mutex::new(Box::new(uketsuke_identity::UsbAuthenticator::new(self.authenticator_wait)))))
     }
 
     /// Replace the login rules (tests; the window uses [`LoginPolicy::from_env`]).
@@ -510,7 +526,10 @@ impl App {
                 proof: None,
             };
             match engine.challenge(&req.action()).await {
+                // Offline, or no authenticator registered for this supervisor yet:
+                // this terminal alone, as before; the service's state stands.
                 Err(uketsuke_sync::SyncError::Offline(_)) => {}
+                Err(e) if e.code() == uketsuke_protocol::codes::IDENTITY_NO_AUTHENTICATOR => {}
                 Err(e) => return Err(ApiError::new(e.code(), e.to_string())),
                 Ok(challenge) => {
                     let to_api = |e: uketsuke_sync::SyncError| ApiError::new(e.code(), e.to_string());

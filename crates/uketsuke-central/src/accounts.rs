@@ -333,6 +333,10 @@ fn refuse_inactive(state: &AccountState) -> Result<()> {
     Ok(())
 }
 
+/// How far (in 30-s steps, either way) an online login's TOTP step may be from the
+/// service's clock: 15 minutes, well beyond the 2 minutes at which the window warns.
+const MAX_TOTP_STEP_DRIFT: i64 = 30;
+
 /// A terminal verified a staff member's password and TOTP while online: confirm
 /// the account is active and unlocked, record the online login (the start of the
 /// offline grace period) and the TOTP step (single use across terminals).
@@ -342,6 +346,16 @@ pub async fn online_login(
     req: &OnlineLoginRequest,
     now: DateTime<Utc>,
 ) -> Result<OnlineLoginResponse> {
+    // A step far from the service's own time is no code a person typed: without
+    // this, one request with a huge step made the person's codes fail everywhere.
+    // (Until login moves to the person's authenticator, issue 16.)
+    let drift = (req.totp_step - uketsuke_auth::step_of(now)).abs();
+    if drift > MAX_TOTP_STEP_DRIFT {
+        return Err(CentralError::Refused {
+            code: "TOTP_STEP_INVALID",
+            message: "the code's time step is too far from the service's time".into(),
+        });
+    }
     let mut c = pool.get().await?;
     let tx = c.transaction().await?;
     db::lock_changes(&tx).await?;
@@ -377,8 +391,16 @@ pub async fn change_password(
 ) -> Result<ChangePasswordResponse> {
     let (pool, work) = (&st.pool, &st.password_work);
     let refused = |code: &'static str, message: String| CentralError::Refused { code, message };
-    // The person first: without their assertion no password is checked, so a
-    // terminal alone has no oracle and costs the service no Argon2id work.
+    // What can be refused without the person is refused first, so a proof is
+    // spent only on an attempt that reaches the password check.
+    password::check_policy(&req.new_password, &req.staff_id).map_err(|e| refused(e.code(), e.message_ja()))?;
+    if req.new_password == req.current_password {
+        return Err(refused(codes::PASSWORD_UNCHANGED, "the new password equals the current one".into()));
+    }
+    // Then the person: without their assertion no password is checked, so a
+    // terminal alone has no oracle and costs the service no Argon2id work. The
+    // verified act records the attempt (it stands even if the current password
+    // then turns out wrong: the person did ask, and the failure is counted).
     let action = req.action();
     let verified = async {
         let mut c = pool.get().await?;
@@ -402,10 +424,6 @@ pub async fn change_password(
     let Some(stored) = stored else {
         return Err(refused(codes::PASSWORD_CURRENT_WRONG, "no password is set; ask an administrator".into()));
     };
-    password::check_policy(&req.new_password, &req.staff_id).map_err(|e| refused(e.code(), e.message_ja()))?;
-    if req.new_password == req.current_password {
-        return Err(refused(codes::PASSWORD_UNCHANGED, "the new password equals the current one".into()));
-    }
     // Argon2id twice (verify, hash): off the async runtime, and bounded.
     let (current, new) = (req.current_password.clone(), req.new_password.clone());
     let phc = work
@@ -439,13 +457,15 @@ pub async fn change_password(
 /// (terminals merge the count into their lockout); an earlier unlock or
 /// successful login has reset what came before it.
 pub(crate) async fn count_failure(c: &mut deadpool_postgres::Object, staff_id: &str, now: DateTime<Utc>) -> Result<()> {
+    let hard_lock = i32::try_from(uketsuke_auth::LockoutPolicy::default().hard_lock_after).unwrap_or(i32::MAX);
     let tx = c.transaction().await?;
     db::lock_changes(&tx).await?;
     tx.execute(
         "UPDATE staff SET failed_attempts = failed_attempts + 1,
-             last_failure_at = greatest(coalesce(last_failure_at, $2), $2), change_seq = nextval('change_seq')
+             last_failure_at = greatest(coalesce(last_failure_at, $2), $2),
+             locked = locked OR failed_attempts + 1 >= $3, change_seq = nextval('change_seq')
          WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)",
-        &[&staff_id, &now],
+        &[&staff_id, &now, &hard_lock],
     )
     .await?;
     tx.commit().await?;

@@ -370,7 +370,7 @@ pub async fn ingest(
         }
     }
     insert_entries(&tx, tid, chain_id, &fresh_owned, now).await?;
-    count_logins(&tx, &fresh_owned, now).await?;
+    count_logins(&tx, tid, &fresh_owned, now).await?;
     tx.execute(
         "INSERT INTO audit_heads (terminal_id, chain_id, seq, entry_hash, checkpoint_sig, checkpoint_at, shipped_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)
@@ -460,7 +460,12 @@ async fn insert_entries(
 /// An entry's time is the terminal's word: it is clamped to `received`, so an entry
 /// dated in the future (an unlock dated 9999) cannot move `lockout_reset_at` past
 /// every failure still to come.
-async fn count_logins(tx: &impl GenericClient, entries: &[ChainedEntry], received: DateTime<Utc>) -> Result<()> {
+async fn count_logins(
+    tx: &impl GenericClient,
+    terminal_id: Uuid,
+    entries: &[ChainedEntry],
+    received: DateTime<Utc>,
+) -> Result<()> {
     let hard_lock = i32::try_from(uketsuke_auth::LockoutPolicy::default().hard_lock_after).unwrap_or(i32::MAX);
     for e in entries {
         let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc).min(received)).ok();
@@ -472,12 +477,18 @@ async fn count_logins(tx: &impl GenericClient, entries: &[ChainedEntry], receive
         match e.operation.as_str() {
             ops::LOGIN_FAIL => {
                 db::lock_changes(tx).await?;
+                // Only for staff who can log in at this terminal (assigned to a venue
+                // of its sessions): a terminal cannot lock out the rest of the city.
                 tx.execute(
                     "UPDATE staff SET failed_attempts = failed_attempts + 1,
                          last_failure_at = greatest(coalesce(last_failure_at, $2), $2),
                          locked = locked OR failed_attempts + 1 >= $3, change_seq = nextval('change_seq')
-                     WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)",
-                    &[&e.staff_id, &at, &hard_lock],
+                     WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)
+                       AND EXISTS (SELECT 1 FROM staff_venues sv
+                                   JOIN sessions s ON s.venue_id = sv.venue_id
+                                   JOIN terminal_sessions ts ON ts.session_id = s.session_id
+                                   WHERE sv.staff_id = $1 AND ts.terminal_id = $4)",
+                    &[&e.staff_id, &at, &hard_lock, &terminal_id],
                 )
                 .await?;
             }

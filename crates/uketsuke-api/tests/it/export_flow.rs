@@ -66,7 +66,8 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
         clock.clone(),
         DemoOptions { residents: 0, ..Default::default() },
     )
-    .with_media_classifier(media);
+    .with_media_classifier(media)
+    .with_authenticator_wait(std::time::Duration::from_millis(200));
     let d = Desk { app, clock };
 
     // The clerk's and the supervisor's authenticators: the demo city's software
@@ -111,11 +112,11 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
     assert_eq!(d.app.decide_export(&decision).await.unwrap_err().code, "FORBIDDEN");
     d.app.logout();
 
-    // The supervisor has no authenticator on this terminal yet: nothing is decided.
+    // The supervisor has no authenticator registered yet: nothing is decided.
     d.login("S0005").await;
     let o = d.app.export_overview().await.unwrap();
     assert!(o.pending.iter().any(|r| r.request_id == request_id), "{:?}", o.pending);
-    assert_eq!(d.app.decide_export(&decision).await.unwrap_err().code, "AUTHENTICATOR_NOT_FOUND");
+    assert_eq!(d.app.decide_export(&decision).await.unwrap_err().code, "IDENTITY_NO_AUTHENTICATOR");
     // She registers her (demo city) software token at the other desk.
     let token = central.register_software_authenticator(&registrar.engine, "S0005").await;
     token.save(&tokens.join("S0005.softtoken")).unwrap();

@@ -198,11 +198,22 @@ fn normalise(req: &NewExportRequest) -> Normalised {
 }
 
 /// Record a refused request or decision in `admin_log` (the refusal itself wrote nothing).
-async fn log_refusal(pool: &Pool, now: DateTime<Utc>, staff_id: &str, action: &str, target: &str, err: &CentralError) {
+/// A refusal is logged as the terminal's (the service verified nobody), with the
+/// staff id the terminal named in the detail.
+async fn log_refusal(
+    pool: &Pool,
+    now: DateTime<Utc>,
+    terminal: &Terminal,
+    claimed: &str,
+    action: &str,
+    target: &str,
+    err: &CentralError,
+) {
     let CentralError::Refused { code, message } = err else { return };
-    let detail = format!("{code}: {message}");
+    let detail = format!("{code}: {message} (named staff {claimed}, not verified)");
+    let who = format!("terminal:{}", terminal.terminal_id);
     let logged = match pool.get().await {
-        Ok(c) => accounts::admin_log_as(&c, now, staff_id, action, target, &detail).await,
+        Ok(c) => accounts::admin_log_as(&c, now, &who, action, target, &detail).await,
         Err(e) => Err(e.into()),
     };
     if let Err(e) = logged {
@@ -223,7 +234,7 @@ pub async fn create_request(
     let out = create_request_inner(pool, identity, terminal, req, now).await;
     if let Err(e) = &out {
         crate::identity::challenge::flag_refusal(pool, terminal, &req.action(), e, now).await;
-        log_refusal(pool, now, &req.staff_id, "export.request.refused", &req.request_id.to_string(), e).await;
+        log_refusal(pool, now, terminal, &req.staff_id, "export.request.refused", &req.request_id.to_string(), e).await;
     }
     out
 }
@@ -369,7 +380,7 @@ pub async fn decide(
     let out = decide_inner(pool, pki, identity, terminal, d, now).await;
     if let Err(e) = &out {
         crate::identity::challenge::flag_refusal(pool, terminal, &d.action(), e, now).await;
-        log_refusal(pool, now, &d.staff_id, "export.decision.refused", &d.request_id.to_string(), e).await;
+        log_refusal(pool, now, terminal, &d.staff_id, "export.decision.refused", &d.request_id.to_string(), e).await;
     }
     out
 }

@@ -83,15 +83,16 @@ pub async fn start(
         )
         .await?;
     let Some(account) = account else { return Err(refuse()) };
+    // The invitation first: without it the answer says nothing about the account.
+    if account.get::<_, Option<bool>>(5) != Some(true) {
+        return Err(refuse());
+    }
     let (stored, active, locked): (Option<String>, bool, bool) = (account.get(0), account.get(1), account.get(2));
     if !active {
         return Err(refused(codes::STAFF_DISABLED, "this account is disabled"));
     }
     if locked {
         return Err(refused(codes::STAFF_LOCKED, "this account is locked"));
-    }
-    if account.get::<_, Option<bool>>(5) != Some(true) {
-        return Err(refuse());
     }
     let Some(stored) = stored else { return Err(refuse()) };
     let given = req.password.clone();

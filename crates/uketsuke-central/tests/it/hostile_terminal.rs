@@ -272,6 +272,11 @@ async fn registration_needs_the_invitation_and_the_password_and_the_demo_city_fo
     assert_eq!(central.count(failures).await, 1, "a wrong password is a failed login");
     let refused = desk.engine.register_start(&start("AAAABBBBCCCCDDDD", uketsuke_demo::city::DEMO_PASSWORD)).await;
     assert_eq!(refused.unwrap_err().code(), "REGISTRATION_REFUSED", "another code");
+    // Without the invitation the answer says nothing about the account's state.
+    let c = central.pool().get().await.unwrap();
+    c.execute("UPDATE staff SET locked = true WHERE staff_id = 'S0003'", &[]).await.unwrap();
+    let probe = RegistrationStartRequest { staff_id: "S0003".into(), ..start("AAAABBBBCCCCDDDD", "whatever at all") };
+    assert_eq!(desk.engine.register_start(&probe).await.unwrap_err().code(), "REGISTRATION_REFUSED");
     // The invitation is someone else's.
     let refused = desk
         .engine
@@ -328,4 +333,30 @@ async fn only_a_supervisor_the_service_verified_unlocks_an_account() {
     let logged = "SELECT count(*) FROM admin_log WHERE action = 'staff.unlock.verified' AND os_user = 'S0005' AND target = 'S0002'";
     assert_eq!(s.central.count(logged).await, 1);
     assert_eq!(s.central.count("SELECT count(*) FROM staff WHERE staff_id = 'S0003' AND locked").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_judges_every_use_and_a_huge_totp_step_poisons_nobody() {
+    let s = scene().await;
+    // A software token registered while the service ran the demo city proves
+    // nothing once it does not (and this service lists no other model at all).
+    s.central.pool().get().await.unwrap().execute("DELETE FROM demo_city", &[]).await.unwrap();
+    let action = view(SUPERVISOR, &s.resident);
+    let proof = prove(&s.desk.engine, &s.key, &action).await.unwrap();
+    let refused = post_my_number(&s.desk, &request(&action, Some(proof))).await.unwrap_err();
+    assert_eq!(refused.code(), "AUTHENTICATOR_POLICY_EMPTY");
+    assert_eq!(views(&s.central).await, 0);
+
+    // One online-login request with a step far from the service's time is refused
+    // and leaves the person's codes alone on every terminal.
+    let login = uketsuke_protocol::OnlineLoginRequest { staff_id: "S0001".into(), totp_step: i64::MAX / 2 };
+    let res = s
+        .desk
+        .engine
+        .transport()
+        .post::<_, uketsuke_protocol::OnlineLoginResponse>("/v1/auth/online-login", &login, now())
+        .await;
+    assert_eq!(res.unwrap_err().code(), "TOTP_STEP_INVALID");
+    let poisoned = "SELECT count(*) FROM staff WHERE staff_id = 'S0001' AND last_totp_step IS NOT NULL";
+    assert_eq!(s.central.count(poisoned).await, 0);
 }

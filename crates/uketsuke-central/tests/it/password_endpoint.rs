@@ -71,12 +71,24 @@ async fn parallel_password_checks_are_all_answered_and_bounded() {
     )
     .await
     .unwrap();
+    // Every request is answered: a wrong password, or (once the policy's hard
+    // limit of failures locked the account) the lock, before any Argon2id work.
+    let (mut wrong, mut locked_out) = (0, 0);
     for call in flood(invite.code) {
-        assert_eq!(call.await.unwrap().unwrap_err().code(), "REGISTRATION_REFUSED");
+        match call.await.unwrap().unwrap_err().code() {
+            "REGISTRATION_REFUSED" => wrong += 1,
+            "STAFF_LOCKED" => locked_out += 1,
+            other => panic!("unexpected {other}"),
+        }
     }
+    assert_eq!(wrong + locked_out, 40);
     let peak = central.state.password_work.peak();
     assert!((1..=limit).contains(&peak), "peak {peak}, limit {limit}");
-    assert_eq!(central.count(failures).await, 40);
+    let hard = i64::from(uketsuke_auth::LockoutPolicy::default().hard_lock_after);
+    assert!(wrong >= hard && locked_out > 0, "{wrong} wrong, {locked_out} refused as locked");
+    assert_eq!(central.count(failures).await, wrong);
+    let locked = "SELECT count(*) FROM staff WHERE staff_id = 'S0001' AND locked";
+    assert_eq!(central.count(locked).await, 1, "the policy's hard limit locks the account");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -547,4 +547,31 @@ async fn failures_counted_to_the_hard_limit_lock_the_account_on_the_service() {
     }
     t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(central.count("SELECT count(*) FROM staff WHERE staff_id = 'S0003' AND locked").await, 1);
+
+    // Failures for someone who cannot log in at this terminal (not assigned to its
+    // venues) count for nothing: a terminal cannot lock out the rest of the city.
+    let venue: String = central
+        .pool()
+        .get()
+        .await
+        .unwrap()
+        .query_one("SELECT venue_id FROM sessions WHERE session_id = $1", &[&session_am()])
+        .await
+        .unwrap()
+        .get(0);
+    uketsuke_central::accounts::set_venue(central.pool(), "S0004", &venue, false, chrono::Utc::now()).await.unwrap();
+    {
+        let store = t.store.lock().unwrap();
+        let tid = store.terminal_id().to_owned();
+        let conn = store.connection();
+        let actor = uketsuke_store::Actor { staff_id: "S0004".into(), department: "健康推進課".into() };
+        for _ in 0..limit {
+            let at = chrono::Utc::now();
+            local::append(conn, &actor, &tid, at, local::REASON_AUTH, None, local::ops::LOGIN_FAIL, "wrong password")
+                .unwrap();
+        }
+    }
+    t.engine.sync_once(&t.store).await.unwrap();
+    let s0004 = "SELECT count(*) FROM staff WHERE staff_id = 'S0004' AND (locked OR failed_attempts > 0)";
+    assert_eq!(central.count(s0004).await, 0);
 }
