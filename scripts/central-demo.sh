@@ -40,6 +40,11 @@ SERVICE="https://127.0.0.1:8443"
 log "central service: CA, demo city, start"
 "$CENTRAL" init-pki --host 127.0.0.1 --host localhost >/dev/null
 "$CENTRAL" demo-seed --residents 20000 >/dev/null
+# Each demo staff member's software authenticator, one set per terminal (a copied
+# token's counter would go back on the other terminal, which the service refuses).
+for i in 1 2; do
+  "$CENTRAL" demo-authenticators --out "$DEV/authenticators-$i" --label "受付$i" >/dev/null
+done
 "$CENTRAL" serve >"$DEV/central.log" 2>&1 &
 CENTRAL_PID=$!
 trap 'kill $CENTRAL_PID 2>/dev/null' EXIT
@@ -73,8 +78,12 @@ Try, in another shell with the same UKETSUKE_CENTRAL_* variables:
   $CENTRAL export-attendance --from $TODAY --to $TODAY --out attendance.csv
   $CENTRAL audit query --from $TODAY   # every terminal's access log, as shipped and verified
   $CENTRAL audit verify
+個人番号 (supervisor S0005), export requests and decisions, unlocks and password
+changes are confirmed by each person's own authenticator: here the demo city's
+software tokens in each terminal's demo-authenticators/ (uketsuke-central
+staff authenticator list shows them).
 Export to a USB stick: terminal 1 is designated. Clerk S0004 asks (外部媒体への出力),
-supervisor S0005 approves on either window with their current code, the clerk writes
+supervisor S0005 approves on either window with her authenticator, the clerk writes
 to a mounted stick. The file is encrypted to the demo recipient DEMO-KENSHIN; its key
 is $DEV/pki/demo-recipient.agekey (any age tool decrypts). Then:
   $CENTRAL export requests
@@ -90,6 +99,8 @@ for i in 1 2; do
   code="\$(sed -n "\${i}p" "$DEV/codes")"
   "$CLI" enroll --data-dir "$DEV/terminal-\$i" --server "$SERVICE" --code "\$code" >/dev/null
   "$CLI" sync --data-dir "$DEV/terminal-\$i" >/dev/null
+  mkdir -p "$DEV/terminal-\$i/demo-authenticators"
+  cp "$DEV/authenticators-\$i/"*.softtoken "$DEV/terminal-\$i/demo-authenticators/"
 done
 # Terminal 1 may export to removable media (after a supervisor's approval).
 "$CENTRAL" export designate "${IDS[0]}" >/dev/null

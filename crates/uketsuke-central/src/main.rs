@@ -57,6 +57,15 @@ enum Command {
     /// The demo staff's password and their authenticators' current codes (the
     /// demo city's synthetic accounts only; nothing is read from the database).
     DemoCodes,
+    /// The demo city only: a software authenticator for each demo staff member,
+    /// registered here and written to DIR (a terminal's `demo-authenticators/`).
+    DemoAuthenticators {
+        #[arg(long)]
+        out: PathBuf,
+        /// The terminal they are for, e.g. "受付1".
+        #[arg(long)]
+        label: String,
+    },
     #[command(subcommand)]
     Roster(RosterCmd),
     /// Export attendance for the health system (CSV, docs/attendance-csv.md).
@@ -265,6 +274,16 @@ enum AuthenticatorCmd {
     List { id: Option<String> },
     /// Revoke one by its credential id (at least 8 hex characters of it).
     Revoke { credential: String },
+    /// Register the person's security key here, on USB, with the person present
+    /// (they touch it with their registered finger). The city's policy judges it.
+    Register {
+        id: String,
+        #[arg(long)]
+        label: String,
+        /// Seconds to wait for the key.
+        #[arg(long, default_value_t = 60)]
+        wait: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -597,6 +616,28 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         Command::Staff(StaffCmd::Authenticator(AuthenticatorCmd::List { id })) => {
             let c = pool.get().await?;
             print(uketsuke_central::identity::authenticators::list(&c, id.as_deref()).await?);
+        }
+        Command::Staff(StaffCmd::Authenticator(AuthenticatorCmd::Register { id, label, wait })) => {
+            let identity = uketsuke_central::identity::Identity::from_config(&config)?;
+            let key = uketsuke_identity::UsbAuthenticator::new(std::time::Duration::from_secs(wait));
+            eprintln!("セキュリティキーを差し込み、登録する指で触れてください…");
+            let done = uketsuke_central::identity::authenticators::register_here(
+                &pool,
+                &identity,
+                &id,
+                Box::new(key),
+                &label,
+                now,
+            )
+            .await?;
+            print(done);
+        }
+        Command::DemoAuthenticators { out, label } => {
+            let identity = uketsuke_central::identity::Identity::from_config(&config)?;
+            let staff =
+                uketsuke_central::identity::authenticators::demo_authenticators(&pool, &identity, &out, &label, now)
+                    .await?;
+            print(serde_json::json!({ "staff": staff, "dir": out }));
         }
         Command::Staff(StaffCmd::Authenticator(AuthenticatorCmd::Revoke { credential })) => {
             print(uketsuke_central::identity::authenticators::revoke(&pool, &credential, now).await?);

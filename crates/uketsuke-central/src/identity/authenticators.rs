@@ -169,21 +169,8 @@ pub async fn finish(
     let policy = identity.policy(&tx).await?;
     let state: String = row.get(2);
     let registered = identity.rp.finish_registration(&state, &req.credential, &policy).map_err(identity_error)?;
-    let credential_json: serde_json::Value =
-        serde_json::from_str(&registered.credential.to_json()).map_err(|e| CentralError::Internal(e.to_string()))?;
-    let credential_id = registered.credential.id().to_vec();
     let via = format!("terminal:{}", terminal.terminal_id);
-    let inserted = tx
-        .execute(
-            "INSERT INTO staff_authenticators
-                 (credential_id, staff_id, credential, aaguid, model, label, registered_at, registered_via)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (credential_id) DO NOTHING",
-            &[&credential_id, &staff_id, &credential_json, &registered.aaguid, &registered.model, &label, &now, &via],
-        )
-        .await?;
-    if inserted == 0 {
-        return Err(CentralError::Conflict("this authenticator is already registered".into()));
-    }
+    let credential_id = store_credential(&tx, &staff_id, &registered, label, &via, now).await?;
     tx.execute(
         "UPDATE authenticator_registrations SET finished_at = $2 WHERE registration_id = $1",
         &[&req.registration_id, &now],
@@ -199,6 +186,114 @@ pub async fn finish(
     admin_log_as(&tx, now, &staff_id, "staff.authenticator.register", &staff_id, &detail).await?;
     tx.commit().await?;
     Ok(RegistrationFinishResponse { credential_id: hex::encode(&credential_id), model: registered.model })
+}
+
+async fn store_credential(
+    tx: &impl GenericClient,
+    staff_id: &str,
+    registered: &uketsuke_identity::Registered,
+    label: &str,
+    via: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let credential_json: serde_json::Value =
+        serde_json::from_str(&registered.credential.to_json()).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let credential_id = registered.credential.id().to_vec();
+    let inserted = tx
+        .execute(
+            "INSERT INTO staff_authenticators
+                 (credential_id, staff_id, credential, aaguid, model, label, registered_at, registered_via)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (credential_id) DO NOTHING",
+            &[&credential_id, &staff_id, &credential_json, &registered.aaguid, &registered.model, &label, &now, &via],
+        )
+        .await?;
+    if inserted == 0 {
+        return Err(CentralError::Conflict("this authenticator is already registered".into()));
+    }
+    Ok(credential_id)
+}
+
+/// Register an authenticator at the administrator's machine, the person present
+/// with their key (no invitation: the administrator runs this for them, and it
+/// is logged under the administrator's OS user). The same policy judges it.
+pub async fn register_here(
+    pool: &Pool,
+    identity: &Identity,
+    staff_id: &str,
+    authenticator: Box<dyn uketsuke_identity::Authenticator>,
+    label: &str,
+    now: DateTime<Utc>,
+) -> Result<RegistrationFinishResponse> {
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 60 {
+        return Err(CentralError::BadRequest("label: 1 to 60 characters".into()));
+    }
+    let c = pool.get().await?;
+    let row = c
+        .query_opt("SELECT user_handle, name, active FROM staff WHERE staff_id = $1", &[&staff_id])
+        .await?
+        .ok_or_else(|| CentralError::NotFound(format!("staff {staff_id}")))?;
+    if !row.get::<_, bool>(2) {
+        return Err(refused(codes::STAFF_DISABLED, "this account is disabled"));
+    }
+    let existing: Vec<Vec<u8>> = c
+        .query("SELECT credential_id FROM staff_authenticators WHERE staff_id = $1", &[&staff_id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let policy = identity.policy(&c).await?;
+    let (user_handle, name): (Uuid, String) = (row.get(0), row.get(1));
+    let started =
+        identity.rp.start_registration(user_handle, staff_id, &name, existing, &policy).map_err(identity_error)?;
+    drop(c);
+    // The key waits for the person's touch: off the runtime.
+    let origin = identity.rp.origin().clone();
+    let options = started.options;
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut authenticator = authenticator;
+        authenticator.register(&origin, options)
+    })
+    .await
+    .map_err(|e| CentralError::Internal(e.to_string()))?
+    .map_err(identity_error)?;
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    db::lock_changes(&tx).await?;
+    let policy = identity.policy(&tx).await?;
+    let registered = identity.rp.finish_registration(&started.state, &answer, &policy).map_err(identity_error)?;
+    let via = format!("admin:{}", crate::accounts::os_user());
+    let credential_id = store_credential(&tx, staff_id, &registered, label, &via, now).await?;
+    let detail = format!("{} ({label}) at the administrator's machine", registered.model);
+    admin_log(&tx, now, "staff.authenticator.register", staff_id, &detail).await?;
+    tx.commit().await?;
+    Ok(RegistrationFinishResponse { credential_id: hex::encode(&credential_id), model: registered.model })
+}
+
+/// The demo city only: a software authenticator for each of its staff, registered
+/// here and written to `dir/<staff_id>.softtoken` for one terminal's data
+/// directory (`demo-authenticators/`). Each terminal gets tokens of its own: a
+/// copied token's counter would go back on the other terminal.
+pub async fn demo_authenticators(
+    pool: &Pool,
+    identity: &Identity,
+    dir: &std::path::Path,
+    label: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir)?;
+    // The active ones (the demo city keeps a disabled account to show its refusal).
+    let staff: Vec<String> =
+        uketsuke_demo::city::staff().into_iter().filter(|s| s.active).map(|s| s.staff_id).collect();
+    for staff_id in &staff {
+        let (token, model) = uketsuke_identity::SoftAuthenticator::new().map_err(identity_error)?;
+        trust_demo_ca(pool, &model.ca_pem).await?;
+        let path = dir.join(format!("{staff_id}.softtoken"));
+        token.save(&path).map_err(identity_error)?;
+        let file_backed = uketsuke_identity::SoftAuthenticator::open_file(&path).map_err(identity_error)?;
+        register_here(pool, identity, staff_id, Box::new(file_backed), label, now).await?;
+    }
+    Ok(staff)
 }
 
 /// One registered authenticator, as `staff authenticator list` prints it.

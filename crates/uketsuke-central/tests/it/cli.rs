@@ -128,3 +128,26 @@ async fn asvs_11_4_2_staff_credentials_are_set_as_argon2id_and_a_totp_seed_shown
     let n: i64 = c.0.query_one("SELECT count(*) FROM admin_log WHERE target = 'S0100'", &[]).await.unwrap().get(0);
     assert_eq!(n, 2);
 }
+
+/// An administrator registers a person's key at their own machine: the same
+/// policy judges it, so a service that lists no authenticator model refuses it
+/// before any key is asked for, and an unknown person is named as such.
+#[tokio::test]
+async fn registering_a_key_at_the_administrators_machine_obeys_the_policy() {
+    let db = uketsuke_pgtest::fresh_db().await.unwrap();
+    let out = central(
+        &db.url,
+        &["staff", "add", "--id", "S0100", "--name", "山田 一", "--department", "健康推進課", "--role", "reception"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = central(&db.url, &["staff", "authenticator", "register", "S0100", "--label", "指紋キー", "--wait", "1"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("AUTHENTICATOR_POLICY_EMPTY"), "{stderr}");
+    let out = central(&db.url, &["staff", "authenticator", "register", "S9999", "--label", "指紋キー", "--wait", "1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOT_FOUND"), "{}", String::from_utf8_lossy(&out.stderr));
+    let c = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(c.1);
+    let n: i64 = c.0.query_one("SELECT count(*) FROM staff_authenticators", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0);
+}

@@ -360,3 +360,48 @@ async fn the_policy_judges_every_use_and_a_huge_totp_step_poisons_nobody() {
     let poisoned = "SELECT count(*) FROM staff WHERE staff_id = 'S0001' AND last_totp_step IS NOT NULL";
     assert_eq!(s.central.count(poisoned).await, 0);
 }
+
+/// The demo city's software authenticators, as `uketsuke-central demo-authenticators`
+/// makes them for one terminal: one per demo staff member, registered through the
+/// same policy, usable from the file; refused by a service not running the demo city.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_city_makes_each_terminal_its_own_software_authenticators() {
+    let central = Central::start().await;
+    let desk = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let identity = &central.state.identity;
+    let staff = uketsuke_central::identity::authenticators::demo_authenticators(
+        central.pool(),
+        identity,
+        dir.path(),
+        "受付1",
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(staff.contains(&SUPERVISOR.to_string()));
+    let registered = central.count("SELECT count(DISTINCT staff_id) FROM staff_authenticators").await;
+    assert_eq!(registered, staff.len() as i64);
+    // The supervisor's file proves her to the service.
+    let file = dir.path().join(format!("{SUPERVISOR}.softtoken"));
+    let key: SharedAuthenticator =
+        Arc::new(Mutex::new(Box::new(uketsuke_identity::SoftAuthenticator::open_file(&file).unwrap())));
+    let resident = resident_in_scope(&central).await;
+    let action = view(SUPERVISOR, &resident);
+    let proof = prove(&desk.engine, &key, &action).await.unwrap();
+    post_my_number(&desk, &request(&action, Some(proof))).await.unwrap();
+    // Not the demo city: refused, nothing registered.
+    central.pool().get().await.unwrap().execute("DELETE FROM demo_city", &[]).await.unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let refused = uketsuke_central::identity::authenticators::demo_authenticators(
+        central.pool(),
+        identity,
+        other.path(),
+        "受付2",
+        now(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), "AUTHENTICATOR_SOFTWARE_REFUSED");
+    assert_eq!(central.count("SELECT count(DISTINCT staff_id) FROM staff_authenticators").await, registered);
+}
