@@ -598,13 +598,16 @@ impl App {
         // The service believes the person, not this terminal: their authenticator
         // signs this exact view (resident and reason) at this terminal.
         let authenticator = self.authenticator_for(&staff_id).map_err(|e| ApiError::new(e.code(), e.to_string()))?;
-        let action = uketsuke_identity::Action::MyNumberView {
-            staff_id: staff_id.clone(),
+        let mut req = uketsuke_protocol::MyNumberRequest {
+            staff_id,
             resident_id: resident_id.to_owned(),
             reason: reason.to_owned(),
+            proof: None,
         };
-        let proof = uketsuke_sync::identity::prove(&engine, &authenticator, &action).await.map_err(online_only)?;
-        let res = engine.my_number(&staff_id, resident_id, reason, proof).await.map_err(online_only)?;
+        let proof =
+            uketsuke_sync::identity::prove(&engine, &authenticator, &req.action()).await.map_err(online_only)?;
+        req.proof = Some(proof);
+        let res = engine.my_number(&req).await.map_err(online_only)?;
         self.as_staff(Action::ViewMyNumber, |s, a| {
             let tid = s.terminal_id().to_owned();
             audit::append(s.connection(), a, &tid, now, reason, Some(resident_id), ops::VIEW_MY_NUMBER, "")?;

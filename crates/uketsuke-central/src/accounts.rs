@@ -457,18 +457,35 @@ pub async fn change_password(
 /// (terminals merge the count into their lockout); an earlier unlock or
 /// successful login has reset what came before it.
 pub(crate) async fn count_failure(c: &mut deadpool_postgres::Object, staff_id: &str, now: DateTime<Utc>) -> Result<()> {
-    let hard_lock = i32::try_from(uketsuke_auth::LockoutPolicy::default().hard_lock_after).unwrap_or(i32::MAX);
     let tx = c.transaction().await?;
-    db::lock_changes(&tx).await?;
+    record_failure(&tx, staff_id, now, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One failed login of `staff_id` at `at`, counted on the service: after a reset
+/// only, and the account locks at the policy's hard limit. With `at_terminal`
+/// (a terminal's shipped log), only for staff assigned to a venue of its sessions.
+pub(crate) async fn record_failure(
+    tx: &impl GenericClient,
+    staff_id: &str,
+    at: DateTime<Utc>,
+    at_terminal: Option<uuid::Uuid>,
+) -> Result<()> {
+    let hard_lock = i32::try_from(uketsuke_auth::LockoutPolicy::default().hard_lock_after).unwrap_or(i32::MAX);
+    db::lock_changes(tx).await?;
     tx.execute(
         "UPDATE staff SET failed_attempts = failed_attempts + 1,
              last_failure_at = greatest(coalesce(last_failure_at, $2), $2),
              locked = locked OR failed_attempts + 1 >= $3, change_seq = nextval('change_seq')
-         WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)",
-        &[&staff_id, &now, &hard_lock],
+         WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)
+           AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM staff_venues sv
+                                            JOIN sessions s ON s.venue_id = sv.venue_id
+                                            JOIN terminal_sessions ts ON ts.session_id = s.session_id
+                                            WHERE sv.staff_id = $1 AND ts.terminal_id = $4))",
+        &[&staff_id, &at, &hard_lock, &at_terminal],
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -488,11 +505,7 @@ pub async fn my_number(
     if reason.is_empty() {
         return Err(CentralError::Refused { code: codes::REASON_REQUIRED, message: "a reason is required".into() });
     }
-    let action = uketsuke_identity::Action::MyNumberView {
-        staff_id: req.staff_id.clone(),
-        resident_id: req.resident_id.clone(),
-        reason: req.reason.clone(),
-    };
+    let action = req.action();
     let result = my_number_verified(st, terminal, &action, req, reason, now).await;
     if let Err(e) = &result {
         crate::identity::challenge::flag_refusal(&st.pool, terminal, &action, e, now).await;

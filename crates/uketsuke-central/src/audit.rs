@@ -466,7 +466,6 @@ async fn count_logins(
     entries: &[ChainedEntry],
     received: DateTime<Utc>,
 ) -> Result<()> {
-    let hard_lock = i32::try_from(uketsuke_auth::LockoutPolicy::default().hard_lock_after).unwrap_or(i32::MAX);
     for e in entries {
         let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc).min(received)).ok();
         let Some(at) = at else { continue };
@@ -476,21 +475,9 @@ async fn count_logins(
         // administrator unlocks. A login never lifts a lock either.
         match e.operation.as_str() {
             ops::LOGIN_FAIL => {
-                db::lock_changes(tx).await?;
-                // Only for staff who can log in at this terminal (assigned to a venue
-                // of its sessions): a terminal cannot lock out the rest of the city.
-                tx.execute(
-                    "UPDATE staff SET failed_attempts = failed_attempts + 1,
-                         last_failure_at = greatest(coalesce(last_failure_at, $2), $2),
-                         locked = locked OR failed_attempts + 1 >= $3, change_seq = nextval('change_seq')
-                     WHERE staff_id = $1 AND (lockout_reset_at IS NULL OR lockout_reset_at < $2)
-                       AND EXISTS (SELECT 1 FROM staff_venues sv
-                                   JOIN sessions s ON s.venue_id = sv.venue_id
-                                   JOIN terminal_sessions ts ON ts.session_id = s.session_id
-                                   WHERE sv.staff_id = $1 AND ts.terminal_id = $4)",
-                    &[&e.staff_id, &at, &hard_lock, &terminal_id],
-                )
-                .await?;
+                // Only for staff who can log in at this terminal: a terminal cannot
+                // lock out the rest of the city.
+                crate::accounts::record_failure(tx, &e.staff_id, at, Some(terminal_id)).await?;
             }
             ops::LOGIN_OK => {
                 db::lock_changes(tx).await?;

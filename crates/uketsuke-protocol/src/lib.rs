@@ -450,6 +450,17 @@ pub struct MyNumberRequest {
     pub proof: Option<identity::PersonProof>,
 }
 
+impl MyNumberRequest {
+    /// What the person's authenticator signs for this view.
+    pub fn action(&self) -> identity::Action {
+        identity::Action::MyNumberView {
+            staff_id: self.staff_id.clone(),
+            resident_id: self.resident_id.clone(),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
 /// Never logged, never stored: `Debug` hides the number.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyNumberResponse {

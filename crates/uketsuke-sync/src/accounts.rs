@@ -2,7 +2,6 @@
 //! login, a 個人番号 view, a password change. Each is one request; none is queued.
 
 use chrono::{DateTime, Utc};
-use uketsuke_protocol::identity::PersonProof;
 use uketsuke_protocol::{
     ChangePasswordRequest, ChangePasswordResponse, MyNumberRequest, MyNumberResponse, OnlineLoginRequest,
     OnlineLoginResponse,
@@ -23,20 +22,8 @@ impl Engine {
 
     /// One resident's 個人番号 for one view, with the person's proof for exactly
     /// this view ([`crate::identity::prove`]); the service logs the view first.
-    pub async fn my_number(
-        &self,
-        staff_id: &str,
-        resident_id: &str,
-        reason: &str,
-        proof: PersonProof,
-    ) -> Result<MyNumberResponse> {
-        let req = MyNumberRequest {
-            staff_id: staff_id.to_owned(),
-            resident_id: resident_id.to_owned(),
-            reason: reason.to_owned(),
-            proof: Some(proof),
-        };
-        let (res, _): (MyNumberResponse, _) = self.transport().post("/v1/my-number", &req, (self.now)()).await?;
+    pub async fn my_number(&self, req: &MyNumberRequest) -> Result<MyNumberResponse> {
+        let (res, _): (MyNumberResponse, _) = self.transport().post("/v1/my-number", req, (self.now)()).await?;
         Ok(res)
     }
 

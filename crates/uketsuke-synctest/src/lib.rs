@@ -96,6 +96,12 @@ impl Central {
         self.pool().get().await.unwrap().query_one(sql, &[]).await.unwrap().get(0)
     }
 
+    /// The venue a session is held at.
+    pub async fn venue_of(&self, session_id: &str) -> String {
+        let c = self.pool().get().await.unwrap();
+        c.query_one("SELECT venue_id FROM sessions WHERE session_id = $1", &[&session_id]).await.unwrap().get(0)
+    }
+
     /// A software authenticator registered for `staff_id` through the real flow:
     /// an administrator's invitation, the person's password at the terminal
     /// behind `engine`, the policy judging the attestation (this service runs the
@@ -196,6 +202,25 @@ impl Terminal {
 
     pub fn count(&self, sql: &str) -> i64 {
         self.store.lock().unwrap().connection().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Write an access-log entry on this terminal as `staff_id` (what a hostile OS
+    /// user holding the store's key could write too).
+    pub fn log_as(&self, staff_id: &str, at: DateTime<Utc>, operation: &str, detail: &str) {
+        let store = self.store.lock().unwrap();
+        let tid = store.terminal_id().to_owned();
+        let actor = Actor { staff_id: staff_id.into(), department: "健康推進課".into() };
+        uketsuke_store::audit::append(
+            store.connection(),
+            &actor,
+            &tid,
+            at,
+            uketsuke_store::audit::REASON_AUTH,
+            None,
+            operation,
+            detail,
+        )
+        .unwrap();
     }
 
     pub fn actor() -> Actor {

@@ -5,7 +5,6 @@
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::{GenericClient, Pool};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use uketsuke_auth::password;
 use uketsuke_protocol::codes;
 use uketsuke_protocol::identity::{
@@ -19,10 +18,6 @@ use crate::db;
 use crate::error::{CentralError, Result};
 use crate::password_work::PasswordWork;
 use crate::routes::Terminal;
-
-fn code_sha256(code: &str) -> String {
-    hex::encode(Sha256::digest(code.trim().to_uppercase().as_bytes()))
-}
 
 /// A one-time invitation to register an authenticator: 16 base32 characters
 /// (the enrollment code's alphabet)
@@ -48,7 +43,7 @@ pub async fn invite(pool: &Pool, staff_id: &str, lifetime: Duration, now: DateTi
     tx.execute(
         "INSERT INTO authenticator_invites (code_sha256, staff_id, created_at, created_by, expires_at)
          VALUES ($1, $2, $3, $4, $5)",
-        &[&code_sha256(&code), &staff_id, &now, &crate::accounts::os_user(), &expires_at],
+        &[&crate::routes::code_sha256(&code), &staff_id, &now, &crate::accounts::os_user(), &expires_at],
     )
     .await?;
     admin_log(&tx, now, "staff.authenticator.invite", staff_id, &format!("valid until {expires_at}")).await?;
@@ -71,7 +66,7 @@ pub async fn start(
     now: DateTime<Utc>,
 ) -> Result<RegistrationStartResponse> {
     let refuse = || refused(codes::REGISTRATION_REFUSED, "the invitation or the password is wrong, used or expired");
-    let invite_sha = code_sha256(&req.invite_code);
+    let invite_sha = crate::routes::code_sha256(&req.invite_code);
     let mut c = pool.get().await?;
     let account = c
         .query_opt(
@@ -363,13 +358,19 @@ pub async fn revoke(pool: &Pool, credential_hex: &str, now: DateTime<Utc>) -> Re
         [] => return Err(CentralError::NotFound(format!("authenticator {prefix}"))),
         _ => return Err(CentralError::Conflict(format!("{} authenticators start with {prefix}", matches.len()))),
     };
-    tx.execute(
-        "UPDATE staff_authenticators SET revoked_at = $2, revoked_by = $3, change_seq = nextval('change_seq')
-         WHERE credential_id = $1",
-        &[&id, &now, &crate::accounts::os_user()],
-    )
-    .await?;
-    let row = list(&tx, None).await?.into_iter().find(|r| r.credential_id == hex::encode(&id)).expect("just revoked");
+    let staff_id: String = tx
+        .query_one(
+            "UPDATE staff_authenticators SET revoked_at = $2, revoked_by = $3, change_seq = nextval('change_seq')
+             WHERE credential_id = $1 RETURNING staff_id",
+            &[&id, &now, &crate::accounts::os_user()],
+        )
+        .await?
+        .get(0);
+    let row = list(&tx, Some(&staff_id))
+        .await?
+        .into_iter()
+        .find(|r| r.credential_id == hex::encode(&id))
+        .expect("just revoked");
     admin_log(&tx, now, "staff.authenticator.revoke", &row.staff_id, &row.credential_id).await?;
     tx.commit().await?;
     Ok(row)

@@ -91,7 +91,7 @@ pub async fn verify(
     };
     let row = tx
         .query_opt(
-            "SELECT terminal_id, staff_id, action_digest, nonce, expires_at, used_at
+            "SELECT terminal_id, action_digest, nonce, expires_at, used_at
              FROM identity_challenges WHERE challenge_id = $1 FOR UPDATE",
             &[&proof.challenge_id],
         )
@@ -101,19 +101,19 @@ pub async fn verify(
     if issued_to != terminal.terminal_id {
         return Err(refused(codes::IDENTITY_CHALLENGE_OTHER_TERMINAL, "the challenge was issued to another terminal"));
     }
-    if row.get::<_, Option<DateTime<Utc>>>(5).is_some() {
+    if row.get::<_, Option<DateTime<Utc>>>(4).is_some() {
         return Err(refused(codes::IDENTITY_CHALLENGE_USED, "the challenge was already answered"));
     }
-    if row.get::<_, DateTime<Utc>>(4) <= now {
+    if row.get::<_, DateTime<Utc>>(3) <= now {
         return Err(refused(codes::IDENTITY_CHALLENGE_EXPIRED, "the challenge expired; ask for a new one"));
     }
-    let digest: Vec<u8> = row.get(2);
-    let staff_id: String = row.get(1);
-    if digest != action.digest() || staff_id != action.staff_id() {
+    // The digest covers the whole action, the person it names included.
+    let digest: Vec<u8> = row.get(1);
+    if digest != action.digest() {
         return Err(refused(codes::IDENTITY_ACTION_MISMATCH, "the challenge was issued for another action"));
     }
     let nonce: [u8; 32] =
-        row.get::<_, Vec<u8>>(3).try_into().map_err(|_| CentralError::Internal("challenge nonce".into()))?;
+        row.get::<_, Vec<u8>>(2).try_into().map_err(|_| CentralError::Internal("challenge nonce".into()))?;
 
     let raw_id: &[u8] = proof.assertion.raw_id.as_slice();
     let cred = tx

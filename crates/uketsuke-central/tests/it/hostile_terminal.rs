@@ -25,7 +25,10 @@ fn view(staff_id: &str, resident_id: &str) -> Action {
 
 fn request(action: &Action, proof: Option<PersonProof>) -> MyNumberRequest {
     let Action::MyNumberView { staff_id, resident_id, reason } = action else { unreachable!() };
-    MyNumberRequest { staff_id: staff_id.clone(), resident_id: resident_id.clone(), reason: reason.clone(), proof }
+    let req =
+        MyNumberRequest { staff_id: staff_id.clone(), resident_id: resident_id.clone(), reason: reason.clone(), proof };
+    assert_eq!(&req.action(), action, "the request signs what the test means");
+    req
 }
 
 /// A resident with a 個人番号 and a voucher for the terminal's sessions' year.

@@ -452,22 +452,7 @@ async fn an_entrys_time_counts_no_later_than_its_arrival() {
     let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
     t.engine.sync_once(&t.store).await.unwrap();
     let far = chrono::Utc.with_ymd_and_hms(9999, 1, 1, 0, 0, 0).unwrap();
-    {
-        let store = t.store.lock().unwrap();
-        let tid = store.terminal_id().to_owned();
-        let conn = store.connection();
-        local::append(
-            conn,
-            &uketsuke_store::Actor { staff_id: "S0002".into(), department: "健康推進課".into() },
-            &tid,
-            far,
-            local::REASON_AUTH,
-            None,
-            local::ops::LOGIN_OK,
-            "",
-        )
-        .unwrap();
-    }
+    t.log_as("S0002", far, local::ops::LOGIN_OK, "");
     t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(
         central
@@ -480,14 +465,7 @@ async fn an_entrys_time_counts_no_later_than_its_arrival() {
     assert_eq!(central.count(reset).await, 1, "the reset counts as of the entry's arrival");
     // A failed login after it still counts.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    {
-        let store = t.store.lock().unwrap();
-        let tid = store.terminal_id().to_owned();
-        let actor = uketsuke_store::Actor { staff_id: "S0002".into(), department: "健康推進課".into() };
-        let (conn, at) = (store.connection(), chrono::Utc::now());
-        local::append(conn, &actor, &tid, at, local::REASON_AUTH, None, local::ops::LOGIN_FAIL, "wrong password")
-            .unwrap();
-    }
+    t.log_as("S0002", chrono::Utc::now(), local::ops::LOGIN_FAIL, "wrong password");
     t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(central.count("SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0002'").await, 1);
 }
@@ -504,21 +482,10 @@ async fn a_terminals_log_locks_and_unlocks_nobody() {
     t.engine.sync_once(&t.store).await.unwrap();
     let c = central.pool().get().await.unwrap();
     c.execute("UPDATE staff SET locked = true, failed_attempts = 10 WHERE staff_id = 'S0002'", &[]).await.unwrap();
-    let as_staff = |id: &str| uketsuke_store::Actor { staff_id: id.into(), department: "健康推進課".into() };
-    {
-        let store = t.store.lock().unwrap();
-        let tid = store.terminal_id().to_owned();
-        let conn = store.connection();
-        let now = chrono::Utc::now();
-        let entries = [
-            (as_staff("S0005"), local::ops::ACCOUNT_UNLOCK, "S0002"),
-            (as_staff("S0002"), local::ops::LOGIN_OK, ""),
-            (as_staff("S0003"), local::ops::ACCOUNT_LOCKED, ""),
-        ];
-        for (actor, op, detail) in entries {
-            local::append(conn, &actor, &tid, now, local::REASON_AUTH, None, op, detail).unwrap();
-        }
-    }
+    let now = chrono::Utc::now();
+    t.log_as("S0005", now, local::ops::ACCOUNT_UNLOCK, "S0002");
+    t.log_as("S0002", now, local::ops::LOGIN_OK, "");
+    t.log_as("S0003", now, local::ops::ACCOUNT_LOCKED, "");
     t.engine.sync_once(&t.store).await.unwrap();
     let kept = "SELECT count(*) FROM audit_entries WHERE operation IN ('account_unlock', 'login_ok', 'account_locked')";
     assert_eq!(central.count(kept).await, 3, "kept as evidence");
@@ -534,42 +501,19 @@ async fn failures_counted_to_the_hard_limit_lock_the_account_on_the_service() {
     let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
     t.engine.sync_once(&t.store).await.unwrap();
     let limit = uketsuke_auth::LockoutPolicy::default().hard_lock_after;
-    {
-        let store = t.store.lock().unwrap();
-        let tid = store.terminal_id().to_owned();
-        let conn = store.connection();
-        let actor = uketsuke_store::Actor { staff_id: "S0003".into(), department: "健康推進課".into() };
-        for i in 0..limit {
-            let at = chrono::Utc::now() - chrono::Duration::minutes(30) + chrono::Duration::minutes(i64::from(i));
-            local::append(conn, &actor, &tid, at, local::REASON_AUTH, None, local::ops::LOGIN_FAIL, "wrong password")
-                .unwrap();
-        }
+    for i in 0..limit {
+        let at = chrono::Utc::now() - chrono::Duration::minutes(30) + chrono::Duration::minutes(i64::from(i));
+        t.log_as("S0003", at, local::ops::LOGIN_FAIL, "wrong password");
     }
     t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(central.count("SELECT count(*) FROM staff WHERE staff_id = 'S0003' AND locked").await, 1);
 
     // Failures for someone who cannot log in at this terminal (not assigned to its
     // venues) count for nothing: a terminal cannot lock out the rest of the city.
-    let venue: String = central
-        .pool()
-        .get()
-        .await
-        .unwrap()
-        .query_one("SELECT venue_id FROM sessions WHERE session_id = $1", &[&session_am()])
-        .await
-        .unwrap()
-        .get(0);
+    let venue = central.venue_of(&session_am()).await;
     uketsuke_central::accounts::set_venue(central.pool(), "S0004", &venue, false, chrono::Utc::now()).await.unwrap();
-    {
-        let store = t.store.lock().unwrap();
-        let tid = store.terminal_id().to_owned();
-        let conn = store.connection();
-        let actor = uketsuke_store::Actor { staff_id: "S0004".into(), department: "健康推進課".into() };
-        for _ in 0..limit {
-            let at = chrono::Utc::now();
-            local::append(conn, &actor, &tid, at, local::REASON_AUTH, None, local::ops::LOGIN_FAIL, "wrong password")
-                .unwrap();
-        }
+    for _ in 0..limit {
+        t.log_as("S0004", chrono::Utc::now(), local::ops::LOGIN_FAIL, "wrong password");
     }
     t.engine.sync_once(&t.store).await.unwrap();
     let s0004 = "SELECT count(*) FROM staff WHERE staff_id = 'S0004' AND (locked OR failed_attempts > 0)";

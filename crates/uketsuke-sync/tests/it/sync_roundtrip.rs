@@ -544,15 +544,7 @@ async fn the_terminal_gets_only_the_history_its_eligibility_checks_can_see() {
 async fn a_terminal_holds_the_verifiers_of_staff_assigned_to_its_venues_only() {
     let central = Central::start().await;
     let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
-    let venue: String = central
-        .pool()
-        .get()
-        .await
-        .unwrap()
-        .query_one("SELECT venue_id FROM sessions WHERE session_id = $1", &[&session_am()])
-        .await
-        .unwrap()
-        .get(0);
+    let venue = central.venue_of(&session_am()).await;
     let held = |id: &str| {
         t.count(&format!(
             "SELECT count(*) FROM staff WHERE staff_id = '{id}' AND (password_hash IS NOT NULL OR totp_secret IS NOT NULL)"
