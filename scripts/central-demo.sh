@@ -68,8 +68,8 @@ cat <<TXT
 
 Central service: $SERVICE  (log: $DEV/central.log)
 Log in on each window as a demo staff member (S0001 and S0002 reception, S0005
-supervisor); the password and each one's current six-digit code:
-  $CENTRAL demo-codes
+supervisor) with the demo password minato-kenshin-demo; each window finds the
+person's demo software authenticator in its data directory (demo-authenticators/).
 Try, in another shell with the same UKETSUKE_CENTRAL_* variables:
   $CENTRAL terminal list
   $CENTRAL review                      # residents checked in on both terminals

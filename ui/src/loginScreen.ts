@@ -1,6 +1,6 @@
-// The login screen's behaviour: sends the form to Rust (which checks everything),
-// shows a refusal in the form, and in demo mode keeps the demo accounts' codes
-// fresh while the screen shows (codes change every 30 s; asked for every 10 s).
+// The login screen's behaviour: sends the form to Rust (which checks everything,
+// the person's authenticator included), shows a refusal in the form, and in demo
+// mode lists the demo accounts.
 
 import type { Api } from "./api";
 import type { ApiError } from "./generated/ApiError";
@@ -10,13 +10,10 @@ import { toApiError } from "./errors";
 import { loginErrorField, renderLogin } from "./views/login";
 import { createLoginHints } from "./views/loginHints";
 
-/** How often the demo accounts' codes are asked for again (ms). */
-export const HINTS_REFRESH_MS = 10_000;
-
 export interface LoginScreen {
   el: HTMLElement;
   focus(): void;
-  /** Stop refreshing; a login still under way is ignored when it returns. */
+  /** A login still under way is ignored when it returns. */
   destroy(): void;
 }
 
@@ -26,7 +23,6 @@ export interface LoginScreenDeps {
   onLoggedIn(next: AppStatus): void;
   /** A failure that is not about the credentials (the store went away, someone is already logged in). */
   onFailure(err: ApiError): void;
-  hintsRefreshMs?: number;
 }
 
 /** Errors the form cannot help with: the app starts over from the status. */
@@ -60,45 +56,21 @@ export function createLoginScreen(api: Api, status: AppStatus, deps: LoginScreen
     );
   });
 
-  let timer: ReturnType<typeof setInterval> | null = null;
   if (status.demo_mode) {
-    const hints = createLoginHints((hint) => view.fill(hint.staff_id, hint.password, hint.totp_code));
+    const hints = createLoginHints((hint) => view.fill(hint.staff_id, hint.password));
     view.hintsSlot.appendChild(hints.el);
-    let loading = false;
-    const load = () => {
-      if (loading || destroyed) return;
-      loading = true;
-      void deps.track(
-        api
-          .demoLoginHints()
-          .then(
-            (list) => {
-              if (!destroyed) hints.update(list);
-            },
-            (e: unknown) => {
-              const err = toApiError(e);
-              if (err.code === "NOT_DEMO") {
-                // Enrolled meanwhile: there are no demo accounts any more.
-                hints.update([]);
-                stop();
-              } else {
-                console.warn("demo_login_hints failed", err.code);
-              }
-            },
-          )
-          .finally(() => {
-            loading = false;
-          }),
-      );
-    };
-    load();
-    const ms = deps.hintsRefreshMs ?? HINTS_REFRESH_MS;
-    if (ms > 0) timer = setInterval(load, ms);
-  }
-
-  function stop(): void {
-    if (timer !== null) clearInterval(timer);
-    timer = null;
+    void deps.track(
+      api.demoLoginHints().then(
+        (list) => {
+          if (!destroyed) hints.update(list);
+        },
+        (e: unknown) => {
+          const err = toApiError(e);
+          // NOT_DEMO: enrolled meanwhile, there are no demo accounts any more.
+          if (err.code !== "NOT_DEMO") console.warn("demo_login_hints failed", err.code);
+        },
+      ),
+    );
   }
 
   return {
@@ -106,7 +78,6 @@ export function createLoginScreen(api: Api, status: AppStatus, deps: LoginScreen
     focus: () => view.focusField("staff_id"),
     destroy() {
       destroyed = true;
-      stop();
     },
   };
 }

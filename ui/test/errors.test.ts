@@ -116,7 +116,7 @@ describe("error messages", () => {
   });
 
   it("gives the login refusals the promised wording, with their details", () => {
-    expect(errorMessage(apiError("AUTH_FAILED"))).toBe("職員ID、パスワードまたは確認コードが正しくありません");
+    expect(errorMessage(apiError("AUTH_FAILED"))).toBe("職員IDまたはパスワードが正しくありません");
     expect(errorMessage(apiError("AUTH_THROTTLED", { wait_seconds: "120" }))).toBe(
       "ログインの失敗が続いたため、120秒後にもう一度お試しください",
     );
@@ -126,7 +126,7 @@ describe("error messages", () => {
     );
     expect(errorMessage(apiError("AUTH_CLOCK_ROLLBACK"))).toBe("端末の時計が過去に戻っています。管理者に連絡してください");
     expect(errorMessage(apiError("NOT_LOGGED_IN"))).toBe("ログインしてください");
-    expect(errorMessage(apiError("FIELD_REQUIRED", { field: "totp_code" }))).toBe("確認コードを入力してください");
+    expect(errorMessage(apiError("FIELD_REQUIRED", { field: "password" }))).toBe("パスワードを入力してください");
     setLang("en");
     expect(errorMessage(apiError("AUTH_THROTTLED", { wait_seconds: "120" }))).toContain("120 seconds");
     expect(errorMessage(apiError("AUTH_OFFLINE_GRACE_EXPIRED", { grace_days: "7" }))).toContain("7 days");

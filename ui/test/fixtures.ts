@@ -57,7 +57,6 @@ export function roleActions(role: Role): Action[] {
 
 /** Every fake account's password and current code. */
 export const PASSWORD = "correct horse";
-export const CODE = "123456";
 
 export const LUNG: ProgrammeView = { code: "51", name_ja: "肺がん検診", name_en: "Lung cancer", copay_yen: 500 };
 export const BREAST: ProgrammeView = { code: "52", name_ja: "乳がん検診", name_en: "Breast cancer", copay_yen: 1500 };
@@ -282,8 +281,8 @@ export class FakeBackend implements Api {
   locked = new Set<string>();
   auditEntries: AccessLogEntry[] = [auditEntry()];
   myNumbers = new Map<string, string>([["R-1", "123456789012"]]);
-  /** The demo accounts' codes (they change every 30 s). */
-  hintCode = CODE;
+  /** Whose authenticator is at this terminal (Rust asks it during the login); null: none plugged in. */
+  authenticatorOf: string | null | "anyone" = "anyone";
   /** New passwords set through change_password, by staff ID. */
   changedPasswords = new Map<string, string>();
   /** Export to external media, as the service and this terminal see it. */
@@ -345,7 +344,11 @@ export class FakeBackend implements Api {
       if (!request.staff_id.trim()) throw apiError("FIELD_REQUIRED", { field: "staff_id" });
       const s = this.staff.find((x) => x.staff_id === request.staff_id.trim().toUpperCase());
       if (s && this.locked.has(s.staff_id)) throw apiError("AUTH_LOCKED");
-      if (!s || request.password !== PASSWORD || request.totp_code !== this.hintCode) throw apiError("AUTH_FAILED");
+      if (s && this.authenticatorOf === null) throw apiError("AUTHENTICATOR_NOT_FOUND");
+      if (s && this.authenticatorOf !== "anyone" && this.authenticatorOf !== s.staff_id) {
+        throw apiError("AUTHENTICATOR_NOT_RECOGNISED");
+      }
+      if (!s || request.password !== PASSWORD) throw apiError("AUTH_FAILED");
       this.statusValue = {
         ...this.statusValue,
         staff: s,
@@ -373,7 +376,6 @@ export class FakeBackend implements Api {
         name: s.name,
         role: s.role,
         password: PASSWORD,
-        totp_code: this.hintCode,
       }));
     });
   }

@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { STATUS_POLL_MS } from "../src/app";
 import type { LoginRequest } from "../src/generated/LoginRequest";
-import { HINTS_REFRESH_MS } from "../src/loginScreen";
-import { $, CODE, FakeBackend, PASSWORD, apiError, key, loggedIn, status } from "./fixtures";
+import { $, FakeBackend, PASSWORD, apiError, key, loggedIn, status } from "./fixtures";
 import { mountEachTest } from "./harness";
 
 const m = mountEachTest();
@@ -12,10 +11,9 @@ const start = m.start;
 const loggedOut = (over = {}) => new FakeBackend(status({ staff: null, allowed_actions: [], ...over }));
 const input = (sel: string) => $(sel) as HTMLInputElement;
 
-function fill(id: string, password: string, code: string) {
+function fill(id: string, password: string) {
   input("#login-staff-id").value = id;
   input("#login-password").value = password;
-  input("#login-totp").value = code;
 }
 
 describe("login form", () => {
@@ -25,9 +23,9 @@ describe("login form", () => {
     expect($("#login-title").textContent).toBe("職員ログイン");
     expect(input("#login-password").type).toBe("password");
     expect($("#login-password").getAttribute("autocomplete")).toBe("off");
-    expect($("#login-totp").getAttribute("inputmode")).toBe("numeric");
-    expect($("#login-totp").getAttribute("autocomplete")).toBe("one-time-code");
-    expect(Number($("#login-totp").getAttribute("maxlength"))).toBeGreaterThanOrEqual(6);
+    // The second factor is the person's authenticator: no code to type.
+    expect(m.root.querySelector("#login-totp")).toBeNull();
+    expect(m.root.querySelectorAll("#login-form input")).toHaveLength(2);
     expect($("#login-error").getAttribute("role")).toBe("alert");
     expect($("#login-error").hidden).toBe(true);
     expect($("#login-ended").hidden).toBe(true);
@@ -36,15 +34,15 @@ describe("login form", () => {
     expect(m.root.querySelector("#logout-button")).toBeNull();
   });
 
-  it("sends exactly the staff ID, the password and the code, and opens the reception screen", async () => {
+  it("sends exactly the staff ID and the password, and opens the reception screen", async () => {
     const backend = loggedOut();
     await start(backend);
-    fill("S1", PASSWORD, CODE);
+    fill("S1", PASSWORD);
     $("#login-submit").click();
     await m.app!.idle();
     const calls = backend.callsOf("login");
-    expect(calls).toEqual([[{ staff_id: "S1", password: PASSWORD, totp_code: CODE }]]);
-    expect(Object.keys(calls[0]![0] as LoginRequest).sort()).toEqual(["password", "staff_id", "totp_code"]);
+    expect(calls).toEqual([[{ staff_id: "S1", password: PASSWORD }]]);
+    expect(Object.keys(calls[0]![0] as LoginRequest).sort()).toEqual(["password", "staff_id"]);
     expect(m.root.querySelector("#login-form")).toBeNull();
     expect($("#staff-name").textContent).toBe("担当：佐藤 花子");
     expect(document.activeElement).toBe($("#search-input"));
@@ -53,16 +51,16 @@ describe("login form", () => {
   it("submits with Enter, but not while the IME is still converting", async () => {
     const backend = loggedOut();
     await start(backend);
-    fill("Ｓ１", PASSWORD, CODE);
+    fill("Ｓ１", PASSWORD);
     key($("#login-staff-id"), "Enter", { isComposing: true });
     await m.app!.idle();
     expect(backend.callsOf("login")).toEqual([]);
-    key($("#login-totp"), "Enter");
+    key($("#login-password"), "Enter");
     await m.app!.idle();
     expect(backend.callsOf("login")).toHaveLength(1);
   });
 
-  it("takes the secrets out of the inputs as it sends, and sends once while Rust checks", async () => {
+  it("takes the password out of its input as it sends, asks for the authenticator, and sends once while Rust checks", async () => {
     const backend = loggedOut();
     let release: () => void = () => {};
     const slow = new Promise<void>((r) => (release = r));
@@ -72,12 +70,12 @@ describe("login form", () => {
       return login(req);
     };
     await start(backend);
-    fill("S1", PASSWORD, CODE);
+    fill("S1", PASSWORD);
     key($("#login-password"), "Enter");
     expect(input("#login-password").value).toBe("");
-    expect(input("#login-totp").value).toBe("");
     expect(($("#login-submit") as HTMLButtonElement).disabled).toBe(true);
     expect($("#login-busy").hidden).toBe(false);
+    expect($("#login-busy").textContent).toBe("認証器（指紋認証キーまたはWindows Hello）に指で触れてください…");
     key($("#login-staff-id"), "Enter");
     $("#login-submit").click();
     release();
@@ -89,16 +87,15 @@ describe("login form", () => {
   it("on a refusal keeps the ID, leaves the secrets empty and says why by code", async () => {
     const backend = loggedOut();
     await start(backend);
-    fill("S1", "wrong", CODE);
+    fill("S1", "wrong");
     $("#login-submit").click();
     await m.app!.idle();
     expect($("#login-error").hidden).toBe(false);
-    expect($("#login-error").textContent).toBe("職員ID、パスワードまたは確認コードが正しくありません");
+    expect($("#login-error").textContent).toBe("職員IDまたはパスワードが正しくありません");
     expect($("#login-error").getAttribute("data-error-code")).toBe("AUTH_FAILED");
     expect($("#login-error").textContent).not.toContain("english");
     expect(input("#login-staff-id").value).toBe("S1");
     expect(input("#login-password").value).toBe("");
-    expect(input("#login-totp").value).toBe("");
     expect(document.activeElement).toBe($("#login-password"));
     expect(($("#login-submit") as HTMLButtonElement).disabled).toBe(false);
     // The banner is for the reception screen; the form says it itself.
@@ -116,16 +113,44 @@ describe("login form", () => {
     ],
     ["AUTH_CLOCK_ROLLBACK", {}, "端末の時計が過去に戻っています。管理者に連絡してください", "#login-password"],
     ["AUTH_DISABLED", {}, "このアカウントは利用停止中です。管理者に連絡してください", "#login-staff-id"],
+    [
+      "AUTH_NO_AUTHENTICATOR",
+      {},
+      "この端末では、この職員の認証器が登録されていません。管理者に登録を依頼してください",
+      "#login-staff-id",
+    ],
+    ["AUTH_RETRY", {}, "中央サーバーとの通信が途切れました。もう一度ログインしてください", "#login-password"],
   ])("shows %s with its details", async (code, details, message, focused) => {
     const backend = loggedOut();
     backend.failures.set("login", apiError(code, details));
     await start(backend);
-    fill("S1", PASSWORD, CODE);
+    fill("S1", PASSWORD);
     $("#login-submit").click();
     await m.app!.idle();
     expect($("#login-error").textContent).toBe(message);
     expect(document.activeElement).toBe($(focused));
     expect(input("#login-password").value).toBe("");
+  });
+
+  it.each([
+    [null, "AUTHENTICATOR_NOT_FOUND", "認証器（指紋認証キーまたはWindows Hello）が見つかりません。キーを差し込んでからお試しください"],
+    ["S2", "AUTHENTICATOR_NOT_RECOGNISED", "この認証器はこの職員のものとして登録されていません"],
+  ] as const)("says what is wrong with the authenticator (%s)", async (holder, code, message) => {
+    const backend = loggedOut();
+    backend.authenticatorOf = holder;
+    await start(backend);
+    fill("S1", PASSWORD);
+    $("#login-submit").click();
+    await m.app!.idle();
+    expect($("#login-error").getAttribute("data-error-code")).toBe(code);
+    expect($("#login-error").textContent).toBe(message);
+    expect(m.root.querySelector("#search-input")).toBeNull();
+    // Fixed, the same person tries again straight away.
+    backend.authenticatorOf = "S1";
+    fill("S1", PASSWORD);
+    $("#login-submit").click();
+    await m.app!.idle();
+    expect(m.root.querySelector("#search-input")).not.toBeNull();
   });
 
   it("asks for a missing field without calling Rust, keeping what was typed", async () => {
@@ -134,11 +159,11 @@ describe("login form", () => {
     $("#login-submit").click();
     expect($("#login-error").textContent).toBe("職員IDを入力してください");
     expect($("#login-staff-id").getAttribute("aria-invalid")).toBe("true");
-    fill("S1", PASSWORD, "");
-    key($("#login-password"), "Enter");
-    expect($("#login-error").textContent).toBe("確認コードを入力してください");
-    expect(document.activeElement).toBe($("#login-totp"));
-    expect(input("#login-password").value).toBe(PASSWORD);
+    fill("S1", "");
+    key($("#login-staff-id"), "Enter");
+    expect($("#login-error").textContent).toBe("パスワードを入力してください");
+    expect(document.activeElement).toBe($("#login-password"));
+    expect(input("#login-staff-id").value).toBe("S1");
     await m.app!.idle();
     expect(backend.callsOf("login")).toEqual([]);
   });
@@ -156,7 +181,7 @@ describe("login form", () => {
     const backend = loggedOut({ session_ended: "idle" });
     backend.failures.set("login", apiError("AUTH_THROTTLED", { wait_seconds: "30" }));
     await start(backend);
-    fill("S1", PASSWORD, CODE);
+    fill("S1", PASSWORD);
     $("#login-submit").click();
     await m.app!.idle();
     $("#lang-toggle").click();
@@ -178,17 +203,16 @@ describe("demo accounts on the login screen", () => {
     expect(row.textContent).toContain("佐藤 花子");
     expect(row.textContent).toContain("受付");
     expect(row.textContent).toContain(PASSWORD);
-    expect(row.querySelector(".login-hint-code")?.textContent).toBe(CODE);
+    expect(panel.textContent).toContain("デモ用ソフトウェア認証器が自動で使われます");
     expect($("#login-hint-S2").textContent).toContain("所属長");
 
     $("#login-hint-use-S2").click();
     expect(input("#login-staff-id").value).toBe("S2");
     expect(input("#login-password").value).toBe(PASSWORD);
-    expect(input("#login-totp").value).toBe(CODE);
     expect(document.activeElement).toBe($("#login-submit"));
     $("#login-submit").click();
     await m.app!.idle();
-    expect(backend.callsOf("login")).toEqual([[{ staff_id: "S2", password: PASSWORD, totp_code: CODE }]]);
+    expect(backend.callsOf("login")).toEqual([[{ staff_id: "S2", password: PASSWORD }]]);
   });
 
   it("are not asked for on an enrolled terminal", async () => {
@@ -199,27 +223,13 @@ describe("demo accounts on the login screen", () => {
     expect(backend.callsOf("demoLoginHints")).toEqual([]);
   });
 
-  it("get fresh codes every 10 seconds while the login screen shows, and stop after login", async () => {
+  it("are asked for once: nothing on the login screen changes with time", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const backend = loggedOut();
     await start(backend);
+    vi.advanceTimersByTime(60_000);
+    await m.app!.idle();
     expect(backend.callsOf("demoLoginHints")).toHaveLength(1);
-    $("#login-hint-use-S1").focus();
-    backend.hintCode = "654321";
-    vi.advanceTimersByTime(HINTS_REFRESH_MS);
-    await m.app!.idle();
-    expect(backend.callsOf("demoLoginHints")).toHaveLength(2);
-    expect($("#login-hint-S1 .login-hint-code").textContent).toBe("654321");
-    // Updated in place: focus stays on the button.
-    expect(document.activeElement).toBe($("#login-hint-use-S1"));
-
-    $("#login-hint-use-S1").click();
-    $("#login-submit").click();
-    await m.app!.idle();
-    expect(m.root.querySelector("#search-input")).not.toBeNull();
-    vi.advanceTimersByTime(HINTS_REFRESH_MS * 3);
-    await m.app!.idle();
-    expect(backend.callsOf("demoLoginHints")).toHaveLength(2);
   });
 });
 

@@ -189,7 +189,7 @@ describe("IPC wrapper for login and supervision", () => {
       calls.push([cmd, args]);
       return null;
     });
-    const request = { staff_id: "S0001", password: "p", totp_code: "123456" };
+    const request = { staff_id: "S0001", password: "p" };
     const query = { staff_id: null, resident_id: "R-1", operation: null, from: "2026-11-01", to: null, limit: 200 };
     await api.login(request);
     await api.logout();

@@ -14,7 +14,7 @@ use uketsuke_store::{business_date, db, Actor, DataDir, Keystore, Store, StoreEr
 use crate::clock::Clock;
 use crate::demo;
 use crate::error::{ApiError, ApiResult};
-use crate::login::{self, LoginPolicy, LoginRequest, LogoutReason, Session};
+use crate::login::{self, authenticator, LoginPolicy, LoginRequest, LogoutReason, Session};
 use crate::permissions::{self, Action};
 use crate::sync::SyncView;
 use uketsuke_store::audit::{self, ops, REASON_AUTH};
@@ -123,8 +123,14 @@ pub(crate) struct SyncContext {
     pub(crate) engine: Arc<Engine>,
 }
 
+/// A login's second factor, signed: for the service to check, or checked here.
+enum Signed {
+    ForService { engine: Arc<Engine>, proof: Box<uketsuke_protocol::identity::PersonProof> },
+    Local(authenticator::LoginProof),
+}
+
 /// Where the demo city's software authenticators are kept in a data directory.
-pub const DEMO_AUTHENTICATORS: &str = "demo-authenticators";
+pub const DEMO_AUTHENTICATORS: &str = uketsuke_demo::city::AUTHENTICATORS_DIR;
 
 pub struct App {
     data_dir: DataDir,
@@ -239,6 +245,11 @@ impl App {
     /// Use this authenticator for the acts the service verifies the person for.
     pub fn set_authenticator(&self, authenticator: Box<dyn uketsuke_identity::Authenticator>) {
         *self.authenticator.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Mutex::new(authenticator)));
+    }
+
+    /// Forget the authenticator set by [`App::set_authenticator`].
+    pub fn clear_authenticator(&self) {
+        *self.authenticator.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The authenticator `staff_id` proves themselves with here: the one set by
@@ -441,49 +452,75 @@ impl App {
         inner.ended = Some(LogoutReason::Idle);
     }
 
-    /// Log in with staff id, password and the authenticator's code. Verified here
-    /// against the credentials the central service synced; when the service is
-    /// reachable it confirms the account, otherwise the offline grace period applies.
+    /// Log in with staff id, password and the person's own authenticator.
+    ///
+    /// The authenticator comes first: a terminal's user without the person's
+    /// key learns nothing about their password. When the service is reachable
+    /// it issues the challenge and checks the assertion and the account itself;
+    /// otherwise this terminal checks the assertion against the public
+    /// credentials it synced (within the offline grace period), and the service
+    /// checks it again when the access log arrives. Then the password, against
+    /// the synced verifier. Every attempt is in the access log.
     pub async fn login(&self, req: &LoginRequest) -> ApiResult<AppStatus> {
         let now = self.clock.now();
         if let Some(s) = self.session() {
             return Err(ApiError::new("ALREADY_LOGGED_IN", "log out first").with("staff_id", &s.actor.staff_id));
         }
         let prepared = self.with_store(|s| login::prepare(s, &self.policy, &req.staff_id, now))?;
-        let verified = {
+        let refuse = |reason: &str, error: ApiError| -> ApiResult<AppStatus> {
+            self.with_store(|s| login::record_failure(s, &self.policy, &prepared, reason, now))?;
+            Err(error)
+        };
+        let context = self.sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        // An account that cannot log in costs the same password work as one that
+        // can, and says only that the id or the password is wrong.
+        let proof = match login::usable(&prepared) {
+            Err(_) => None,
+            Ok(account) => match self.login_proof(&account.staff.staff_id, context.as_ref(), now).await? {
+                Ok(proof) => Some(proof),
+                Err((reason, error)) => return refuse(reason, error),
+            },
+        };
+        let checked = {
             let (p, r, user) = (prepared.clone(), req.clone(), login::os_user());
             // Argon2id takes a noticeable fraction of a second: off the async runtime.
-            tokio::task::spawn_blocking(move || login::verify(&p, &r, &user, now))
+            tokio::task::spawn_blocking(move || login::verify_password(&p, &r, &user))
                 .await
                 .map_err(|e| ApiError::new("INTERNAL", e.to_string()))?
         };
-        let step = match verified {
-            Ok(step) => step,
-            Err(reason) => {
-                return Err(self.with_store(|s| login::record_failure(s, &self.policy, &prepared, reason, now))?);
+        let signed = match (checked, proof) {
+            (Ok(()), Some(signed)) => signed,
+            (checked, _) => return refuse(checked.err().unwrap_or("no_authenticator"), login::failed()),
+        };
+        let mut online = None;
+        let proof = match signed {
+            Signed::Local(proof) => proof,
+            Signed::ForService { engine, proof } => {
+                let challenge_id = proof.challenge_id;
+                let staff_id = prepared.account.as_ref().map(|a| a.staff.staff_id.clone()).unwrap_or_default();
+                let request = uketsuke_protocol::OnlineLoginRequest { staff_id, proof: Some(*proof) };
+                match engine.online_login(&request).await {
+                    Ok(at) => online = Some(at),
+                    Err(uketsuke_sync::SyncError::Offline(_)) => {
+                        // The service went away between its challenge and the answer:
+                        // nothing was proven either way; the person tries again.
+                        return Err(ApiError::new("AUTH_RETRY", "the central service stopped answering; log in again"));
+                    }
+                    Err(e) => {
+                        let reason = match e.code() {
+                            "STAFF_DISABLED" => "disabled_by_service",
+                            "STAFF_LOCKED" => "locked_by_service",
+                            _ => "refused_by_service",
+                        };
+                        return refuse(reason, login::refused_by_service(e.code()));
+                    }
+                }
+                authenticator::LoginProof::Online { challenge_id }
             }
         };
-        let engine = self.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|c| c.engine.clone());
-        let enrolled = engine.is_some();
-        let mut online = None;
-        if let Some(engine) = engine {
-            let staff_id = prepared.account.as_ref().map(|a| a.staff.staff_id.clone()).unwrap_or_default();
-            match engine.online_login(&staff_id, step).await {
-                Ok(at) => online = Some(at),
-                Err(uketsuke_sync::SyncError::Refused { code, .. }) => {
-                    let reason = match code.as_str() {
-                        "STAFF_DISABLED" => "disabled_by_service",
-                        "STAFF_LOCKED" => "locked_by_service",
-                        "TOTP_REPLAYED" => "totp_replayed",
-                        _ => "refused_by_service",
-                    };
-                    self.with_store(|s| login::record_failure(s, &self.policy, &prepared, reason, now))?;
-                    return Err(login::refused_by_service(&code));
-                }
-                Err(e) => tracing::info!(error = %e, "service unreachable at login; offline rules apply"),
-            }
-        }
-        let session = self.with_store(|s| login::complete(s, &self.policy, &prepared, step, online, enrolled, now))?;
+        let enrolled = context.is_some();
+        let session =
+            self.with_store(|s| login::complete(s, &self.policy, &prepared, &proof, online, enrolled, now))?;
         {
             let mut g = self.lock();
             g.session = Some(session);
@@ -491,6 +528,57 @@ impl App {
         }
         self.request_sync();
         Ok(self.status())
+    }
+
+    /// The person's authenticator signs the login: over the service's challenge
+    /// when it answers, else over this terminal's own (checked here).
+    async fn login_proof(
+        &self,
+        staff_id: &str,
+        context: Option<&SyncContext>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> ApiResult<Result<Signed, authenticator::Refusal>> {
+        let device = match self.authenticator_for(staff_id) {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(authenticator::identity_refusal(e))),
+        };
+        let signing = |e: uketsuke_sync::SyncError| match e {
+            uketsuke_sync::SyncError::Authenticator(e) => authenticator::identity_refusal(e),
+            other => ("authenticator", ApiError::new(other.code(), other.to_string())),
+        };
+        if let Some(c) = context {
+            let action = uketsuke_identity::Action::OnlineLogin { staff_id: staff_id.to_owned() };
+            match c.engine.challenge(&action).await {
+                Ok(challenge) => {
+                    return Ok(match uketsuke_sync::identity::sign(&device, challenge).await {
+                        Ok(proof) => Ok(Signed::ForService { engine: c.engine.clone(), proof: Box::new(proof) }),
+                        Err(e) => Err(signing(e)),
+                    });
+                }
+                Err(uketsuke_sync::SyncError::Offline(e)) => {
+                    tracing::info!(error = %e, "service unreachable at login; offline rules apply");
+                }
+                Err(e) if e.code() == uketsuke_protocol::codes::IDENTITY_NO_AUTHENTICATOR => {
+                    return Ok(Err(("no_authenticator", authenticator::no_authenticator())));
+                }
+                Err(e) => return Ok(Err(("refused_by_service", login::refused_by_service(e.code())))),
+            }
+        }
+        let terminal = match context {
+            Some(c) => Some(c.enrollment.cert_sha256().map_err(|e| ApiError::new(e.code(), e.to_string()))?),
+            None => None,
+        };
+        let challenge =
+            match self.with_store(|s| authenticator::LocalChallenge::new(s.connection(), staff_id, terminal, now))? {
+                Ok(c) => c,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+        let assertion =
+            match uketsuke_sync::identity::assert(&device, challenge.origin.clone(), challenge.options.clone()).await {
+                Ok(a) => a,
+                Err(e) => return Ok(Err(signing(e))),
+            };
+        Ok(challenge.check(assertion).map(Signed::Local))
     }
 
     pub fn logout(&self) -> AppStatus {
@@ -546,15 +634,14 @@ impl App {
         Ok(())
     }
 
-    /// Demo mode only: the demo accounts' password and each one's current code,
-    /// so the demo can be tried without an authenticator. An enrolled terminal
-    /// refuses.
+    /// Demo mode only: the demo accounts and their password (each one's
+    /// authenticator is their software token in the data directory). An
+    /// enrolled terminal refuses.
     pub fn demo_login_hints(&self) -> ApiResult<Vec<crate::demo::LoginHint>> {
         if self.sync.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
             return Err(ApiError::new("NOT_DEMO", "this terminal is enrolled; there are no demo accounts"));
         }
-        let now = self.clock.now();
-        self.with_store(|s| crate::demo::login_hints(s, now))
+        self.with_store(crate::demo::login_hints)
     }
 
     /// One resident's 個人番号, for one view: online only, for staff whose role
@@ -651,7 +738,12 @@ impl App {
                 from: from.as_deref(),
                 to: to.as_deref(),
             };
-            Ok(audit::query(s.connection(), &f, filter.limit.unwrap_or(200).clamp(1, 1000))?)
+            let mut entries = audit::query(s.connection(), &f, filter.limit.unwrap_or(200).clamp(1, 1000))?;
+            // A login's evidence is for the service; people read how it was proven.
+            for e in entries.iter_mut().filter(|e| e.operation == ops::LOGIN_OK) {
+                e.detail = uketsuke_protocol::LoginDetail::how(&e.detail).to_owned();
+            }
+            Ok(entries)
         })
     }
 
@@ -737,6 +829,7 @@ fn open_slot(
         if demo_sessions {
             demo::ensure_sessions_today(&mut store, now)?;
             demo::ensure_credentials(&mut store, demo_opts.password_params)?;
+            demo::ensure_authenticators(&mut store, dir.root())?;
         }
         Ok(store)
     })();

@@ -1,12 +1,17 @@
 //! Demo data: the app starts on a synthetic city when no central service is configured.
 
+use std::path::Path;
+
 use chrono::{DateTime, Utc};
 use uketsuke_auth::Argon2Params;
 use uketsuke_demo::DemoConfig;
 use uketsuke_store::ops::CatalogLoad;
 use uketsuke_store::{business_date, catalog, Store};
 
+use uketsuke_identity::{Authenticator as _, AuthenticatorPolicy, RelyingParty, SoftAuthenticator};
+
 use crate::error::ApiResult;
+use crate::login::authenticator::DEMO_RP_ID;
 
 pub const DEFAULT_RESIDENTS: usize = 20_000;
 pub const DEFAULT_SEED: u64 = 2026;
@@ -64,29 +69,61 @@ pub fn ensure_credentials(store: &mut Store, password_params: Argon2Params) -> A
     Ok(())
 }
 
-/// Demo accounts: every demo staff member gets the demo password and their demo
-/// TOTP seed (`uketsuke_demo::city`). Demo stores only; an enrolled terminal's
-/// accounts come from the central service.
+/// Demo accounts: every demo staff member gets the demo password. Demo stores
+/// only; an enrolled terminal's accounts come from the central service.
 pub fn set_demo_credentials(store: &mut Store, password_params: Argon2Params) -> ApiResult<()> {
     let hash = uketsuke_auth::hash_password(uketsuke_demo::city::DEMO_PASSWORD, password_params)
         .map_err(|e| crate::ApiError::new(e.code(), e.to_string()))?;
     let conn = store.connection();
     for s in uketsuke_demo::city::staff() {
-        let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(&s.staff_id))
-            .map_err(|e| crate::ApiError::new(e.code(), e.to_string()))?;
-        uketsuke_store::accounts::set_credentials(
-            conn,
-            &s.staff_id,
-            &hash,
-            &seed.to_base32(),
-            s.role == uketsuke_core::Role::Supervisor,
-        )?;
+        uketsuke_store::accounts::set_credentials(conn, &s.staff_id, &hash, s.role == uketsuke_core::Role::Supervisor)?;
     }
     Ok(())
 }
 
-/// What the demo login screen shows: who the demo staff are, the shared demo
-/// password and each one's current authenticator code.
+/// The demo staff's authenticators: a software token each, kept in the data
+/// directory (`demo-authenticators/<staff id>.softtoken`) and registered in
+/// this demo store, so the demo logs in with the password and a token the app
+/// finds itself. Made for anyone who has none here, or whose token file is
+/// gone. Demo stores only: an enrolled terminal's credentials come from the
+/// service, whose policy refuses software tokens outside the demo city.
+pub fn ensure_authenticators(store: &mut Store, data_root: &Path) -> ApiResult<usize> {
+    let dir = data_root.join(crate::app::DEMO_AUTHENTICATORS);
+    let rp = RelyingParty::new(DEMO_RP_ID).map_err(identity)?;
+    let mut made = 0;
+    for s in uketsuke_demo::city::staff() {
+        let file = dir.join(format!("{}.softtoken", s.staff_id));
+        let registered = uketsuke_store::accounts::authenticators(store.connection(), &s.staff_id)?;
+        if !registered.is_empty() && file.exists() {
+            continue;
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| crate::ApiError::new("DEMO_AUTHENTICATOR", e.to_string()))?;
+        let (mut token, model) = SoftAuthenticator::new().map_err(identity)?;
+        let policy = AuthenticatorPolicy::new(vec![model], true).map_err(identity)?;
+        let start =
+            rp.start_registration(uuid::Uuid::new_v4(), &s.staff_id, &s.name, Vec::new(), &policy).map_err(identity)?;
+        let answer = token.register(rp.origin(), start.options).map_err(identity)?;
+        let accepted = rp.finish_registration(&start.state, &answer, &policy).map_err(identity)?;
+        token.save(&file).map_err(identity)?;
+        uketsuke_store::accounts::replace_authenticators(
+            store.connection(),
+            &s.staff_id,
+            &[uketsuke_protocol::StaffAuthenticator { credential: accepted.credential, sign_count: 0 }],
+        )?;
+        made += 1;
+    }
+    if made > 0 {
+        tracing::info!(made, "demo software authenticators made");
+    }
+    Ok(made)
+}
+
+fn identity(e: uketsuke_identity::IdentityError) -> crate::ApiError {
+    crate::ApiError::new(e.code(), e.to_string())
+}
+
+/// What the demo login screen shows: who the demo staff are and the shared
+/// demo password (each one's authenticator is their software token).
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct LoginHint {
@@ -94,23 +131,19 @@ pub struct LoginHint {
     pub name: String,
     pub role: uketsuke_core::Role,
     pub password: String,
-    pub totp_code: String,
 }
 
-pub fn login_hints(store: &mut Store, now: DateTime<Utc>) -> ApiResult<Vec<LoginHint>> {
+pub fn login_hints(store: &mut Store) -> ApiResult<Vec<LoginHint>> {
     let mut out = Vec::new();
     for s in uketsuke_demo::city::staff().into_iter().filter(|s| s.active) {
         if uketsuke_store::accounts::account(store.connection(), &s.staff_id)?.is_none() {
             continue;
         }
-        let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(&s.staff_id))
-            .map_err(|e| crate::ApiError::new(e.code(), e.to_string()))?;
         out.push(LoginHint {
             staff_id: s.staff_id,
             name: s.name,
             role: s.role,
             password: uketsuke_demo::city::DEMO_PASSWORD.to_owned(),
-            totp_code: uketsuke_auth::code_at(&seed, now),
         });
     }
     Ok(out)

@@ -1,17 +1,21 @@
-//! Staff login on the terminal: password (Argon2id) and TOTP verified locally
-//! against what the central service synced, the lockout policy, the online check
-//! and the offline grace period, idle timeout. Every attempt, success or not, is
-//! in the access log.
+//! Staff login on the terminal: the person's own authenticator (checked by the
+//! service online, here offline: [`authenticator`]) and their password
+//! (Argon2id, against the verifier the service synced), the lockout policy, the
+//! offline grace period, idle timeout. Every attempt, success or not, is in the
+//! access log.
 //!
 //! The decision steps are functions of the store and `now`; [`crate::App::login`]
-//! runs them around the (slow) Argon2id verification and the network call so the
-//! store is not held while either runs.
+//! runs them around the authenticator, the (slow) Argon2id verification and the
+//! network calls so the store is not held while any of them runs.
+
+pub mod authenticator;
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 use ts_rs::TS;
-use uketsuke_auth::{password, totp, Argon2Params, Gate, LockoutPolicy, TotpSecret};
+use uketsuke_auth::{password, Argon2Params, Gate, LockoutPolicy};
+use uketsuke_protocol::LoginDetail;
 use uketsuke_store::accounts::{self, Attempts, LocalAccount};
 use uketsuke_store::audit::{self, ops, REASON_AUTH};
 use uketsuke_store::views::StaffView;
@@ -28,7 +32,7 @@ pub struct LoginPolicy {
     pub offline_grace: Duration,
     pub idle_timeout: Duration,
     /// A clock more than this far behind the newest time the terminal has seen is
-    /// treated as moved backwards (TOTP and the grace period depend on it).
+    /// treated as moved backwards (the grace period and the lockout depend on it).
     pub rollback_tolerance: Duration,
 }
 
@@ -59,13 +63,13 @@ impl LoginPolicy {
     }
 }
 
-/// What the login form sends.
+/// What the login form sends; the second factor is the person's authenticator,
+/// which the app asks for itself.
 #[derive(Clone, serde::Deserialize, TS)]
 #[ts(export)]
 pub struct LoginRequest {
     pub staff_id: String,
     pub password: String,
-    pub totp_code: String,
 }
 
 impl std::fmt::Debug for LoginRequest {
@@ -109,10 +113,10 @@ pub fn normalise_id(typed: &str) -> String {
         .to_uppercase()
 }
 
-/// The generic refusal: never says which of id, password or code was wrong
+/// The generic refusal: never says which of id or password was wrong
 /// (ASVS 6.3.8).
 pub fn failed() -> ApiError {
-    ApiError::new("AUTH_FAILED", "staff id, password or confirmation code is wrong")
+    ApiError::new("AUTH_FAILED", "staff id or password is wrong")
 }
 
 /// Step 1, with the store: the gate before any credential is checked.
@@ -201,36 +205,37 @@ pub fn prepare(store: &mut Store, policy: &LoginPolicy, typed_id: &str, now: Dat
     Ok(Prepared { login_id, account, attempts })
 }
 
-/// Step 2, without the store: the expensive checks. `Ok(step)`: the TOTP time
-/// step used; `Err(reason)`: why it failed (for the log only, never the window).
-pub fn verify(p: &Prepared, req: &LoginRequest, os_user: &str, now: DateTime<Utc>) -> Result<i64, &'static str> {
-    let usable = p.account.as_ref().filter(|a| a.staff.active);
-    let Some((account, hash)) = usable.and_then(|a| a.password_hash.as_deref().map(|h| (a, h))) else {
-        // Same Argon2id work as a real check, so timing does not tell.
-        password::dummy_verify(&req.password, Argon2Params::RECOMMENDED);
-        return Err(match &p.account {
-            None => "unknown_id",
-            Some(a) if !a.staff.active => "disabled",
-            Some(_) => "no_password",
-        });
+/// Whether the account can log in at all (known, active, with a password here).
+pub fn usable(p: &Prepared) -> Result<&LocalAccount, &'static str> {
+    match &p.account {
+        None => Err("unknown_id"),
+        Some(a) if !a.staff.active => Err("disabled"),
+        Some(a) if a.password_hash.is_none() => Err("no_password"),
+        Some(a) => Ok(a),
+    }
+}
+
+/// Step 2, without the store: the password (Argon2id, slow). `Err(reason)`: why
+/// it failed (for the log only, never the window).
+pub fn verify_password(p: &Prepared, req: &LoginRequest, os_user: &str) -> Result<(), &'static str> {
+    let account = match usable(p) {
+        Ok(a) => a,
+        Err(reason) => {
+            // Same Argon2id work as a real check, so timing does not tell.
+            password::dummy_verify(&req.password, Argon2Params::RECOMMENDED);
+            return Err(reason);
+        }
     };
+    let hash = account.password_hash.as_deref().unwrap_or_default();
     if !password::verify_password(hash, &req.password) {
         return Err("password");
     }
-    let Some(secret) = account.totp_secret.as_deref().and_then(|s| TotpSecret::from_base32(s).ok()) else {
-        return Err("no_totp");
-    };
-    let step = match totp::verify(&secret, &req.totp_code, now, p.attempts.last_totp_step) {
-        Ok(step) => step,
-        Err(totp::TotpError::Replayed) => return Err("totp_replayed"),
-        Err(_) => return Err("totp"),
-    };
     if let Some(bound) = account.os_account.as_deref() {
         if bound != os_user {
             return Err("os_account");
         }
     }
-    Ok(step)
+    Ok(())
 }
 
 /// Step 3a, with the store: a failed attempt is counted and logged.
@@ -240,7 +245,7 @@ pub fn record_failure(
     p: &Prepared,
     reason: &str,
     now: DateTime<Utc>,
-) -> ApiResult<ApiError> {
+) -> ApiResult<()> {
     let tid = store.terminal_id().to_owned();
     let tx = transaction(store)?;
     let conn = &*tx;
@@ -255,7 +260,7 @@ pub fn record_failure(
         audit::append(conn, &actor, &tid, now, REASON_AUTH, None, ops::ACCOUNT_LOCKED, "")?;
     }
     commit(tx)?;
-    Ok(failed())
+    Ok(())
 }
 
 /// Why the service refused a login the terminal had verified.
@@ -268,12 +273,13 @@ pub fn refused_by_service(code: &str) -> ApiError {
 }
 
 /// Step 3b, with the store: the service's answer (or its absence) and the
-/// offline grace period; on success the session.
+/// offline grace period; on success the session, and the login in the access
+/// log with what proves it ([`LoginDetail`]).
 pub fn complete(
     store: &mut Store,
     policy: &LoginPolicy,
     p: &Prepared,
-    step: i64,
+    proof: &authenticator::LoginProof,
     online: Option<DateTime<Utc>>,
     enrolled: bool,
     now: DateTime<Utc>,
@@ -302,14 +308,19 @@ pub fn complete(
     let mut a = accounts::attempts(conn, &p.login_id)?;
     a.state = policy.lockout.record_success();
     a.reset_at = Some(now);
-    a.last_totp_step = Some(step);
     accounts::save_attempts(conn, &p.login_id, &a)?;
-    let how = match (online, enrolled) {
-        (Some(_), _) => "online",
-        (None, true) => "offline",
-        (None, false) => "demo",
+    let detail = match proof {
+        authenticator::LoginProof::Online { challenge_id } => LoginDetail::Online { challenge_id: *challenge_id },
+        authenticator::LoginProof::Local { evidence, credential_id, counter } => {
+            accounts::note_sign_count(conn, credential_id, *counter)?;
+            if enrolled {
+                LoginDetail::Offline(evidence.clone())
+            } else {
+                LoginDetail::Demo
+            }
+        }
     };
-    audit::append(conn, &actor, &tid, now, REASON_AUTH, None, ops::LOGIN_OK, how)?;
+    audit::append(conn, &actor, &tid, now, REASON_AUTH, None, ops::LOGIN_OK, &detail.to_detail())?;
     note_time(conn, now)?;
     commit(tx)?;
     Ok(Session {

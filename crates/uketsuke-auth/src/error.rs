@@ -12,15 +12,6 @@ pub enum AuthError {
     /// The operating system's random number generator failed.
     #[error("random number generator failed: {0}")]
     Rng(String),
-    /// A TOTP secret is too short or not valid base32.
-    #[error("invalid TOTP secret: {0}")]
-    TotpSecretInvalid(String),
-    /// An otpauth label (issuer or account) is empty or contains ':'.
-    #[error("invalid otpauth label: {0}")]
-    TotpLabelInvalid(String),
-    /// The text does not fit in a QR code.
-    #[error("text does not fit in a QR code: {0}")]
-    QrTooLong(String),
     /// A PKCS#8 key was rejected (wrong curve, malformed, ...).
     #[error("signing key rejected: {0}")]
     KeyRejected(String),
@@ -38,9 +29,6 @@ impl AuthError {
         match self {
             AuthError::Crypto(_) => "AUTH_CRYPTO",
             AuthError::Rng(_) => "AUTH_RNG",
-            AuthError::TotpSecretInvalid(_) => "TOTP_SECRET_INVALID",
-            AuthError::TotpLabelInvalid(_) => "TOTP_LABEL_INVALID",
-            AuthError::QrTooLong(_) => "QR_TOO_LONG",
             AuthError::KeyRejected(_) => "AUTH_KEY_REJECTED",
             AuthError::Encode(_) => "AUTH_ENCODE",
             AuthError::WeakParameters(_) => "AUTH_WEAK_PARAMETERS",
@@ -57,9 +45,6 @@ mod tests {
         let all = [
             AuthError::Crypto(String::new()),
             AuthError::Rng(String::new()),
-            AuthError::TotpSecretInvalid(String::new()),
-            AuthError::TotpLabelInvalid(String::new()),
-            AuthError::QrTooLong(String::new()),
             AuthError::KeyRejected(String::new()),
             AuthError::Encode(String::new()),
             AuthError::WeakParameters(String::new()),

@@ -4,7 +4,6 @@
 //! the operating system's random number generator.
 //!
 //! - [`password`]: Argon2id hashing and the password policy.
-//! - [`totp`]: RFC 6238 one-time codes with single use per time step.
 //! - [`lockout`]: back-off and hard lock after failed logins.
 //! - [`chain`]: hash-chained access-log entries and signed checkpoints/receipts.
 //! - [`fsmac`]: forward-secure MACs over the entries (evolving, erased keys).
@@ -14,7 +13,6 @@ pub mod error;
 pub mod fsmac;
 pub mod lockout;
 pub mod password;
-pub mod totp;
 
 pub use chain::{
     compute_hash, generate_pkcs8, public_key_from_pkcs8, seal, sha256_hex, sign, sign_checkpoint, sign_receipt,
@@ -28,4 +26,3 @@ pub use password::{
     check_policy, dummy_verify, hash_password, is_common_password, needs_rehash, verify_password, Argon2Params,
     PolicyError,
 };
-pub use totp::{code_at, otpauth_uri, qr_unicode, step_of, try_otpauth_uri, try_qr_unicode, TotpError, TotpSecret};

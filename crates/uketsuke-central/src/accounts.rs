@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use deadpool_postgres::Pool;
-use uketsuke_auth::{password, Argon2Params, TotpSecret};
+use uketsuke_auth::{password, Argon2Params};
 use uketsuke_core::Staff;
 use uketsuke_protocol::{
     codes, ChangePasswordRequest, ChangePasswordResponse, MyNumberRequest, MyNumberResponse, OnlineLoginRequest,
@@ -101,24 +101,6 @@ pub async fn set_password(
         &[&staff_id, &phc],
     )
     .await
-}
-
-/// Enrol (or re-enrol) a staff member's authenticator: a new seed, returned once
-/// so the administrator can show its QR code. Earlier codes stop working.
-pub async fn enroll_totp(pool: &Pool, staff_id: &str, now: DateTime<Utc>) -> Result<TotpSecret> {
-    let secret = TotpSecret::generate();
-    bump_staff(
-        pool,
-        staff_id,
-        now,
-        "staff.totp",
-        "new seed",
-        "UPDATE staff SET totp_secret = $2, totp_enrolled_at = $3, last_totp_step = NULL,
-             change_seq = nextval('change_seq') WHERE staff_id = $1",
-        &[&staff_id, &secret.to_base32(), &now],
-    )
-    .await?;
-    Ok(secret)
 }
 
 pub async fn set_my_number_permission(pool: &Pool, staff_id: &str, allowed: bool, now: DateTime<Utc>) -> Result<()> {
@@ -261,16 +243,21 @@ async fn unlock_verified_inner(
 }
 
 /// Every account as a terminal at `venue_ids` receives it: the password verifier
-/// and the TOTP seed only of staff assigned to one of those venues
-/// (`staff_venues`); the others come without, so they cannot log in there and
-/// their secrets stay on the service.
-pub async fn staff_accounts(c: &impl GenericClient, venue_ids: &[String]) -> Result<Vec<StaffAccount>> {
+/// and the public credentials of their authenticators only for staff assigned
+/// to one of those venues (`staff_venues`); the others come without, so they
+/// cannot log in there. Credentials the city's policy no longer accepts are left
+/// out, so a terminal stops accepting them offline at its next sync.
+pub async fn staff_accounts(
+    c: &impl GenericClient,
+    venue_ids: &[String],
+    policy: Option<&uketsuke_identity::AuthenticatorPolicy>,
+) -> Result<Vec<StaffAccount>> {
     let rows = c
         .query(
             "SELECT s.staff_id, s.name, s.department, s.role, s.active,
-                    CASE WHEN a.assigned THEN s.password_hash END, CASE WHEN a.assigned THEN s.totp_secret END,
+                    CASE WHEN a.assigned THEN s.password_hash END,
                     s.my_number_permission, s.os_account, s.failed_attempts, s.last_failure_at, s.locked,
-                    s.lockout_reset_at, s.last_totp_step, s.last_online_login_at
+                    s.lockout_reset_at, s.last_online_login_at, a.assigned
              FROM staff s
              CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM staff_venues sv
                                                 WHERE sv.staff_id = s.staff_id AND sv.venue_id = ANY($1)) AS assigned) a
@@ -278,13 +265,40 @@ pub async fn staff_accounts(c: &impl GenericClient, venue_ids: &[String]) -> Res
             &[&venue_ids],
         )
         .await?;
+    let mut credentials: std::collections::HashMap<String, Vec<uketsuke_protocol::StaffAuthenticator>> =
+        Default::default();
+    for r in c
+        .query(
+            "SELECT sa.staff_id, sa.credential::text, sa.sign_count, sa.aaguid
+             FROM staff_authenticators sa
+             WHERE sa.revoked_at IS NULL
+               AND EXISTS (SELECT 1 FROM staff_venues sv WHERE sv.staff_id = sa.staff_id AND sv.venue_id = ANY($1))
+             ORDER BY sa.staff_id, sa.registered_at",
+            &[&venue_ids],
+        )
+        .await?
+    {
+        if policy.is_none_or(|p| p.accept(r.get(3)).is_err()) {
+            continue;
+        }
+        let credential = uketsuke_identity::PublicCredential::from_json(r.get(1))
+            .map_err(|e| CentralError::Internal(format!("staff_authenticators.credential: {e}")))?;
+        let count: i64 = r.get(2);
+        credentials.entry(r.get(0)).or_default().push(uketsuke_protocol::StaffAuthenticator {
+            credential,
+            sign_count: u32::try_from(count).unwrap_or(u32::MAX),
+        });
+    }
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let role: String = r.get(3);
-        let failures: i32 = r.get(9);
+        let failures: i32 = r.get(8);
+        let staff_id: String = r.get(0);
+        let assigned: bool = r.get(13);
+        let authenticators = if assigned { credentials.remove(&staff_id).unwrap_or_default() } else { Vec::new() };
         out.push(StaffAccount {
             staff: Staff {
-                staff_id: r.get(0),
+                staff_id,
                 name: r.get(1),
                 department: r.get(2),
                 role: serde_json::from_value(serde_json::Value::String(role))
@@ -292,17 +306,16 @@ pub async fn staff_accounts(c: &impl GenericClient, venue_ids: &[String]) -> Res
                 active: r.get(4),
             },
             password_hash: r.get(5),
-            totp_secret: r.get(6),
-            my_number_permission: r.get(7),
-            os_account: r.get(8),
+            my_number_permission: r.get(6),
+            os_account: r.get(7),
             lockout: RemoteLockout {
                 failures: failures.max(0) as u32,
-                last_failure_at: r.get(10),
-                locked: r.get(11),
-                reset_at: r.get(12),
+                last_failure_at: r.get(9),
+                locked: r.get(10),
+                reset_at: r.get(11),
             },
-            last_totp_step: r.get(13),
-            last_online_login_at: r.get(14),
+            last_online_login_at: r.get(12),
+            authenticators,
         });
     }
     Ok(out)
@@ -333,50 +346,42 @@ fn refuse_inactive(state: &AccountState) -> Result<()> {
     Ok(())
 }
 
-/// How far (in 30-s steps, either way) an online login's TOTP step may be from the
-/// service's clock: 15 minutes, well beyond the 2 minutes at which the window warns.
-const MAX_TOTP_STEP_DRIFT: i64 = 30;
-
-/// A terminal verified a staff member's password and TOTP while online: confirm
-/// the account is active and unlocked, record the online login (the start of the
-/// offline grace period) and the TOTP step (single use across terminals).
+/// A staff member logs in at a terminal that reaches the service: the terminal
+/// checked the password; the service checks the person, through their own
+/// authenticator's assertion over [`OnlineLoginRequest::action`] at this
+/// terminal, then that the account is active and unlocked, and records the
+/// online login (the start of the offline grace period).
 pub async fn online_login(
-    pool: &Pool,
+    st: &crate::routes::AppState,
     terminal: &Terminal,
     req: &OnlineLoginRequest,
     now: DateTime<Utc>,
 ) -> Result<OnlineLoginResponse> {
-    // A step far from the service's own time is no code a person typed: without
-    // this, one request with a huge step made the person's codes fail everywhere.
-    // (Until login moves to the person's authenticator, issue 16.)
-    let drift = (req.totp_step - uketsuke_auth::step_of(now)).abs();
-    if drift > MAX_TOTP_STEP_DRIFT {
-        return Err(CentralError::Refused {
-            code: "TOTP_STEP_INVALID",
-            message: "the code's time step is too far from the service's time".into(),
-        });
-    }
-    let mut c = pool.get().await?;
-    let tx = c.transaction().await?;
-    db::lock_changes(&tx).await?;
-    let state = account_state(&tx, &req.staff_id).await?;
-    refuse_inactive(&state)?;
-    let n = tx
-        .execute(
-            "UPDATE staff SET last_online_login_at = $2,
-                 last_totp_step = greatest(coalesce(last_totp_step, $3), $3),
-                 change_seq = nextval('change_seq')
-             WHERE staff_id = $1 AND (last_totp_step IS NULL OR last_totp_step < $3)",
-            &[&req.staff_id, &now, &req.totp_step],
+    let action = req.action();
+    let result = async {
+        let mut c = st.pool.get().await?;
+        let tx = c.transaction().await?;
+        let person =
+            crate::identity::challenge::verify(&tx, &st.identity, terminal, &action, req.proof.as_ref(), now).await?;
+        db::lock_changes(&tx).await?;
+        let state = account_state(&tx, &person.staff_id).await?;
+        refuse_inactive(&state)?;
+        tx.execute(
+            "UPDATE staff SET last_online_login_at = $2, failed_attempts = 0,
+                 lockout_reset_at = greatest(coalesce(lockout_reset_at, $2), $2), change_seq = nextval('change_seq')
+             WHERE staff_id = $1",
+            &[&person.staff_id, &now],
         )
         .await?;
-    if n == 0 {
-        // Another terminal already accepted this code's time step.
-        return Err(CentralError::Refused { code: "TOTP_REPLAYED", message: "this code was already used".into() });
+        tx.commit().await?;
+        tracing::info!(staff = %person.staff_id, terminal = %terminal.terminal_id, "online login verified");
+        Ok(OnlineLoginResponse { at: now })
     }
-    tracing::info!(staff = %req.staff_id, terminal = %terminal.terminal_id, "online login confirmed");
-    tx.commit().await?;
-    Ok(OnlineLoginResponse { at: now })
+    .await;
+    if let Err(e) = &result {
+        crate::identity::challenge::flag_refusal(&st.pool, terminal, &action, e, now).await;
+    }
+    result
 }
 
 /// A staff member changes their own password from a terminal: the current

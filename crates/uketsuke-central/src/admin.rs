@@ -501,17 +501,9 @@ pub async fn demo_seed(
         .map_err(|e| CentralError::Internal(e.to_string()))?;
     for s in &catalog.staff {
         upsert_staff(&tx, s).await?;
-        let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(&s.staff_id))
-            .map_err(|e| CentralError::Internal(e.to_string()))?;
         tx.execute(
-            "UPDATE staff SET password_hash = $2, totp_secret = $3, my_number_permission = ($4 = 'supervisor')
-             WHERE staff_id = $1",
-            &[
-                &s.staff_id,
-                &demo_hash,
-                &seed.to_base32(),
-                &serde_json::to_value(s.role).ok().and_then(|v| v.as_str().map(str::to_owned)),
-            ],
+            "UPDATE staff SET password_hash = $2, my_number_permission = ($3 = 'supervisor') WHERE staff_id = $1",
+            &[&s.staff_id, &demo_hash, &serde_json::to_value(s.role).ok().and_then(|v| v.as_str().map(str::to_owned))],
         )
         .await?;
     }

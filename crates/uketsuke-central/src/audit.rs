@@ -181,6 +181,7 @@ pub async fn head(pool: &Pool, terminal_id: Uuid, chain_id: Uuid) -> Result<uket
 /// is raised and the request is refused with the finding's code.
 pub async fn ingest(
     pool: &Pool,
+    identity: &crate::identity::Identity,
     signer_pkcs8: &[u8],
     terminal: &Terminal,
     device_key: &[u8],
@@ -370,7 +371,11 @@ pub async fn ingest(
         }
     }
     insert_entries(&tx, tid, chain_id, &fresh_owned, now).await?;
-    count_logins(&tx, tid, &fresh_owned, now).await?;
+    count_logins(&tx, identity, terminal, chain_id, &fresh_owned, now).await?;
+    if let Some(last) = fresh_owned.last() {
+        let covered_to = DateTime::parse_from_rfc3339(&last.at).map(|t| t.with_timezone(&Utc).min(now)).unwrap_or(now);
+        crate::identity::logins::check_events(&tx, tid, covered_to, now).await?;
+    }
     tx.execute(
         "INSERT INTO audit_heads (terminal_id, chain_id, seq, entry_hash, checkpoint_sig, checkpoint_at, shipped_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)
@@ -454,18 +459,23 @@ async fn insert_entries(
 }
 
 /// Failed logins counted across terminals, in the order entries arrive: a
-/// failure adds one (and a lock entry locks); a successful login or an unlock
-/// resets the count.
+/// failure adds one; a login the service verified
+/// ([`crate::identity::logins::check_login`]) resets the count. Every other
+/// entry of a person's session must follow a verified login of theirs on this
+/// terminal, or it is flagged (once per person per shipment).
 ///
 /// An entry's time is the terminal's word: it is clamped to `received`, so an entry
-/// dated in the future (an unlock dated 9999) cannot move `lockout_reset_at` past
-/// every failure still to come.
+/// dated in the future cannot move `lockout_reset_at` past every failure still to come.
 async fn count_logins(
     tx: &impl GenericClient,
-    terminal_id: Uuid,
+    identity: &crate::identity::Identity,
+    terminal: &Terminal,
+    chain_id: Uuid,
     entries: &[ChainedEntry],
     received: DateTime<Utc>,
 ) -> Result<()> {
+    use crate::identity::logins;
+    let mut unattributed: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
     for e in entries {
         let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc).min(received)).ok();
         let Some(at) = at else { continue };
@@ -477,9 +487,12 @@ async fn count_logins(
             ops::LOGIN_FAIL => {
                 // Only for staff who can log in at this terminal: a terminal cannot
                 // lock out the rest of the city.
-                crate::accounts::record_failure(tx, &e.staff_id, at, Some(terminal_id)).await?;
+                crate::accounts::record_failure(tx, &e.staff_id, at, Some(terminal.terminal_id)).await?;
             }
             ops::LOGIN_OK => {
+                if !logins::check_login(tx, identity, terminal, chain_id, e, at, received).await? {
+                    continue;
+                }
                 db::lock_changes(tx).await?;
                 tx.execute(
                     "UPDATE staff SET failed_attempts = 0,
@@ -489,11 +502,31 @@ async fn count_logins(
                 )
                 .await?;
             }
-            _ => {}
+            ops::ACCOUNT_LOCKED => {}
+            _ if e.staff_id == UNKNOWN_STAFF => {}
+            _ => {
+                if !logins::has_verified_login(tx, terminal.terminal_id, &e.staff_id, at).await? {
+                    unattributed.entry(e.staff_id.as_str()).or_default().push(e.seq);
+                }
+            }
         }
+    }
+    for (staff_id, seqs) in unattributed {
+        let detail = format!(
+            "{} entr{} of chain {chain_id} under {staff_id} (seq {}–{}) with no verified login of theirs on this terminal before them",
+            seqs.len(),
+            if seqs.len() == 1 { "y" } else { "ies" },
+            seqs[0],
+            seqs[seqs.len() - 1]
+        );
+        logins::flag(tx, received, terminal.terminal_id, staff_id, None, logins::FLAG_ENTRY_WITHOUT_LOGIN, &detail)
+            .await?;
     }
     Ok(())
 }
+
+/// The actor of an entry about a login id no account has (`uketsuke-api`'s login).
+const UNKNOWN_STAFF: &str = "(unknown)";
 
 /// One entry as the audit views show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (4, "audit_mac", include_str!("../../../migrations/central/0004_audit_mac.sql")),
     (5, "identity", include_str!("../../../migrations/central/0005_identity.sql")),
     (6, "staff_venues", include_str!("../../../migrations/central/0006_staff_venues.sql")),
+    (7, "login_identity", include_str!("../../../migrations/central/0007_login_identity.sql")),
 ];
 
 /// Advisory lock keys (an arbitrary constant namespace: "uke" + n).

@@ -54,9 +54,6 @@ enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
-    /// The demo staff's password and their authenticators' current codes (the
-    /// demo city's synthetic accounts only; nothing is read from the database).
-    DemoCodes,
     /// The demo city only: a software authenticator for each demo staff member,
     /// registered here and written to DIR (a terminal's `demo-authenticators/`).
     DemoAuthenticators {
@@ -225,10 +222,6 @@ enum StaffCmd {
     /// Set a staff member's password, read from standard input (first line; the
     /// staff member types it at the administrator's desk). Checked against the policy.
     Password {
-        id: String,
-    },
-    /// Enrol a new authenticator seed and print its QR code, once.
-    Totp {
         id: String,
     },
     /// Grant or withdraw the permission to view 個人番号.
@@ -401,22 +394,6 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         Config::load(cli.config.as_deref()).map_err(|e| uketsuke_central::CentralError::BadRequest(e.to_string()))?;
     init_logs(&config.log_format);
     let now = Utc::now();
-    if let Command::DemoCodes = &cli.command {
-        let now = Utc::now();
-        let codes: serde_json::Map<String, serde_json::Value> = uketsuke_demo::city::staff()
-            .into_iter()
-            .filter(|s| s.active)
-            .map(|s| {
-                let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(&s.staff_id))
-                    .expect("20-byte demo seed");
-                (s.staff_id, serde_json::Value::String(uketsuke_auth::code_at(&seed, now)))
-            })
-            .collect();
-        print(
-            serde_json::json!({ "password": uketsuke_demo::city::DEMO_PASSWORD, "codes": codes, "valid_for_seconds": 30 - now.timestamp() % 30 }),
-        );
-        return Ok(());
-    }
     if let Command::InitPki { hosts, organisation } = &cli.command {
         let pki = pki::init(&config.pki_dir, hosts, organisation)?;
         print(serde_json::json!({ "pki_dir": config.pki_dir, "ca_fingerprint": pki.fingerprint() }));
@@ -428,7 +405,7 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         tracing::info!(?applied, "migrations applied");
     }
     match cli.command {
-        Command::InitPki { .. } | Command::DemoCodes => unreachable!("handled above"),
+        Command::InitPki { .. } => unreachable!("handled above"),
         Command::Migrate => print(serde_json::json!({ "applied": applied })),
         Command::Serve => {
             let state = uketsuke_central::state(config.clone(), Arc::new(SystemClock)).await?;
@@ -577,14 +554,6 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             let password = zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
             accounts::set_password(&pool, &id, &password, config.argon2(), now).await?;
             print(serde_json::json!({ "ok": true }));
-        }
-        Command::Staff(StaffCmd::Totp { id }) => {
-            let secret = accounts::enroll_totp(&pool, &id, now).await?;
-            let uri = uketsuke_auth::totp::otpauth_uri(&secret, "Uketsuke", &id);
-            // The QR code goes to the administrator's terminal once and is not kept.
-            eprintln!("{}", uketsuke_auth::totp::qr_unicode(&uri));
-            eprintln!("認証アプリで読み取ってください（この表示は一度だけです）。");
-            print(serde_json::json!({ "ok": true, "staff_id": id }));
         }
         Command::Staff(StaffCmd::MyNumber { id, set }) => {
             accounts::set_my_number_permission(&pool, &id, set == "grant", now).await?;

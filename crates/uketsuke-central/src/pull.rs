@@ -38,7 +38,13 @@ pub fn scope_fingerprint(session_ids: &[String]) -> String {
     base32(&Sha256::digest(joined.as_bytes()))[..16].to_owned()
 }
 
-pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateTime<Utc>) -> Result<PullPage> {
+pub async fn pull(
+    pool: &Pool,
+    identity: &crate::identity::Identity,
+    terminal: &Terminal,
+    req: PullRequest,
+    now: DateTime<Utc>,
+) -> Result<PullPage> {
     let limit = req.limit.clamp(1, MAX_PULL_LIMIT) as i64;
     let me = terminal.terminal_id;
     let mut client = pool.get().await?;
@@ -69,6 +75,7 @@ pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateT
             "SELECT greatest(
                  (SELECT coalesce(max(change_seq), 0) FROM programmes),
                  (SELECT coalesce(max(change_seq), 0) FROM staff),
+                 (SELECT coalesce(max(change_seq), 0) FROM staff_authenticators),
                  (SELECT coalesce(max(change_seq), 0) FROM venues WHERE venue_id = ANY($1)),
                  (SELECT coalesce(max(change_seq), 0) FROM sessions WHERE session_id = ANY($2)))",
             &[&venue_ids, &session_ids],
@@ -77,7 +84,7 @@ pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateT
         .get(0);
     let catalog = if catalog_seq > cursors.catalog {
         cursors.catalog = catalog_seq;
-        Some(read_catalog(&tx, &session_rows, &venue_ids).await?)
+        Some(read_catalog(&tx, identity, &session_rows, &venue_ids).await?)
     } else {
         None
     };
@@ -198,6 +205,7 @@ pub async fn pull(pool: &Pool, terminal: &Terminal, req: PullRequest, now: DateT
 
 async fn read_catalog(
     tx: &deadpool_postgres::Transaction<'_>,
+    identity: &crate::identity::Identity,
     session_rows: &[tokio_postgres::Row],
     venue_ids: &[String],
 ) -> Result<Catalog> {
@@ -244,8 +252,11 @@ async fn read_catalog(
             programmes: r.get(5),
         })
         .collect();
-    let staff = crate::accounts::staff_accounts(tx, venue_ids).await?;
-    Ok(Catalog { programmes, venues, sessions, staff })
+    // A service that accepts no model at all (none configured, not the demo city)
+    // sends no credentials: nobody can log in with one anyway.
+    let policy = identity.policy(tx).await.ok();
+    let staff = crate::accounts::staff_accounts(tx, venue_ids, policy.as_ref()).await?;
+    Ok(Catalog { programmes, venues, sessions, staff, rp_id: identity.rp.rp_id().to_owned() })
 }
 
 /// Which screening history a terminal needs: what the interval checks can see.

@@ -199,7 +199,7 @@ async fn pull_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<PullRequest>,
 ) -> Result<Json<PullPage>> {
-    Ok(Json(pull::pull(&st.pool, &terminal, req, st.clock.now()).await?))
+    Ok(Json(pull::pull(&st.pool, &st.identity, &terminal, req, st.clock.now()).await?))
 }
 
 async fn known_handler(
@@ -232,7 +232,10 @@ async fn audit_handler(
 ) -> Result<Json<AuditReceipt>> {
     let cert = peer.0.ok_or(CentralError::CertificateRequired)?;
     let device_key = audit::certificate_public_key(&cert)?;
-    Ok(Json(audit::ingest(&st.pool, st.pki.receipt_key(), &terminal, &device_key, &req, st.clock.now()).await?))
+    Ok(Json(
+        audit::ingest(&st.pool, &st.identity, st.pki.receipt_key(), &terminal, &device_key, &req, st.clock.now())
+            .await?,
+    ))
 }
 
 async fn audit_head_handler(
@@ -248,7 +251,7 @@ async fn online_login_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<OnlineLoginRequest>,
 ) -> Result<Json<OnlineLoginResponse>> {
-    Ok(Json(accounts::online_login(&st.pool, &terminal, &req, st.clock.now()).await?))
+    Ok(Json(accounts::online_login(&st, &terminal, &req, st.clock.now()).await?))
 }
 
 async fn change_password_handler(

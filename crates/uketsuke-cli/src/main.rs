@@ -28,8 +28,8 @@ struct DirArg {
 
 #[derive(clap::Args, Clone)]
 struct StaffArg {
-    /// Staff id to log in as (e.g. S0001). The password and the authenticator's
-    /// code are read from standard input, one per line, and checked exactly as
+    /// Staff id to log in as (e.g. S0001). The password is read from standard
+    /// input and the person touches their own authenticator, checked exactly as
     /// the window checks them; the access log records this person.
     #[arg(long)]
     staff: String,
@@ -145,12 +145,8 @@ fn attach(dir: &DirArg, staff: &StaffArg) -> Result<App, ApiError> {
         }
     };
     let password = next("password")?;
-    let totp_code = next("totp_code")?;
-    let request = uketsuke_api::LoginRequest {
-        staff_id: staff.staff.clone(),
-        password: password.to_string(),
-        totp_code: totp_code.to_string(),
-    };
+    // The second factor is the person's authenticator, which the app finds itself.
+    let request = uketsuke_api::LoginRequest { staff_id: staff.staff.clone(), password: password.to_string() };
     runtime().block_on(app.login(&request))?;
     Ok(app)
 }

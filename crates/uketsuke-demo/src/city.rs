@@ -114,17 +114,6 @@ pub fn staff() -> Vec<Staff> {
 /// real passwords through `uketsuke-central staff password`).
 pub const DEMO_PASSWORD: &str = "minato-kenshin-demo";
 
-/// A demo staff member's TOTP seed (20 bytes), derived from the staff id so the
-/// demo, its login hint and the end-to-end tests agree without sharing files.
-/// Not secret, by design: demo data only.
-pub fn demo_totp_seed(staff_id: &str) -> Vec<u8> {
-    use rand::{RngCore, SeedableRng};
-    let mut seed = [0u8; 32];
-    for (i, b) in "uketsuke-demo-totp/".bytes().chain(staff_id.bytes()).enumerate() {
-        seed[i % 32] = seed[i % 32].wrapping_mul(31).wrapping_add(b);
-    }
-    let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
-    let mut out = vec![0u8; 20];
-    rng.fill_bytes(&mut out);
-    out
-}
+/// Where a terminal's data directory keeps the demo staff's software
+/// authenticators (`<staff id>.softtoken`), which the app uses by itself.
+pub const AUTHENTICATORS_DIR: &str = "demo-authenticators";

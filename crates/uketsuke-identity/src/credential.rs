@@ -6,7 +6,8 @@ use webauthn_rs::prelude::{Credential, Passkey};
 
 use crate::error::{IdentityError, Result};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Equal when the credential ids are (webauthn-rs compares passkeys so).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PublicCredential(Passkey);
 

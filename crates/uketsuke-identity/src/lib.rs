@@ -13,6 +13,7 @@ mod action;
 mod client;
 mod credential;
 mod error;
+mod login;
 pub mod policy;
 mod relying_party;
 #[cfg(feature = "softtoken")]
@@ -24,6 +25,7 @@ pub use action::{bound_challenge, content_digest, fresh_nonce, Action, UNENROLLE
 pub use client::{Authenticator, Backend};
 pub use credential::{counter_advances, PublicCredential};
 pub use error::{IdentityError, Result};
+pub use login::LoginEvidence;
 pub use policy::{AuthenticatorPolicy, TrustedModel, SOFTWARE_AAGUID};
 pub use relying_party::{Registered, RegistrationStart, RelyingParty, Verified};
 #[cfg(feature = "softtoken")]

@@ -14,7 +14,7 @@ use uuid::Uuid;
 pub use uketsuke_identity::wire::{
     CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse,
 };
-pub use uketsuke_identity::Action;
+pub use uketsuke_identity::{Action, LoginEvidence, PublicCredential};
 
 /// `POST /v1/identity/challenge`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -275,24 +275,39 @@ pub struct Catalog {
     pub venues: Vec<Venue>,
     pub sessions: Vec<Session>,
     pub staff: Vec<StaffAccount>,
+    /// The city's WebAuthn relying party, which offline logins are verified against.
+    #[serde(default)]
+    pub rp_id: String,
 }
 
 /// A staff account as a terminal needs it to let that person log in offline:
-/// the Argon2id verifier (PHC string), the TOTP seed, and the account's state as
-/// the service last knew it (failed attempts are counted across terminals).
+/// the Argon2id verifier (PHC string), the public credentials of their
+/// authenticators, and the account's state as the service last knew it (failed
+/// attempts are counted across terminals). No secret of the person: the
+/// verifier and the credentials come only for staff assigned to the terminal's
+/// venues.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct StaffAccount {
     #[serde(flatten)]
     pub staff: Staff,
     pub password_hash: Option<String>,
-    /// Base32 (RFC 4648, no padding).
-    pub totp_secret: Option<String>,
     pub my_number_permission: bool,
     /// When set, only this OS account may log in as this staff member.
     pub os_account: Option<String>,
     pub lockout: RemoteLockout,
-    pub last_totp_step: Option<i64>,
     pub last_online_login_at: Option<DateTime<Utc>>,
+    /// The person's registered, unrevoked authenticators the city's policy
+    /// still accepts.
+    #[serde(default)]
+    pub authenticators: Vec<StaffAuthenticator>,
+}
+
+/// One registered authenticator: public data only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffAuthenticator {
+    pub credential: uketsuke_identity::PublicCredential,
+    /// The highest signature counter the service has verified.
+    pub sign_count: u32,
 }
 
 impl std::fmt::Debug for StaffAccount {
@@ -300,7 +315,7 @@ impl std::fmt::Debug for StaffAccount {
         f.debug_struct("StaffAccount")
             .field("staff", &self.staff)
             .field("password_hash", &self.password_hash.as_ref().map(|_| ".."))
-            .field("totp_secret", &self.totp_secret.as_ref().map(|_| ".."))
+            .field("authenticators", &self.authenticators.len())
             .field("lockout", &self.lockout)
             .finish_non_exhaustive()
     }
@@ -388,6 +403,7 @@ pub struct AuditHead {
 /// Access-log operations the service acts on: it counts failed logins across
 /// terminals from them. The terminal writes them (`uketsuke_store::audit::ops`).
 pub mod audit_ops {
+    /// A login; its `detail` is a [`crate::LoginDetail`].
     pub const LOGIN_OK: &str = "login_ok";
     pub const LOGIN_FAIL: &str = "login_fail";
     /// The account reached the hard lock.
@@ -396,14 +412,68 @@ pub mod audit_ops {
     pub const ACCOUNT_UNLOCK: &str = "account_unlock";
 }
 
+/// How a `login_ok` entry says the person was verified, so the service can
+/// check it: online (the challenge the service verified at the login), offline
+/// (the evidence, verified again on ingest) or demo (an unenrolled store, whose
+/// log never ships). Anything else proves nothing.
+#[derive(Debug, Clone)]
+pub enum LoginDetail {
+    Online { challenge_id: Uuid },
+    Offline(Box<uketsuke_identity::LoginEvidence>),
+    Demo,
+    Unverifiable(String),
+}
+
+impl LoginDetail {
+    /// The entry's `detail`: `online <challenge id>`, `offline <evidence JSON>`, `demo`.
+    pub fn to_detail(&self) -> String {
+        match self {
+            LoginDetail::Online { challenge_id } => format!("online {challenge_id}"),
+            LoginDetail::Offline(evidence) => {
+                format!("offline {}", serde_json::to_string(evidence).expect("evidence always serialises"))
+            }
+            LoginDetail::Demo => "demo".into(),
+            LoginDetail::Unverifiable(s) => s.clone(),
+        }
+    }
+
+    pub fn parse(detail: &str) -> LoginDetail {
+        let unverifiable = || LoginDetail::Unverifiable(detail.to_owned());
+        match detail.split_once(' ') {
+            Some(("online", id)) => {
+                id.parse().map(|challenge_id| LoginDetail::Online { challenge_id }).unwrap_or_else(|_| unverifiable())
+            }
+            Some(("offline", json)) => {
+                serde_json::from_str(json).map(|e| LoginDetail::Offline(Box::new(e))).unwrap_or_else(|_| unverifiable())
+            }
+            None if detail == "demo" => LoginDetail::Demo,
+            _ => unverifiable(),
+        }
+    }
+
+    /// The short form for people reading the log (`online`, `offline`, `demo`).
+    pub fn how(detail: &str) -> &str {
+        detail.split_once(' ').map(|(how, _)| how).unwrap_or(detail)
+    }
+}
+
 /// Largest audit shipment the service takes.
 pub const MAX_AUDIT_BATCH: usize = 2000;
 
-/// `POST /v1/auth/online-login`, sent after the terminal verified password and TOTP.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /v1/auth/online-login`, sent after the terminal verified the password:
+/// the person's authenticator signed [`identity::Action::OnlineLogin`] at this
+/// terminal, and the service checks that, not the terminal's word.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OnlineLoginRequest {
     pub staff_id: String,
-    pub totp_step: i64,
+    #[serde(default)]
+    pub proof: Option<identity::PersonProof>,
+}
+
+impl OnlineLoginRequest {
+    pub fn action(&self) -> identity::Action {
+        identity::Action::OnlineLogin { staff_id: self.staff_id.clone() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

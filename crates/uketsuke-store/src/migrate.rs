@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../../migrations/local/0004_export.sql")),
     (5, include_str!("../../../migrations/local/0005_audit_mac.sql")),
     (6, include_str!("../../../migrations/local/0006_check_without_in_lists.sql")),
+    (7, include_str!("../../../migrations/local/0007_login_identity.sql")),
 ];
 
 pub fn latest_version() -> i64 {

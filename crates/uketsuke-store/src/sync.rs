@@ -37,6 +37,10 @@ fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// The city's WebAuthn relying party (from the catalog), which offline logins
+/// are verified against.
+pub const RP_ID: &str = "rp_id";
+
 /// A value in `sync_state` (terminal-wide state that is not a table of its own).
 pub fn get_value(conn: &Connection, key: &str) -> Result<Option<String>> {
     get(conn, key)
@@ -446,6 +450,9 @@ fn apply_page(conn: &mut Connection, page: &PullPage) -> Result<PageTally> {
     if let Some(cat) = &page.catalog {
         for s in &cat.staff {
             crate::accounts::apply_remote(&tx, s)?;
+        }
+        if !cat.rp_id.is_empty() {
+            set(&tx, RP_ID, &cat.rp_id)?;
         }
         for p in &cat.programmes {
             catalog::upsert_programme(&tx, p)?;

@@ -1,4 +1,4 @@
-//! The calls staff accounts make to the service: the online confirmation of a
+//! The calls staff accounts make to the service: the online check of a
 //! login, a 個人番号 view, a password change. Each is one request; none is queued.
 
 use chrono::{DateTime, Utc};
@@ -11,12 +11,13 @@ use crate::engine::Engine;
 use crate::error::Result;
 
 impl Engine {
-    /// After a staff member passed password and TOTP on this terminal: the
-    /// service confirms the account and records the online login.
-    pub async fn online_login(&self, staff_id: &str, totp_step: i64) -> Result<DateTime<Utc>> {
-        let req = OnlineLoginRequest { staff_id: staff_id.to_owned(), totp_step };
+    /// A staff member logs in here while the service is reachable: the
+    /// request carries their authenticator's proof for
+    /// [`OnlineLoginRequest::action`]; the service checks it and the account,
+    /// and records the online login.
+    pub async fn online_login(&self, req: &OnlineLoginRequest) -> Result<DateTime<Utc>> {
         let (res, _): (OnlineLoginResponse, _) =
-            self.transport().post("/v1/auth/online-login", &req, (self.now)()).await?;
+            self.transport().post("/v1/auth/online-login", req, (self.now)()).await?;
         Ok(res.at)
     }
 

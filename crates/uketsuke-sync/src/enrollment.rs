@@ -91,6 +91,13 @@ impl Enrollment {
         })
     }
 
+    /// SHA-256 of this terminal's certificate (DER): what a person's assertion
+    /// at this terminal is bound to ([`uketsuke_identity::bound_challenge`]).
+    pub fn cert_sha256(&self) -> Result<[u8; 32]> {
+        use sha2::Digest;
+        Ok(sha2::Sha256::digest(transport::pem_cert(&self.cert_pem)?).into())
+    }
+
     /// The device key from the OS credential store and a transport that uses it.
     pub fn transport(&self, keystore: &Keystore) -> Result<Transport> {
         let key = keystore

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use uketsuke_identity::wire::Url;
 use uketsuke_identity::{Action, Authenticator, IdentityError};
 use uketsuke_protocol::identity::{
-    ChallengeRequest, ChallengeResponse, PersonProof, RegistrationFinishRequest, RegistrationFinishResponse,
-    RegistrationStartRequest, RegistrationStartResponse,
+    ChallengeRequest, ChallengeResponse, PersonProof, PublicKeyCredential, RegistrationFinishRequest,
+    RegistrationFinishResponse, RegistrationStartRequest, RegistrationStartResponse, RequestChallengeResponse,
 };
 
 use crate::engine::Engine;
@@ -72,9 +72,18 @@ pub async fn prove(engine: &Engine, authenticator: &SharedAuthenticator, action:
 /// The person's authenticator signs a challenge the service issued.
 pub async fn sign(authenticator: &SharedAuthenticator, challenge: ChallengeResponse) -> Result<PersonProof> {
     let origin = origin(&challenge.origin)?;
-    let options = challenge.options;
-    let assertion = with_authenticator(authenticator, move |a| a.assert(&origin, options)).await?;
+    let assertion = assert(authenticator, origin, challenge.options).await?;
     Ok(PersonProof { challenge_id: challenge.challenge_id, assertion })
+}
+
+/// The person's authenticator signs `options` (a challenge this terminal made
+/// itself, for a login verified here), off the async runtime.
+pub async fn assert(
+    authenticator: &SharedAuthenticator,
+    origin: Url,
+    options: RequestChallengeResponse,
+) -> Result<PublicKeyCredential> {
+    with_authenticator(authenticator, move |a| a.assert(&origin, options)).await
 }
 
 /// Register the person's authenticator: the invitation and the password first,

@@ -140,6 +140,22 @@ impl Central {
         uketsuke_identity::SoftAuthenticator::from_bytes(&bytes).unwrap()
     }
 
+    /// The demo city's software authenticators for every active demo staff
+    /// member, registered here and written where the app on `data_dir` finds
+    /// them (`demo-authenticators/`), as `central-demo.sh` does for a terminal.
+    /// The terminal receives the public credentials with its next sync.
+    pub async fn give_demo_authenticators(&self, data_dir: &std::path::Path, label: &str) {
+        uketsuke_central::identity::authenticators::demo_authenticators(
+            self.pool(),
+            &self.state.identity,
+            &data_dir.join(uketsuke_demo::city::AUTHENTICATORS_DIR),
+            label,
+            now(),
+        )
+        .await
+        .unwrap();
+    }
+
     /// Stop and start again on the same address (e.g. against another database).
     pub async fn restart_with(&mut self, state: AppState) {
         if let Some(r) = self.running.take() {

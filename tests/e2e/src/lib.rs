@@ -89,14 +89,6 @@ pub fn uketsuke_demo_today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }
 
-/// A demo staff member's authenticator code now. TOTP codes are single use per
-/// 30-second step and staff member: two logins of the same person within one step
-/// need a different person or the next step.
-pub fn demo_code(staff_id: &str) -> String {
-    let secret = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(staff_id)).unwrap();
-    uketsuke_auth::code_at(&secret, chrono::Utc::now())
-}
-
 /// One app window, driven through WebDriver.
 pub struct Window {
     pub client: Client,
@@ -161,20 +153,20 @@ impl Window {
     }
 
     /// Log in through the login form (typed like staff type it) and wait for the
-    /// logged-in header.
-    pub async fn login(&self, staff_id: &str, password: &str, code: &str) {
+    /// logged-in header. The person's authenticator is their demo software token
+    /// in the window's data directory, which the app uses by itself.
+    pub async fn login(&self, staff_id: &str, password: &str) {
         self.wait("#login-form").await;
         self.type_in("#login-staff-id", staff_id).await;
         self.type_in("#login-password", password).await;
-        self.type_in("#login-totp", code).await;
         self.click("#login-submit").await;
         self.wait("#logout-button").await;
     }
 
     /// Log in as one of the demo city's staff (S0001–S0003 reception, S0005
-    /// supervisor, …) with the demo password and the current code.
+    /// supervisor, …) with the demo password and their demo authenticator.
     pub async fn login_demo(&self, staff_id: &str) {
-        self.login(staff_id, uketsuke_demo::city::DEMO_PASSWORD, &demo_code(staff_id)).await;
+        self.login(staff_id, uketsuke_demo::city::DEMO_PASSWORD).await;
     }
 
     /// Scroll the element to the middle of its scroll container, then click it.
@@ -335,6 +327,8 @@ pub async fn enroll_terminals(
         let dir = tempfile::tempdir().unwrap();
         let status = cli(&["enroll", "--server", &central.url(), "--code", &code], dir.path());
         assert_eq!(status["demo_mode"], false);
+        // The demo city's staff log in with their software tokens, as central-demo.sh sets up.
+        central.give_demo_authenticators(dir.path(), name).await;
         let first = cli(&["sync"], dir.path());
         assert!(first["roster"].as_u64().unwrap() > 0, "{first}");
         out.push((id, dir));

@@ -25,8 +25,6 @@ export interface AppOptions {
   syncPollMs?: number;
   /** How often the status is asked for while someone is logged in (ms); 0 turns polling off. */
   statusPollMs?: number;
-  /** How often the demo accounts' codes are refreshed on the login screen (ms). */
-  hintsRefreshMs?: number;
 }
 
 /** An error after which the window starts over from the status (store gone, session ended). */

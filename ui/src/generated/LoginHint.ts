@@ -2,7 +2,7 @@
 import type { Role } from "./Role";
 
 /**
- * What the demo login screen shows: who the demo staff are, the shared demo
- * password and each one's current authenticator code.
+ * What the demo login screen shows: who the demo staff are and the shared
+ * demo password (each one's authenticator is their software token).
  */
-export type LoginHint = { staff_id: string, name: string, role: Role, password: string, totp_code: string, };
+export type LoginHint = { staff_id: string, name: string, role: Role, password: string, };

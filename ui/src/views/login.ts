@@ -1,6 +1,7 @@
-// The login form (#login-form): staff ID, password and the authenticator's code.
-// Enter sends it. The password and the code are taken out of their inputs as the
-// request is sent: the window keeps them nowhere. A refusal shows in #login-error
+// The login form (#login-form): staff ID and password; the second factor is the
+// person's own authenticator, which Rust asks for while #login-busy tells them
+// to touch it. Enter sends it. The password is taken out of its input as the
+// request is sent: the window keeps it nowhere. A refusal shows in #login-error
 // (by code, never Rust's English message); after an idle timeout or a logout,
 // #login-ended says why the last session ended.
 
@@ -10,7 +11,7 @@ import type { LogoutReason } from "../generated/LogoutReason";
 import { clientError, errorMessage } from "../errors";
 import { field, h, ht, localize } from "../dom";
 
-export type LoginField = "staff_id" | "password" | "totp_code";
+export type LoginField = "staff_id" | "password";
 
 export interface LoginView {
   el: HTMLElement;
@@ -21,15 +22,17 @@ export interface LoginView {
   /** Show a refusal (null clears it). */
   showError(err: ApiError | null): void;
   /** Fill in the form (a demo account's 「入力」 button). */
-  fill(staffId: string, password: string, code: string): void;
+  fill(staffId: string, password: string): void;
 }
 
 /** Which field to fix after a refusal. */
 export function loginErrorField(err: ApiError): LoginField {
   const f = err.details.field;
-  if (f === "staff_id" || f === "password" || f === "totp_code") return f;
+  if (f === "staff_id" || f === "password") return f;
   // About the account, not the secrets: the next person types their own ID.
-  if (["AUTH_LOCKED", "AUTH_DISABLED", "STAFF_NOT_FOUND", "STAFF_DISABLED"].includes(err.code)) return "staff_id";
+  if (["AUTH_LOCKED", "AUTH_DISABLED", "AUTH_NO_AUTHENTICATOR", "STAFF_NOT_FOUND", "STAFF_DISABLED"].includes(err.code)) {
+    return "staff_id";
+  }
   return "password";
 }
 
@@ -41,16 +44,7 @@ export function renderLogin(ended: LogoutReason | null, onSubmit: (req: LoginReq
   const common = { autocomplete: "off", spellcheck: "false", autocapitalize: "off" };
   const staffId = h("input", { id: "login-staff-id", type: "text", maxlength: "40", lang: "en", ...common });
   const password = h("input", { id: "login-password", type: "password", maxlength: "200", ...common });
-  const code = h("input", {
-    id: "login-totp",
-    type: "text",
-    inputmode: "numeric",
-    maxlength: "7",
-    class: "login-totp",
-    ...common,
-    autocomplete: "one-time-code",
-  });
-  const inputs: Record<LoginField, HTMLInputElement> = { staff_id: staffId, password, totp_code: code };
+  const inputs: Record<LoginField, HTMLInputElement> = { staff_id: staffId, password };
 
   const endedNote = ht(
     "p",
@@ -69,15 +63,14 @@ export function renderLogin(ended: LogoutReason | null, onSubmit: (req: LoginReq
   const submit = () => {
     if (busy) return;
     const id = staffId.value.trim();
-    const missing: LoginField | null = id === "" ? "staff_id" : password.value === "" ? "password" : code.value.trim() === "" ? "totp_code" : null;
+    const missing: LoginField | null = id === "" ? "staff_id" : password.value === "" ? "password" : null;
     if (missing) {
       view.showError(clientError("FIELD_REQUIRED", { field: missing }));
       view.focusField(missing);
       return;
     }
-    const req: LoginRequest = { staff_id: id, password: password.value, totp_code: code.value.trim() };
+    const req: LoginRequest = { staff_id: id, password: password.value };
     password.value = "";
-    code.value = "";
     endedNote.hidden = true;
     onSubmit(req);
   };
@@ -89,7 +82,6 @@ export function renderLogin(ended: LogoutReason | null, onSubmit: (req: LoginReq
     endedNote,
     field("login.staffId", staffId),
     field("login.password", password),
-    field("login.totp", code),
     error,
     busyNote,
     h("div", { class: "actions" }, submitButton),
@@ -137,10 +129,9 @@ export function renderLogin(ended: LogoutReason | null, onSubmit: (req: LoginReq
         error.removeAttribute("data-error-code");
       }
     },
-    fill(id, pw, totp) {
+    fill(id, pw) {
       staffId.value = id;
       password.value = pw;
-      code.value = totp;
       view.showError(null);
       submitButton.focus();
     },

@@ -1,7 +1,7 @@
 // The demo accounts (#login-demo-hints), shown on the login screen in demo mode
-// only: who they are, the shared demo password and each one's current code, with
-// a button that fills in the form. Clearly marked as fictitious demo data.
-// Updates change the codes in place, so focus on a button survives a refresh.
+// only: who they are and the shared demo password, with a button that fills in
+// the form (each one's authenticator is their demo software token, which the
+// app uses by itself). Clearly marked as fictitious demo data.
 
 import type { LoginHint } from "../generated/LoginHint";
 import { clear, h, ht, trAttr } from "../dom";
@@ -14,8 +14,6 @@ export interface LoginHintsView {
 
 interface Row {
   hint: LoginHint;
-  password: HTMLElement;
-  code: HTMLElement;
 }
 
 export function createLoginHints(onUse: (hint: LoginHint) => void): LoginHintsView {
@@ -37,7 +35,6 @@ export function createLoginHints(onUse: (hint: LoginHint) => void): LoginHintsVi
           ht("th", { scope: "col" }, "login.hintStaff"),
           ht("th", { scope: "col" }, "login.hintRole"),
           ht("th", { scope: "col" }, "login.hintPassword"),
-          ht("th", { scope: "col" }, "login.hintCode"),
           h("th", { scope: "col" }),
         ),
       ),
@@ -52,7 +49,6 @@ export function createLoginHints(onUse: (hint: LoginHint) => void): LoginHintsVi
     for (const hint of hints) {
       const id = hint.staff_id;
       const password = h("code", { class: "login-hint-password" }, hint.password);
-      const code = h("code", { class: "login-hint-code" }, hint.totp_code);
       const use = ht("button", { id: `login-hint-use-${id}`, type: "button", class: "secondary" }, "login.hintUse");
       trAttr(use, "aria-label", "login.hintUseLabel", { staff_id: id });
       use.addEventListener("click", () => {
@@ -66,28 +62,17 @@ export function createLoginHints(onUse: (hint: LoginHint) => void): LoginHintsVi
           h("td", {}, h("span", { class: "login-hint-id" }, id), " ", h("span", { class: "login-hint-name" }, hint.name)),
           ht("td", { class: "login-hint-role" }, roleKey(hint.role)),
           h("td", {}, password),
-          h("td", {}, code),
           h("td", {}, use),
         ),
       );
-      rows.set(id, { hint, password, code });
+      rows.set(id, { hint });
     }
   }
 
   return {
     el,
     update(hints) {
-      const same = hints.length === rows.size && hints.every((x) => rows.has(x.staff_id));
-      if (!same) {
-        build(hints);
-      } else {
-        for (const hint of hints) {
-          const row = rows.get(hint.staff_id) as Row;
-          row.hint = hint;
-          if (row.password.textContent !== hint.password) row.password.textContent = hint.password;
-          if (row.code.textContent !== hint.totp_code) row.code.textContent = hint.totp_code;
-        }
-      }
+      build(hints);
       el.hidden = hints.length === 0;
     },
   };

@@ -52,23 +52,22 @@ fn staff_with(role: uketsuke_core::Role) -> String {
     uketsuke_demo::city::staff().into_iter().find(|s| s.role == role && s.active).unwrap().staff_id
 }
 
-/// Log in as a demo staff member with the demo password and the code their
-/// authenticator would show now. Moves the clock to the next TOTP step first
-/// (each step's code is single use).
+/// Log in as a demo staff member with the demo password; their authenticator is
+/// their demo software token in the data directory. Moves the clock 30 s first.
 fn login(app: &Fixture, staff_id: &str) -> ApiResult<AppStatus> {
-    login_with(app, staff_id, uketsuke_demo::city::DEMO_PASSWORD, None)
+    login_with(app, staff_id, uketsuke_demo::city::DEMO_PASSWORD)
 }
 
-fn login_with(app: &Fixture, staff_id: &str, password: &str, code: Option<&str>) -> ApiResult<AppStatus> {
+fn login_with(app: &Fixture, staff_id: &str, password: &str) -> ApiResult<AppStatus> {
     let fixed = &app.clock;
     fixed.set(fixed.now() + chrono::Duration::seconds(30));
-    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(staff_id)).unwrap();
-    let req = LoginRequest {
-        staff_id: staff_id.into(),
-        password: password.into(),
-        totp_code: code.map(str::to_owned).unwrap_or_else(|| uketsuke_auth::code_at(&seed, fixed.now())),
-    };
+    let req = LoginRequest { staff_id: staff_id.into(), password: password.into() };
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(app.login(&req))
+}
+
+/// The demo software token of `staff_id` in the fixture's data directory.
+fn token_file(dir: &tempfile::TempDir, staff_id: &str) -> std::path::PathBuf {
+    dir.path().join(DEMO_AUTHENTICATORS).join(format!("{staff_id}.softtoken"))
 }
 
 #[test]
@@ -202,11 +201,10 @@ fn audit_ops(app: &Fixture) -> Vec<(String, String, String)> {
 fn asvs_6_3_8_unknown_id_and_wrong_password_are_refused_alike() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(&dir, "enum");
-    let unknown = login_with(&app, "S9999", "whatever-password", Some("123456")).unwrap_err();
-    let wrong_pw = login_with(&app, "S0001", "not-the-password", None).unwrap_err();
-    let wrong_code = login_with(&app, "S0002", uketsuke_demo::city::DEMO_PASSWORD, Some("000000")).unwrap_err();
+    let unknown = login_with(&app, "S9999", "whatever-password").unwrap_err();
+    let wrong_pw = login_with(&app, "S0001", "not-the-password").unwrap_err();
     let disabled = login(&app, "S0007").unwrap_err();
-    for e in [&unknown, &wrong_pw, &wrong_code, &disabled] {
+    for e in [&unknown, &wrong_pw, &disabled] {
         assert_eq!((e.code.as_str(), e.message.as_str()), (unknown.code.as_str(), unknown.message.as_str()));
         assert!(e.details.is_empty(), "nothing tells which part was wrong");
     }
@@ -215,9 +213,45 @@ fn asvs_6_3_8_unknown_id_and_wrong_password_are_refused_alike() {
     let log = audit_ops(&app);
     assert!(log.iter().any(|(s, op, d)| s == "(unknown)" && op == "login_fail" && d == "unknown_id"));
     assert!(log.iter().any(|(s, op, d)| s == "S0001" && op == "login_fail" && d == "password"));
-    assert!(log.iter().any(|(s, op, d)| s == "S0002" && op == "login_fail" && d == "totp"));
     assert!(log.iter().any(|(s, op, d)| s == "S0007" && op == "login_fail" && d == "disabled"));
     assert!(!log.iter().any(|(s, _, _)| s == "S9999"));
+}
+
+#[test]
+fn asvs_6_3_1_the_authenticator_comes_first_and_another_persons_key_learns_nothing_about_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "wrongkey");
+    // S0002 is at the desk with S0001's key (their demo token): refused before
+    // the password is looked at, whether it is right or wrong.
+    let theirs = uketsuke_identity::SoftAuthenticator::open_file(&token_file(&dir, "S0001")).unwrap();
+    app.set_authenticator(Box::new(theirs));
+    for password in [uketsuke_demo::city::DEMO_PASSWORD, "not-the-password"] {
+        let e = login_with(&app, "S0002", password).unwrap_err();
+        assert_eq!(e.code, "AUTHENTICATOR_NOT_RECOGNISED", "{e:?}");
+    }
+    assert!(app.status().staff.is_none());
+    let log = audit_ops(&app);
+    let s0002: Vec<&str> = log.iter().filter(|(s, _, _)| s == "S0002").map(|(_, _, d)| d.as_str()).collect();
+    assert_eq!(s0002, ["authenticator_not_theirs", "authenticator_not_theirs"], "counted, never 'password'");
+}
+
+#[test]
+fn a_login_without_the_persons_authenticator_is_refused_with_its_own_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(&dir, "nokey");
+    app.app = std::mem::replace(
+        &mut app.app,
+        App::unavailable(DataDir::new(dir.path()), keystore("x"), clock(), ApiError::store_unavailable()),
+    )
+    .with_authenticator_wait(std::time::Duration::from_millis(200));
+    // The token is gone from this terminal and no key is plugged in.
+    std::fs::remove_file(token_file(&dir, "S0001")).unwrap();
+    let e = login(&app, "S0001").unwrap_err();
+    assert_eq!(e.code, "AUTHENTICATOR_NOT_FOUND", "{e:?}");
+    assert!(app.status().staff.is_none());
+    assert!(audit_ops(&app)
+        .iter()
+        .any(|(s, op, d)| s == "S0001" && op == "login_fail" && d == "authenticator_not_found"));
 }
 
 #[test]
@@ -239,16 +273,16 @@ fn asvs_6_3_1_backoff_then_lock_and_a_supervisor_unlocks() {
     });
     // Two free failures (each login moves the clock 30 s).
     for _ in 0..2 {
-        assert_eq!(login_with(&app, "S0002", "wrong-password-123", None).unwrap_err().code, "AUTH_FAILED");
+        assert_eq!(login_with(&app, "S0002", "wrong-password-123").unwrap_err().code, "AUTH_FAILED");
     }
     // The third failure starts a 60 s wait; 30 s later even the right password is refused unchecked.
-    assert_eq!(login_with(&app, "S0002", "wrong-password-123", None).unwrap_err().code, "AUTH_FAILED");
+    assert_eq!(login_with(&app, "S0002", "wrong-password-123").unwrap_err().code, "AUTH_FAILED");
     let wait = login(&app, "S0002").unwrap_err();
     assert_eq!(wait.code, "AUTH_THROTTLED");
     assert!(wait.details["wait_seconds"].parse::<i64>().unwrap() > 0);
     // After the wait, a fourth failure locks the account; the right password no longer helps.
     app.clock.set(app.clock.now() + chrono::Duration::minutes(2));
-    assert_eq!(login_with(&app, "S0002", "wrong-password-123", None).unwrap_err().code, "AUTH_FAILED");
+    assert_eq!(login_with(&app, "S0002", "wrong-password-123").unwrap_err().code, "AUTH_FAILED");
     app.clock.set(app.clock.now() + chrono::Duration::hours(1));
     assert_eq!(login(&app, "S0002").unwrap_err().code, "AUTH_LOCKED");
     assert!(audit_ops(&app).iter().any(|(s, op, _)| s == "S0002" && op == "account_locked"));
@@ -267,23 +301,30 @@ fn asvs_6_3_1_backoff_then_lock_and_a_supervisor_unlocks() {
 }
 
 #[test]
-fn asvs_6_5_1_a_code_is_good_for_one_login_per_time_step() {
+fn asvs_6_5_1_a_copied_authenticator_whose_counter_went_back_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&dir, "replay");
+    let app = app(&dir, "clone");
+    // A copy of S0001's token taken now, before their next logins.
+    let copy = std::fs::read(token_file(&dir, "S0001")).unwrap();
     login(&app, "S0001").unwrap();
     app.logout();
-    // The same code again within the same step (the clock does not move here).
-    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed("S0001")).unwrap();
-    let req = LoginRequest {
-        staff_id: "S0001".into(),
-        password: uketsuke_demo::city::DEMO_PASSWORD.into(),
-        totp_code: uketsuke_auth::code_at(&seed, app.clock.now()),
-    };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    assert_eq!(rt.block_on(app.login(&req)).unwrap_err().code, "AUTH_FAILED");
-    assert!(audit_ops(&app).iter().any(|(s, op, d)| s == "S0001" && op == "login_fail" && d == "totp_replayed"));
-    // The next step's code works.
     login(&app, "S0001").unwrap();
+    app.logout();
+    // The copy signs with a counter this terminal has already seen pass.
+    app.set_authenticator(Box::new(uketsuke_identity::SoftAuthenticator::from_bytes(&copy).unwrap()));
+    let e = login(&app, "S0001").unwrap_err();
+    assert_eq!(e.code, "IDENTITY_COUNTER_REGRESSED", "{e:?}");
+    assert!(audit_ops(&app).iter().any(|(s, op, d)| s == "S0001" && op == "login_fail" && d == "counter_regressed"));
+}
+
+#[test]
+fn a_demo_login_is_recorded_as_one_and_never_as_verified_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "demo-detail");
+    login(&app, "S0001").unwrap();
+    let log = audit_ops(&app);
+    let (_, _, detail) = log.iter().find(|(s, op, _)| s == "S0001" && op == "login_ok").unwrap();
+    assert_eq!(detail, "demo");
 }
 
 #[test]
@@ -375,14 +416,10 @@ fn asvs_6_5_8_a_clock_moved_back_is_refused_for_login() {
     let app = app(&dir, "rollback");
     login(&app, "S0001").unwrap();
     app.logout();
-    // Someone sets the terminal's clock back an hour to replay an old code.
+    // Someone sets the terminal's clock back an hour (to stretch the offline
+    // grace period or shorten a lockout wait).
     app.clock.set(app.clock.now() - chrono::Duration::hours(1));
-    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed("S0002")).unwrap();
-    let req = LoginRequest {
-        staff_id: "S0002".into(),
-        password: uketsuke_demo::city::DEMO_PASSWORD.into(),
-        totp_code: uketsuke_auth::code_at(&seed, app.clock.now()),
-    };
+    let req = LoginRequest { staff_id: "S0002".into(), password: uketsuke_demo::city::DEMO_PASSWORD.into() };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     assert_eq!(rt.block_on(app.login(&req)).unwrap_err().code, "AUTH_CLOCK_ROLLBACK");
     assert!(audit_ops(&app).iter().any(|(_, op, d)| op == "login_fail" && d == "clock_rollback"));

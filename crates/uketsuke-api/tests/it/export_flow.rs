@@ -20,12 +20,7 @@ struct Desk {
 impl Desk {
     async fn login(&self, staff_id: &str) {
         self.clock.set(self.clock.now() + Duration::seconds(31));
-        let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed(staff_id)).unwrap();
-        let req = LoginRequest {
-            staff_id: staff_id.into(),
-            password: uketsuke_demo::city::DEMO_PASSWORD.into(),
-            totp_code: uketsuke_auth::code_at(&seed, self.clock.now()),
-        };
+        let req = LoginRequest { staff_id: staff_id.into(), password: uketsuke_demo::city::DEMO_PASSWORD.into() };
         self.app.login(&req).await.unwrap();
     }
 }
@@ -57,9 +52,7 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
     let stick = scratch.path().join("stick");
     std::fs::create_dir(&stick).unwrap();
     let media = uketsuke_export::fixture::usb_stick_classifier(scratch.path(), &stick).unwrap();
-    // Behind the service's clock (within the 2 min tokens allow), so the logins' TOTP steps come before the
-    // supervisor's decision code (checked by the service at its own time).
-    let clock = Arc::new(FixedClock::new(Utc::now() - Duration::seconds(140)));
+    let clock = Arc::new(FixedClock::new(Utc::now()));
     let app = App::start(
         DataDir::new(dir.path()),
         keystore,
@@ -78,6 +71,8 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
     std::fs::create_dir_all(&tokens).unwrap();
     let clerk_token = central.register_software_authenticator(&registrar.engine, "S0004").await;
     clerk_token.save(&tokens.join("S0004.softtoken")).unwrap();
+    let token = central.register_software_authenticator(&registrar.engine, "S0005").await;
+    token.save(&tokens.join("S0005.softtoken")).unwrap();
 
     // Not designated: nothing can be asked for or written.
     d.login("S0004").await;
@@ -112,14 +107,16 @@ async fn a_clerk_exports_to_a_usb_stick_only_after_designation_and_approval() {
     assert_eq!(d.app.decide_export(&decision).await.unwrap_err().code, "FORBIDDEN");
     d.app.logout();
 
-    // The supervisor has no authenticator registered yet: nothing is decided.
+    // The supervisor, with the clerk's key in her hand: nothing is decided.
     d.login("S0005").await;
     let o = d.app.export_overview().await.unwrap();
     assert!(o.pending.iter().any(|r| r.request_id == request_id), "{:?}", o.pending);
-    assert_eq!(d.app.decide_export(&decision).await.unwrap_err().code, "IDENTITY_NO_AUTHENTICATOR");
-    // She registers her (demo city) software token at the other desk.
-    let token = central.register_software_authenticator(&registrar.engine, "S0005").await;
-    token.save(&tokens.join("S0005.softtoken")).unwrap();
+    let clerks = uketsuke_identity::SoftAuthenticator::open_file(&tokens.join("S0004.softtoken")).unwrap();
+    d.app.set_authenticator(Box::new(clerks));
+    assert_eq!(d.app.decide_export(&decision).await.unwrap_err().code, "AUTHENTICATOR_NOT_RECOGNISED");
+    assert_eq!(central.count("SELECT count(*) FROM verified_acts WHERE action_kind = 'export_decision'").await, 0);
+    // With her own (the demo city's software token in the data directory).
+    d.app.clear_authenticator();
     d.app.decide_export(&decision).await.unwrap();
     let verified = central.count("SELECT count(*) FROM verified_acts WHERE action_kind = 'export_decision'").await;
     assert_eq!(verified, 1, "the service verified the supervisor herself");

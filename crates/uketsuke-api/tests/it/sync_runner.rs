@@ -13,6 +13,7 @@ use uketsuke_synctest::{session_am, Central, Terminal};
 async fn a_write_made_while_the_service_is_down_reaches_it_when_it_returns() {
     let mut central = Central::start().await;
     let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    central.give_demo_authenticators(t.dir.path(), "受付1").await;
     t.engine.sync_once(&t.store).await.unwrap();
     let resident = t.residents(1).remove(0);
     let request = t.check_in_request(&session_am(), &resident);
@@ -28,12 +29,8 @@ async fn a_write_made_while_the_service_is_down_reaches_it_when_it_returns() {
     ));
     assert!(!app.status().demo_mode);
     tokio::spawn(run_sync_loop(app.clone()));
-    let seed = uketsuke_auth::TotpSecret::from_bytes(uketsuke_demo::city::demo_totp_seed("S0001")).unwrap();
-    let login = uketsuke_api::LoginRequest {
-        staff_id: "S0001".into(),
-        password: uketsuke_demo::city::DEMO_PASSWORD.into(),
-        totp_code: uketsuke_auth::code_at(&seed, chrono::Utc::now()),
-    };
+    let login =
+        uketsuke_api::LoginRequest { staff_id: "S0001".into(), password: uketsuke_demo::city::DEMO_PASSWORD.into() };
     app.login(&login).await.unwrap();
 
     // The LAN goes away; staff keep working.

@@ -7,9 +7,13 @@
 //! - [`challenge`]: single-use challenges bound to one terminal and one action,
 //!   and [`challenge::verify`], which every privileged handler calls with the
 //!   request's proof inside its own transaction.
+//! - [`logins`]: every `login_ok` a terminal ships, verified (online: the
+//!   challenge; offline: the assertion in the entry) or flagged, and the
+//!   entries and events of sessions no verified login opened.
 
 pub mod authenticators;
 pub mod challenge;
+pub mod logins;
 
 use std::path::Path;
 

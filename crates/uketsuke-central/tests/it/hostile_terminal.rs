@@ -339,7 +339,7 @@ async fn only_a_supervisor_the_service_verified_unlocks_an_account() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_policy_judges_every_use_and_a_huge_totp_step_poisons_nobody() {
+async fn the_policy_judges_every_use() {
     let s = scene().await;
     // A software token registered while the service ran the demo city proves
     // nothing once it does not (and this service lists no other model at all).
@@ -349,19 +349,6 @@ async fn the_policy_judges_every_use_and_a_huge_totp_step_poisons_nobody() {
     let refused = post_my_number(&s.desk, &request(&action, Some(proof))).await.unwrap_err();
     assert_eq!(refused.code(), "AUTHENTICATOR_POLICY_EMPTY");
     assert_eq!(views(&s.central).await, 0);
-
-    // One online-login request with a step far from the service's time is refused
-    // and leaves the person's codes alone on every terminal.
-    let login = uketsuke_protocol::OnlineLoginRequest { staff_id: "S0001".into(), totp_step: i64::MAX / 2 };
-    let res = s
-        .desk
-        .engine
-        .transport()
-        .post::<_, uketsuke_protocol::OnlineLoginResponse>("/v1/auth/online-login", &login, now())
-        .await;
-    assert_eq!(res.unwrap_err().code(), "TOTP_STEP_INVALID");
-    let poisoned = "SELECT count(*) FROM staff WHERE staff_id = 'S0001' AND last_totp_step IS NOT NULL";
-    assert_eq!(s.central.count(poisoned).await, 0);
 }
 
 /// The demo city's software authenticators, as `uketsuke-central demo-authenticators`

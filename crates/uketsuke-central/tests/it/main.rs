@@ -6,4 +6,5 @@ mod cli;
 mod export;
 mod hostile_terminal;
 mod kill;
+mod login_evidence;
 mod password_endpoint;

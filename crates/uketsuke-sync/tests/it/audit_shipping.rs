@@ -443,8 +443,9 @@ async fn a_service_without_the_escrow_takes_macd_entries_flags_them_and_checks_f
 }
 
 /// A terminal's clock does not reach into the service's future: a login entry dated
-/// 9999 is kept as written, but counts as of its arrival, so failed logins after it
-/// still count (before, it set `lockout_reset_at` to 9999 and no failure ever counted).
+/// 9999 is kept as written, but judged as of its arrival; unproven, it resets
+/// nothing, so failed logins after it still count (before, it set
+/// `lockout_reset_at` to 9999 and no failure ever counted).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_entrys_time_counts_no_later_than_its_arrival() {
     use chrono::TimeZone;
@@ -461,8 +462,10 @@ async fn an_entrys_time_counts_no_later_than_its_arrival() {
         1,
         "the entry is kept as the terminal wrote it"
     );
-    let reset = "SELECT count(*) FROM staff WHERE staff_id = 'S0002' AND lockout_reset_at <= now()";
-    assert_eq!(central.count(reset).await, 1, "the reset counts as of the entry's arrival");
+    let judged = "SELECT count(*) FROM login_checks WHERE staff_id = 'S0002' AND at <= now() AND NOT verified";
+    assert_eq!(central.count(judged).await, 1, "judged as of the entry's arrival, and not proven");
+    let reset = "SELECT count(*) FROM staff WHERE staff_id = 'S0002' AND lockout_reset_at IS NOT NULL";
+    assert_eq!(central.count(reset).await, 0, "an unproven login resets nothing");
     // A failed login after it still counts.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     t.log_as("S0002", chrono::Utc::now(), local::ops::LOGIN_FAIL, "wrong password");

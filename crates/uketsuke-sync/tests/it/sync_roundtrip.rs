@@ -537,28 +537,34 @@ async fn the_terminal_gets_only_the_history_its_eligibility_checks_can_see() {
     assert!(local.len() < full, "older history stays centrally: {} of {full}", local.len());
 }
 
-/// A terminal holds the password verifiers (and TOTP seeds) of the staff assigned
-/// to its venues only; a withdrawn assignment takes them off at the next sync, and
-/// everyone's name stays for the audit views.
+/// A terminal holds the password verifiers and the authenticators' public
+/// credentials of the staff assigned to its venues only, and no secret of anyone;
+/// a withdrawn assignment takes them off at the next sync, and everyone's name
+/// stays for the audit views.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminal_holds_the_verifiers_of_staff_assigned_to_its_venues_only() {
     let central = Central::start().await;
     let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
     let venue = central.venue_of(&session_am()).await;
+    central.register_software_authenticator(&t.engine, "S0002").await;
+    central.register_software_authenticator(&t.engine, "S0001").await;
     let held = |id: &str| {
-        t.count(&format!(
-            "SELECT count(*) FROM staff WHERE staff_id = '{id}' AND (password_hash IS NOT NULL OR totp_secret IS NOT NULL)"
-        ))
+        t.count(&format!("SELECT count(*) FROM staff WHERE staff_id = '{id}' AND password_hash IS NOT NULL"))
+            + t.count(&format!("SELECT count(*) FROM staff_authenticators WHERE staff_id = '{id}'"))
     };
     let set = |assigned: bool| uketsuke_central::accounts::set_venue(central.pool(), "S0002", &venue, assigned, now());
     set(false).await.unwrap();
     t.engine.sync_once(&t.store).await.unwrap();
-    assert_eq!(held("S0002"), 0, "not assigned here: no verifier, no seed");
-    assert_eq!(held("S0001"), 1);
+    assert_eq!(held("S0002"), 0, "not assigned here: no verifier, no credential");
+    assert_eq!(held("S0001"), 2);
+    // The catalog the terminal received carries no secret of anyone: no seed column is left.
+    let columns =
+        t.count("SELECT count(*) FROM pragma_table_info('staff') WHERE name LIKE '%totp%' OR name LIKE '%secret%'");
+    assert_eq!(columns, 0);
     assert_eq!(t.count("SELECT count(*) FROM staff WHERE staff_id = 'S0002'"), 1, "the name stays");
     set(true).await.unwrap();
     t.engine.sync_once(&t.store).await.unwrap();
-    assert_eq!(held("S0002"), 1, "assigned again");
+    assert_eq!(held("S0002"), 2, "assigned again: the verifier and the credential");
     set(false).await.unwrap();
     t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(held("S0002"), 0, "withdrawn: taken off at the next sync");

@@ -29,16 +29,8 @@ async fn a_clerk_writes_an_approved_export_to_a_usb_stick_through_the_window() {
     std::fs::create_dir(&fixture).unwrap();
     let media = uketsuke_export::fixture::usb_stick_classifier(&fixture, &stick).unwrap();
     let media_id = media.list_removable_mounts().unwrap()[0].id.clone();
-    // The clerk's and the supervisor's authenticators, registered at a third desk,
-    // kept where the app on each one's terminal looks for the demo city's software
-    // tokens.
-    let registrar = uketsuke_synctest::Terminal::enroll(&central, "登録用", &[session_am()]).await;
-    for (terminal, staff) in [(0, "S0004"), (1, "S0005")] {
-        let token = central.register_software_authenticator(&registrar.engine, staff).await;
-        let tokens = terminals[terminal].1.path().join("demo-authenticators");
-        std::fs::create_dir_all(&tokens).unwrap();
-        token.save(&tokens.join(format!("{staff}.softtoken"))).unwrap();
-    }
+    // The clerk's and the supervisor's authenticators are the demo city's software
+    // tokens each terminal got at enrollment (enroll_terminals).
 
     let _driver2 = Driver::start(4464, 4465).await;
     let fixture_arg = fixture.to_string_lossy().into_owned();

@@ -1,21 +1,21 @@
-//! Logging in through the real window (password + the authenticator's code, checked
-//! in Rust against the Argon2id verifier in the SQLCipher store), a wrong code refused,
-//! and a supervisor seeing their own actions in the audit view.
+//! Logging in through the real window (the person's authenticator, here the demo
+//! software token the app made in its data directory, checked in Rust against the
+//! public credential in the SQLCipher store, then the password against the
+//! Argon2id verifier), a wrong password refused, and a supervisor seeing their own
+//! actions in the audit view.
 
 use fantoccini::key::Key;
-use uketsuke_e2e::{demo_code, in_window, Venue};
+use uketsuke_e2e::{in_window, Venue};
 
 #[tokio::test]
-async fn a_wrong_code_is_refused_and_the_supervisor_sees_their_own_actions() {
+async fn a_wrong_password_is_refused_and_the_supervisor_sees_their_own_actions() {
     let venue = Venue::new();
     in_window("login-audit", &venue, |w| async move {
-        // The right password with a wrong code: refused, with the one generic message.
-        let right = demo_code("S0005");
-        let wrong = if right == "123456" { "654321" } else { "123456" };
+        // Her authenticator with a wrong password: refused, with the one generic message.
         w.wait("#login-form").await;
+        assert!(w.client.find(fantoccini::Locator::Css("#login-totp")).await.is_err(), "no code to type");
         w.type_in("#login-staff-id", "S0005").await;
-        w.type_in("#login-password", uketsuke_demo::city::DEMO_PASSWORD).await;
-        w.type_in("#login-totp", wrong).await;
+        w.type_in("#login-password", "not-the-demo-password").await;
         w.click("#login-submit").await;
         let msg = w.wait_text("#login-error", |t| !t.is_empty()).await;
         assert!(msg.contains("正しくありません"), "{msg}");
@@ -25,7 +25,7 @@ async fn a_wrong_code_is_refused_and_the_supervisor_sees_their_own_actions() {
         assert_eq!(pw.prop("value").await.unwrap().as_deref(), Some(""));
         assert!(w.client.find(fantoccini::Locator::Css("#logout-button")).await.is_err());
 
-        // The right code logs in.
+        // The right password logs in.
         w.login_demo("S0005").await;
         // Some reception work: a kana search.
         w.type_in("#search-input", &format!("ア{}", char::from(Key::Enter))).await;

@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use fantoccini::key::Key;
 use uketsuke_core::wareki;
-use uketsuke_e2e::{app_written_files, assert_no_file_holds, demo_code, in_window, to_half_width_katakana, Venue};
+use uketsuke_e2e::{app_written_files, assert_no_file_holds, in_window, to_half_width_katakana, Venue};
 
 fn enter() -> String {
     char::from(Key::Enter).to_string()
@@ -106,8 +106,8 @@ async fn a_walk_in_not_on_the_roster_is_registered_provisionally_and_checked_in(
     })
     .await;
     // The provisional person is in the encrypted store, findable by kana, as typed.
-    // The CLI logs in like the window (password and code on stdin), as another
-    // reception staff member: S0001's code for this 30-s step was used by the window.
+    // The CLI logs in like the window (password on stdin, their demo token), as another
+    // reception staff member.
     let mut cli = std::process::Command::new(std::env::var("UKETSUKE_CLI").unwrap())
         .args(["search", "--staff", "S0002", "--kana", "ﾄﾋﾞｺﾐ", "--birth", "昭和40年5月6日", "--data-dir"])
         .arg(&dir)
@@ -118,7 +118,7 @@ async fn a_walk_in_not_on_the_roster_is_registered_provisionally_and_checked_in(
         .unwrap();
     {
         let mut stdin = cli.stdin.take().unwrap();
-        write!(stdin, "{}\n{}\n", uketsuke_demo::city::DEMO_PASSWORD, demo_code("S0002")).unwrap();
+        writeln!(stdin, "{}", uketsuke_demo::city::DEMO_PASSWORD).unwrap();
     }
     let out = cli.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

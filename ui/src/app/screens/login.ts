@@ -23,7 +23,6 @@ export function showLogin(ctx: AppContext, st: AppStatus): void {
       ctx.banner.show(err);
       void ctx.run(ctx.boot);
     },
-    ...(ctx.opts.hintsRefreshMs !== undefined ? { hintsRefreshMs: ctx.opts.hintsRefreshMs } : {}),
   });
   ctx.setScreen(login.el);
   state.screenCleanup = () => login.destroy();
