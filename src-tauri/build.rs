@@ -22,6 +22,7 @@ fn uketsuke_commands() -> &'static [&'static str] {
         "logout",
         "demo_login_hints",
         "unlock_account",
+        "register_authenticator",
         "audit_log",
         "view_my_number",
         "change_password",

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use tauri::State;
 use uketsuke_api::app::{
-    AuditQuery, ExportDecisionInput, ExportOverview, ExportRequestInput, ExportWritten, MediaChoice, MyNumberView,
-    PasswordChange,
+    AuditQuery, AuthenticatorRegistration, ExportDecisionInput, ExportOverview, ExportRequestInput, ExportWritten,
+    MediaChoice, MyNumberView, PasswordChange, RegisteredAuthenticator,
 };
 use uketsuke_api::demo::LoginHint;
 use uketsuke_api::{ApiError, App, AppStatus, LoginRequest, SyncView};
@@ -25,8 +25,8 @@ pub fn reset_local_cache(app: State<'_, Arc<App>>, confirmation: String) -> R<Ap
     app.reset_local_cache(&confirmation)
 }
 
-/// Password and code go to Rust and are checked there; nothing about the
-/// account comes back except the status.
+/// The password goes to Rust and is checked there, with the person's
+/// authenticator; nothing about the account comes back except the status.
 #[tauri::command]
 pub async fn login(app: State<'_, Arc<App>>, request: LoginRequest) -> R<AppStatus> {
     app.login(&request).await
@@ -46,6 +46,16 @@ pub fn demo_login_hints(app: State<'_, Arc<App>>) -> R<Vec<LoginHint>> {
 #[tauri::command]
 pub async fn unlock_account(app: State<'_, Arc<App>>, staff_id: String) -> R<()> {
     app.unlock_account(&staff_id).await
+}
+
+/// Before any login, on an enrolled terminal: the service checks the person's
+/// invitation and password and judges the authenticator.
+#[tauri::command]
+pub async fn register_authenticator(
+    app: State<'_, Arc<App>>,
+    request: AuthenticatorRegistration,
+) -> R<RegisteredAuthenticator> {
+    app.register_authenticator(&request).await
 }
 
 #[tauri::command(async)]

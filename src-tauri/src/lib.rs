@@ -21,6 +21,7 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
         commands::logout,
         commands::demo_login_hints,
         commands::unlock_account,
+        commands::register_authenticator,
         commands::audit_log,
         commands::view_my_number,
         commands::change_password,

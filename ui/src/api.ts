@@ -5,6 +5,7 @@ import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import type { AccessLogEntry } from "./generated/AccessLogEntry";
 import type { AppStatus } from "./generated/AppStatus";
 import type { AuditQuery } from "./generated/AuditQuery";
+import type { AuthenticatorRegistration } from "./generated/AuthenticatorRegistration";
 import type { CheckInRequest } from "./generated/CheckInRequest";
 import type { CorrectionRequest } from "./generated/CorrectionRequest";
 import type { ExportDecisionInput } from "./generated/ExportDecisionInput";
@@ -16,6 +17,7 @@ import type { LoginRequest } from "./generated/LoginRequest";
 import type { MediaChoice } from "./generated/MediaChoice";
 import type { MyNumberView } from "./generated/MyNumberView";
 import type { PasswordChange } from "./generated/PasswordChange";
+import type { RegisteredAuthenticator } from "./generated/RegisteredAuthenticator";
 import type { ResidentCard } from "./generated/ResidentCard";
 import type { ResidentSummary } from "./generated/ResidentSummary";
 import type { SessionCounts } from "./generated/SessionCounts";
@@ -44,6 +46,8 @@ export interface Api {
   viewMyNumber(residentId: string, reason: string): Promise<MyNumberView>;
   /** The logged-in staff member's own password (online only; Rust and the service check the policy). */
   changePassword(change: PasswordChange): Promise<null>;
+  /** Before any login, on an enrolled terminal: the person's invitation, password and touch. */
+  registerAuthenticator(request: AuthenticatorRegistration): Promise<RegisteredAuthenticator>;
   listSessions(): Promise<SessionView[]>;
   lookupVoucher(voucher: string): Promise<ResidentSummary>;
   searchResidents(kana: string, birthDate: string | null): Promise<ResidentSummary[]>;
@@ -92,6 +96,7 @@ export function createApi(invoke: InvokeFn = tauriInvoke): Api {
     auditLog: (query) => call("audit_log", { query }),
     viewMyNumber: (residentId, reason) => call("view_my_number", { residentId, reason }),
     changePassword: (change) => call("change_password", { change }),
+    registerAuthenticator: (request) => call("register_authenticator", { request }),
     listSessions: () => call("list_sessions"),
     lookupVoucher: (voucher) => call("lookup_voucher", { voucher }),
     searchResidents: (kana, birthDate) => call("search_residents", { kana, birthDate }),

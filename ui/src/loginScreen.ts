@@ -6,6 +6,7 @@ import type { Api } from "./api";
 import type { ApiError } from "./generated/ApiError";
 import type { AppStatus } from "./generated/AppStatus";
 import type { LoginRequest } from "./generated/LoginRequest";
+import { h, ht } from "./dom";
 import { toApiError } from "./errors";
 import { loginErrorField, renderLogin } from "./views/login";
 import { createLoginHints } from "./views/loginHints";
@@ -23,6 +24,8 @@ export interface LoginScreenDeps {
   onLoggedIn(next: AppStatus): void;
   /** A failure that is not about the credentials (the store went away, someone is already logged in). */
   onFailure(err: ApiError): void;
+  /** 認証器を登録 (enrolled terminals): open the registration dialog. */
+  onRegister?(): void;
 }
 
 /** Errors the form cannot help with: the app starts over from the status. */
@@ -56,6 +59,14 @@ export function createLoginScreen(api: Api, status: AppStatus, deps: LoginScreen
     );
   });
 
+  if (!status.demo_mode && deps.onRegister) {
+    const open = deps.onRegister;
+    const button = ht("button", { id: "login-register-open", type: "button", class: "secondary" }, "login.registerOpen");
+    button.addEventListener("click", () => open());
+    view.hintsSlot.appendChild(
+      h("section", { id: "login-register", class: "login-register" }, ht("p", { class: "dialog-note" }, "login.registerNote"), button),
+    );
+  }
   if (status.demo_mode) {
     const hints = createLoginHints((hint) => view.fill(hint.staff_id, hint.password));
     view.hintsSlot.appendChild(hints.el);

@@ -7,6 +7,7 @@ import type { Action } from "../src/generated/Action";
 import type { ApiError } from "../src/generated/ApiError";
 import type { AppStatus } from "../src/generated/AppStatus";
 import type { AuditQuery } from "../src/generated/AuditQuery";
+import type { AuthenticatorRegistration } from "../src/generated/AuthenticatorRegistration";
 import type { CheckInRequest } from "../src/generated/CheckInRequest";
 import type { CorrectionRequest } from "../src/generated/CorrectionRequest";
 import type { ExportDecisionInput } from "../src/generated/ExportDecisionInput";
@@ -20,6 +21,7 @@ import type { MediaChoice } from "../src/generated/MediaChoice";
 import type { PasswordChange } from "../src/generated/PasswordChange";
 import type { ProgrammeEligibility } from "../src/generated/ProgrammeEligibility";
 import type { ProgrammeView } from "../src/generated/ProgrammeView";
+import type { RegisteredAuthenticator } from "../src/generated/RegisteredAuthenticator";
 import type { ResidentCard } from "../src/generated/ResidentCard";
 import type { ResidentSummary } from "../src/generated/ResidentSummary";
 import type { Role } from "../src/generated/Role";
@@ -283,6 +285,10 @@ export class FakeBackend implements Api {
   myNumbers = new Map<string, string>([["R-1", "123456789012"]]);
   /** Whose authenticator is at this terminal (Rust asks it during the login); null: none plugged in. */
   authenticatorOf: string | null | "anyone" = "anyone";
+  /** The invitation codes an administrator handed out, by staff ID. */
+  invites = new Map<string, string>([["S1", "ABCD-EFGH-JKMN"]]);
+  /** Authenticators registered through register_authenticator. */
+  registered: RegisteredAuthenticator[] = [];
   /** New passwords set through change_password, by staff ID. */
   changedPasswords = new Map<string, string>();
   /** Export to external media, as the service and this terminal see it. */
@@ -420,6 +426,20 @@ export class FakeBackend implements Api {
       if (change.current_password !== PASSWORD) throw apiError("PASSWORD_CURRENT_WRONG", { field: "current_password" });
       this.changedPasswords.set(st.staff.staff_id, next);
       return null;
+    });
+  }
+  registerAuthenticator(request: AuthenticatorRegistration) {
+    return this.call("registerAuthenticator", [request], (): RegisteredAuthenticator => {
+      if (this.statusValue.demo_mode) throw apiError("NOT_ENROLLED");
+      const id = request.staff_id.trim().toUpperCase();
+      if (this.authenticatorOf === null) throw apiError("AUTHENTICATOR_NOT_FOUND");
+      if (this.invites.get(id) !== request.invite_code.trim() || request.password !== PASSWORD) {
+        throw apiError("REGISTRATION_REFUSED");
+      }
+      this.invites.delete(id);
+      const done = { staff_id: id, model: "指紋認証キー（テスト）", label: request.label.trim() };
+      this.registered.push(done);
+      return done;
     });
   }
   listSessions() {
@@ -698,6 +718,8 @@ export function invokeFor(backend: FakeBackend): (cmd: string, args?: Record<str
     switch (cmd) {
       case "app_status":
         return backend.appStatus();
+      case "register_authenticator":
+        return backend.registerAuthenticator(a.request as AuthenticatorRegistration);
       case "sync_status":
         return backend.syncStatus();
       case "list_sessions":

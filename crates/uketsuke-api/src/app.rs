@@ -844,11 +844,13 @@ fn open_slot(
 
 mod export;
 mod password;
+mod register;
 pub use export::{
     ExportDecisionInput, ExportOverview, ExportRequestInput, ExportRequestItem, ExportWritten, MediaChoice,
     RecipientChoice,
 };
 pub use password::PasswordChange;
+pub use register::{AuthenticatorRegistration, RegisteredAuthenticator};
 
 #[cfg(test)]
 mod tests;

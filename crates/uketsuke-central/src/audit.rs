@@ -502,7 +502,9 @@ async fn count_logins(
                 )
                 .await?;
             }
-            ops::ACCOUNT_LOCKED => {}
+            // Written before any login: a failed attempt's lock, a registration the
+            // service verified itself.
+            ops::ACCOUNT_LOCKED | ops::AUTHENTICATOR_REGISTER => {}
             _ if e.staff_id == UNKNOWN_STAFF => {}
             _ => {
                 if !logins::has_verified_login(tx, terminal.terminal_id, &e.staff_id, at).await? {

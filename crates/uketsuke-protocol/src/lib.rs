@@ -410,6 +410,9 @@ pub mod audit_ops {
     pub const ACCOUNT_LOCKED: &str = "account_locked";
     /// A supervisor unlocked an account; the entry's `detail` is its staff id.
     pub const ACCOUNT_UNLOCK: &str = "account_unlock";
+    /// A staff member registered an authenticator here, before any login (the
+    /// service verified their invitation and password).
+    pub const AUTHENTICATOR_REGISTER: &str = "authenticator_register";
 }
 
 /// How a `login_ok` entry says the person was verified, so the service can

@@ -43,7 +43,9 @@ pub mod ops {
     pub const STAFF_SELECTED: &str = "staff_selected";
     pub const ELIGIBILITY: &str = "eligibility";
     /// Logins, locks and unlocks: the service counts failed logins from these.
-    pub use uketsuke_protocol::audit_ops::{ACCOUNT_LOCKED, ACCOUNT_UNLOCK, LOGIN_FAIL, LOGIN_OK};
+    pub use uketsuke_protocol::audit_ops::{
+        ACCOUNT_LOCKED, ACCOUNT_UNLOCK, AUTHENTICATOR_REGISTER, LOGIN_FAIL, LOGIN_OK,
+    };
     pub const LOGOUT: &str = "logout";
     /// A command the logged-in role may not run; `detail` names it.
     pub const REFUSED: &str = "refused";

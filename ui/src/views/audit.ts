@@ -30,6 +30,7 @@ export const AUDIT_OPERATIONS = [
   "eligibility",
   "account_locked",
   "account_unlock",
+  "authenticator_register",
   "refused",
   "view_my_number",
   "view_audit",

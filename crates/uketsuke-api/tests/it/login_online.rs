@@ -301,3 +301,84 @@ async fn an_online_unlock_needs_the_supervisors_authenticator_and_holds_everywhe
     d.sync().await;
     d.login("S0003").await.unwrap();
 }
+
+/// A staff member with no authenticator yet registers one at the login screen of
+/// an enrolled terminal (nobody logged in): the administrator's invitation and
+/// her password, checked by the service, then the key. She logs in with it online
+/// at once, and offline after the next sync brought its public credential.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_registers_her_own_authenticator_at_the_terminal_and_logs_in_with_it() {
+    use uketsuke_api::app::AuthenticatorRegistration;
+    let mut central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let Terminal { dir, keystore, store, .. } = t;
+    drop(store);
+    let clock = Arc::new(FixedClock::new(Utc::now()));
+    let app = App::start(
+        DataDir::new(dir.path()),
+        keystore,
+        clock.clone(),
+        DemoOptions { residents: 0, ..Default::default() },
+    )
+    .with_authenticator_wait(std::time::Duration::from_millis(200));
+    let d = Desk { app, clock, dir };
+    // No authenticator anywhere: she cannot log in.
+    assert_eq!(d.login("S0003").await.unwrap_err(), "AUTH_NO_AUTHENTICATOR");
+    // Her key (the demo city's software token, whose root the demo service trusts).
+    let (token, model) = uketsuke_identity::SoftAuthenticator::new().unwrap();
+    uketsuke_central::identity::authenticators::trust_demo_ca(central.pool(), &model.ca_pem).await.unwrap();
+    let tokens = d.dir.path().join(uketsuke_api::app::DEMO_AUTHENTICATORS);
+    std::fs::create_dir_all(&tokens).unwrap();
+    token.save(&tokens.join("S0003.softtoken")).unwrap();
+    let invite =
+        uketsuke_central::identity::authenticators::invite(central.pool(), "S0003", Duration::hours(1), Utc::now())
+            .await
+            .unwrap();
+    let request = |code: &str, password: &str| AuthenticatorRegistration {
+        staff_id: "s0003".into(),
+        invite_code: code.into(),
+        password: password.into(),
+        label: "指紋キー".into(),
+    };
+    let registered = "SELECT count(*) FROM staff_authenticators WHERE staff_id = 'S0003'";
+    // A wrong code or a wrong password: refused alike, nothing registered.
+    let wrong_code =
+        d.app.register_authenticator(&request("AAAA-BBBB-CCCC-DDDD", uketsuke_demo::city::DEMO_PASSWORD)).await;
+    assert_eq!(wrong_code.unwrap_err().code, "REGISTRATION_REFUSED");
+    let wrong_password = d.app.register_authenticator(&request(&invite.code, "not-her-password")).await;
+    assert_eq!(wrong_password.unwrap_err().code, "REGISTRATION_REFUSED");
+    assert_eq!(central.count(registered).await, 0);
+    // Missing fields never reach the service.
+    let missing = d
+        .app
+        .register_authenticator(&AuthenticatorRegistration { label: " ".into(), ..request(&invite.code, "x") })
+        .await;
+    assert_eq!(missing.unwrap_err().details.get("field").map(String::as_str), Some("label"));
+    // Right: registered, under her name, with the policy's model.
+    let done = d.app.register_authenticator(&request(&invite.code, uketsuke_demo::city::DEMO_PASSWORD)).await.unwrap();
+    assert_eq!((done.staff_id.as_str(), done.label.as_str()), ("S0003", "指紋キー"));
+    assert_eq!(done.model, "ソフトウェア認証器（デモ）");
+    assert_eq!(central.count(registered).await, 1);
+    // The invitation is spent.
+    let again = d.app.register_authenticator(&request(&invite.code, uketsuke_demo::city::DEMO_PASSWORD)).await;
+    assert_eq!(again.unwrap_err().code, "REGISTRATION_REFUSED");
+    // Online at once.
+    d.login("S0003").await.unwrap();
+    d.app.logout();
+    // The sync brings the public credential; offline she logs in with it, and the
+    // service verifies that login when the log arrives.
+    d.sync().await;
+    let state = central.state.clone();
+    central.running.take().unwrap().stop().await.unwrap();
+    d.login("S0003").await.unwrap();
+    d.app.logout();
+    central.restart_with(state).await;
+    d.sync().await;
+    let verified = "SELECT count(*) FROM login_checks WHERE staff_id = 'S0003' AND verified AND how = 'offline'";
+    assert_eq!(central.count(verified).await, 1);
+    let shipped =
+        "SELECT count(*) FROM audit_entries WHERE operation = 'authenticator_register' AND staff_id = 'S0003'";
+    assert_eq!(central.count(shipped).await, 1);
+    assert_eq!(central.count("SELECT count(*) FROM identity_flags").await, 0, "nothing unexplained");
+}

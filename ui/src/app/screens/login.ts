@@ -1,4 +1,5 @@
-// The login screen: the form and its demo hints (../../loginScreen.ts) on #screen;
+// The login screen: the form, its demo hints or the authenticator registration
+// (../../loginScreen.ts) on #screen;
 // a successful login shows what the returned status says, and the screen's
 // background refresh stops when another screen replaces it.
 
@@ -6,6 +7,7 @@ import type { AppStatus } from "../../generated/AppStatus";
 import { clear } from "../../dom";
 import { createLoginScreen } from "../../loginScreen";
 import type { AppContext } from "../context";
+import { openRegister } from "../dialogs/register";
 
 export function showLogin(ctx: AppContext, st: AppStatus): void {
   const state = ctx.state;
@@ -23,6 +25,7 @@ export function showLogin(ctx: AppContext, st: AppStatus): void {
       ctx.banner.show(err);
       void ctx.run(ctx.boot);
     },
+    onRegister: () => openRegister(ctx, () => login.focus()),
   });
   ctx.setScreen(login.el);
   state.screenCleanup = () => login.destroy();
