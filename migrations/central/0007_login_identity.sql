@@ -37,3 +37,11 @@ CREATE INDEX login_checks_credential ON login_checks (credential_id, sign_count)
 ALTER TABLE events ADD COLUMN login_checked boolean NOT NULL DEFAULT true;
 ALTER TABLE events ALTER COLUMN login_checked SET DEFAULT false;
 CREATE INDEX events_login_unchecked ON events (terminal_id) WHERE NOT login_checked;
+
+-- The configured authenticator models the service last started with: when they
+-- change, every terminal's catalog is sent again, so a dropped model stops
+-- working offline at the next sync too.
+CREATE TABLE identity_policy (
+    only_row    boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    fingerprint text NOT NULL
+);

@@ -33,10 +33,10 @@ export interface Api {
   appStatus(): Promise<AppStatus>;
   /** The confirmed reset: a failed store, or (administrators) a healthy one without unsent events. */
   resetLocalCache(confirmation: string): Promise<AppStatus>;
-  /** Log in (Rust checks the password and the authenticator's code). */
+  /** Log in (Rust asks the person's authenticator and checks the password). */
   login(request: LoginRequest): Promise<AppStatus>;
   logout(): Promise<AppStatus>;
-  /** Demo mode only (NOT_DEMO otherwise): the demo accounts and their current codes. */
+  /** Demo mode only (NOT_DEMO otherwise): the demo accounts and their password. */
   demoLoginHints(): Promise<LoginHint[]>;
   /** Supervisor: unlock an account locked by failed logins. */
   unlockAccount(staffId: string): Promise<null>;
@@ -69,7 +69,7 @@ export interface Api {
   exportOverview(): Promise<ExportOverview>;
   /** Clerk: ask a supervisor to approve an export (online). */
   requestExport(request: ExportRequestInput): Promise<ExportOverview>;
-  /** Supervisor: approve or refuse someone else's request, with their current TOTP code (online). */
+  /** Supervisor: approve or refuse someone else's request, proven by her authenticator (online). */
   decideExport(decision: ExportDecisionInput): Promise<ExportOverview>;
   /** Clerk: removable media mounted now (opaque ids and labels, never paths). */
   exportMedia(): Promise<MediaChoice[]>;

@@ -495,6 +495,8 @@ const ja = {
   "err.AUTH_FAILED": "職員IDまたはパスワードが正しくありません",
   "err.AUTH_NO_AUTHENTICATOR": "この端末では、この職員の認証器が登録されていません。管理者に登録を依頼してください",
   "err.AUTH_RETRY": "中央サーバーとの通信が途切れました。もう一度ログインしてください",
+  "err.ENROLLMENT_UNUSABLE":
+    "この端末は中央サーバーに登録されていますが、登録情報または端末の鍵が読めません。管理者に連絡してください（データはそのまま残っています）",
   "err.AUTH_THROTTLED": "ログインの失敗が続いたため、{wait_seconds}秒後にもう一度お試しください",
   "err.AUTH_LOCKED": "このアカウントはロックされています。監督者に解除を依頼してください",
   "err.AUTH_DISABLED": "このアカウントは利用停止中です。管理者に連絡してください",
@@ -1106,6 +1108,8 @@ const en: Record<MsgKey, string> = {
   "err.AUTH_FAILED": "The staff ID or password is not correct",
   "err.AUTH_NO_AUTHENTICATOR": "No authenticator is registered for this staff member on this terminal. Ask the administrator to register one",
   "err.AUTH_RETRY": "The connection to the central service was lost. Log in again",
+  "err.ENROLLMENT_UNUSABLE":
+    "This terminal is enrolled with the central service, but its enrollment or its device key cannot be read. Contact the administrator (the data is kept as it is)",
   "err.AUTH_THROTTLED": "Too many failed logins. Try again in {wait_seconds} seconds",
   "err.AUTH_LOCKED": "This account is locked. Ask a supervisor to unlock it",
   "err.AUTH_DISABLED": "This account is disabled. Contact the administrator",

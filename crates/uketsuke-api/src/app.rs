@@ -359,7 +359,18 @@ impl App {
             db::reset(&self.data_dir, RESET_CONFIRMATION, self.clock.now())?;
             let demo = DemoOptions { residents: 0, ..self.demo };
             g.slot = open_slot(&self.data_dir, &self.keystore, self.clock.as_ref(), demo, false);
+            if let Slot::Open(store) = &g.slot {
+                uketsuke_store::sync::mark_enrolled(store.connection(), &ctx.enrollment.terminal_id.to_string())?;
+            }
             *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = Some(ctx);
+        }
+        // The demo store's software tokens went with it: on a real terminal the
+        // staff's own keys are used.
+        let tokens = self.data_dir.root().join(DEMO_AUTHENTICATORS);
+        if let Err(e) = std::fs::remove_dir_all(&tokens) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(error = %e, "demo authenticators not removed");
+            }
         }
         tracing::info!("terminal enrolled; first sync requested");
         self.request_sync();
@@ -472,8 +483,11 @@ impl App {
             Err(error)
         };
         let context = self.sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        // An account that cannot log in costs the same password work as one that
-        // can, and says only that the id or the password is wrong.
+        // An unknown, disabled or password-less account costs the same password work
+        // as one that can log in, and says only that the id or the password is
+        // wrong. A usable one goes to the authenticator first: its refusals (no key
+        // here, another person's key) come before, and say nothing about, the
+        // password.
         let proof = match login::usable(&prepared) {
             Err(_) => None,
             Ok(account) => match self.login_proof(&account.staff.staff_id, context.as_ref(), now).await? {
@@ -501,9 +515,10 @@ impl App {
                 let request = uketsuke_protocol::OnlineLoginRequest { staff_id, proof: Some(*proof) };
                 match engine.online_login(&request).await {
                     Ok(at) => online = Some(at),
-                    Err(uketsuke_sync::SyncError::Offline(_)) => {
+                    Err(e) if e.is_transient() => {
                         // The service went away between its challenge and the answer:
                         // nothing was proven either way; the person tries again.
+                        tracing::info!(error = %e, "service stopped answering during a login");
                         return Err(ApiError::new("AUTH_RETRY", "the central service stopped answering; log in again"));
                     }
                     Err(e) => {
@@ -555,8 +570,9 @@ impl App {
                         Err(e) => Err(signing(e)),
                     });
                 }
-                Err(uketsuke_sync::SyncError::Offline(e)) => {
-                    tracing::info!(error = %e, "service unreachable at login; offline rules apply");
+                // Unreachable or failing: the service cannot judge, this terminal does.
+                Err(e) if e.is_transient() => {
+                    tracing::info!(error = %e, "service unavailable at login; offline rules apply");
                 }
                 Err(e) if e.code() == uketsuke_protocol::codes::IDENTITY_NO_AUTHENTICATOR => {
                     return Ok(Err(("no_authenticator", authenticator::no_authenticator())));
@@ -808,6 +824,10 @@ impl App {
     }
 }
 
+/// Open (or create and, for a demo store, seed) the store. `demo_sessions`: no
+/// enrollment is in use, so demo data is kept up to date, unless the store
+/// itself belongs to an enrollment (then its enrollment is unusable: a clear
+/// error, never a demo store with synced accounts in it).
 fn open_slot(
     dir: &DataDir,
     keystore: &Keystore,
@@ -818,6 +838,12 @@ fn open_slot(
     let now = clock.now();
     let result = (|| -> ApiResult<Store> {
         let (mut store, created) = Store::open_or_create(dir, keystore, now)?;
+        if demo_sessions && uketsuke_store::sync::belongs_to_enrollment(store.connection())? {
+            return Err(ApiError::new(
+                "ENROLLMENT_UNUSABLE",
+                "this store belongs to an enrollment, but enrollment.json or the device key cannot be used",
+            ));
+        }
         // A write to external media a crash interrupted did not complete.
         let interrupted = uketsuke_store::export::fail_interrupted(store.connection())?;
         if interrupted > 0 {

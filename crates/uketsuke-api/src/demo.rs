@@ -91,7 +91,11 @@ pub fn ensure_authenticators(store: &mut Store, data_root: &Path) -> ApiResult<u
     let dir = data_root.join(crate::app::DEMO_AUTHENTICATORS);
     let rp = RelyingParty::new(DEMO_RP_ID).map_err(identity)?;
     let mut made = 0;
-    for s in uketsuke_demo::city::staff() {
+    for s in uketsuke_demo::city::staff().into_iter().filter(|s| s.active) {
+        // Only for accounts this store holds (a store without the demo staff gets none).
+        if uketsuke_store::accounts::account(store.connection(), &s.staff_id)?.is_none() {
+            continue;
+        }
         let file = dir.join(format!("{}.softtoken", s.staff_id));
         let registered = uketsuke_store::accounts::authenticators(store.connection(), &s.staff_id)?;
         if !registered.is_empty() && file.exists() {

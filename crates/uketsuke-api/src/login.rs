@@ -268,6 +268,12 @@ pub fn refused_by_service(code: &str) -> ApiError {
     match code {
         "STAFF_DISABLED" => ApiError::new("AUTH_DISABLED", "this account is disabled"),
         "STAFF_LOCKED" => ApiError::new("AUTH_LOCKED", "this account is locked; a supervisor can unlock it"),
+        // What the service found wrong with the person's proof (a key that is not
+        // theirs, a counter that went back, an expired challenge) says nothing
+        // about the password, which it never saw: shown as it is.
+        c if c.starts_with("IDENTITY_") || c.starts_with("AUTHENTICATOR_") => {
+            ApiError::new(c, "the service did not accept the authenticator's proof")
+        }
         _ => failed(),
     }
 }

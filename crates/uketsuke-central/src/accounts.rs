@@ -2,9 +2,9 @@
 //! from every terminal's access log, the online-login check and the 個人番号 gate.
 //!
 //! Passwords are hashed here (Argon2id, [`uketsuke_auth::Argon2Params`]) and only
-//! the PHC string leaves the service, to terminals of the account's city. The
-//! TOTP seed is generated here from the OS CSPRNG and shown to the administrator
-//! once, as a QR code.
+//! the PHC string leaves the service, to terminals at the venues the person is
+//! assigned to. The second factor is the person's authenticator
+//! ([`crate::identity`]): the service keeps its public credential only.
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;

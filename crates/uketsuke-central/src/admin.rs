@@ -474,8 +474,9 @@ fn demo_my_number(i: usize) -> String {
     format!("{body}{}", uketsuke_roster::my_number_check_digit(&digits))
 }
 
-/// Load the demo city. Its staff get the demo password and demo TOTP seeds
-/// (`uketsuke_demo::city`), hashed with `argon2`: demo data only.
+/// Load the demo city. Its staff get the demo password (`uketsuke_demo::city`),
+/// hashed with `argon2` (demo data only); their software authenticators come
+/// from `demo-authenticators`.
 pub async fn demo_seed(
     pool: &Pool,
     cfg: &uketsuke_demo::DemoConfig,

@@ -197,7 +197,13 @@ pub async fn ingest(
     let mut c = pool.get().await?;
     let tx = c.transaction().await?;
     // One shipment per chain at a time.
-    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))", &[&format!("{tid}/{chain_id}")]).await?;
+    // One shipment per terminal at a time (its chains share the login checks).
+    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))", &[&tid.to_string()]).await?;
+    // Events received before this terminal's previous shipment are covered by the
+    // log it has shipped since (an honest terminal ships every entry written before
+    // a push after that push): the service's clock decides, not the entries' times.
+    let previous_shipment: Option<DateTime<Utc>> =
+        tx.query_one("SELECT max(shipped_at) FROM audit_heads WHERE terminal_id = $1", &[&tid]).await?.get(0);
     let head = tx
         .query_opt(
             "SELECT seq, entry_hash FROM audit_heads WHERE terminal_id = $1 AND chain_id = $2",
@@ -372,9 +378,8 @@ pub async fn ingest(
     }
     insert_entries(&tx, tid, chain_id, &fresh_owned, now).await?;
     count_logins(&tx, identity, terminal, chain_id, &fresh_owned, now).await?;
-    if let Some(last) = fresh_owned.last() {
-        let covered_to = DateTime::parse_from_rfc3339(&last.at).map(|t| t.with_timezone(&Utc).min(now)).unwrap_or(now);
-        crate::identity::logins::check_events(&tx, tid, covered_to, now).await?;
+    if let Some(received_before) = previous_shipment {
+        crate::identity::logins::check_events(&tx, tid, received_before, now).await?;
     }
     tx.execute(
         "INSERT INTO audit_heads (terminal_id, chain_id, seq, entry_hash, checkpoint_sig, checkpoint_at, shipped_at)
@@ -461,8 +466,9 @@ async fn insert_entries(
 /// Failed logins counted across terminals, in the order entries arrive: a
 /// failure adds one; a login the service verified
 /// ([`crate::identity::logins::check_login`]) resets the count. Every other
-/// entry of a person's session must follow a verified login of theirs on this
-/// terminal, or it is flagged (once per person per shipment).
+/// entry must belong to a session a verified login of its person opened on this
+/// chain, in chain order (no other login or that person's logout in between), or
+/// it is flagged (once per person per shipment).
 ///
 /// An entry's time is the terminal's word: it is clamped to `received`, so an entry
 /// dated in the future cannot move `lockout_reset_at` past every failure still to come.
@@ -475,6 +481,8 @@ async fn count_logins(
     received: DateTime<Utc>,
 ) -> Result<()> {
     use crate::identity::logins;
+    let Some(first) = entries.first() else { return Ok(()) };
+    let mut session = logins::session_before(tx, terminal.terminal_id, chain_id, first.seq).await?;
     let mut unattributed: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
     for e in entries {
         let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc).min(received)).ok();
@@ -490,14 +498,17 @@ async fn count_logins(
                 crate::accounts::record_failure(tx, &e.staff_id, at, Some(terminal.terminal_id)).await?;
             }
             ops::LOGIN_OK => {
-                if !logins::check_login(tx, identity, terminal, chain_id, e, at, received).await? {
+                let verified = logins::check_login(tx, identity, terminal, chain_id, e, at, received).await?;
+                session = verified.then(|| e.staff_id.clone());
+                if !verified {
                     continue;
                 }
+                // Failures counted after this login (shipped late) stand.
                 db::lock_changes(tx).await?;
                 tx.execute(
                     "UPDATE staff SET failed_attempts = 0,
                          lockout_reset_at = greatest(coalesce(lockout_reset_at, $2), $2), change_seq = nextval('change_seq')
-                     WHERE staff_id = $1 AND NOT locked",
+                     WHERE staff_id = $1 AND NOT locked AND (last_failure_at IS NULL OR last_failure_at <= $2)",
                     &[&e.staff_id, &at],
                 )
                 .await?;
@@ -505,17 +516,19 @@ async fn count_logins(
             // Written before any login: a failed attempt's lock, a registration the
             // service verified itself.
             ops::ACCOUNT_LOCKED | ops::AUTHENTICATOR_REGISTER => {}
-            _ if e.staff_id == UNKNOWN_STAFF => {}
-            _ => {
-                if !logins::has_verified_login(tx, terminal.terminal_id, &e.staff_id, at).await? {
+            op => {
+                if session.as_deref() != Some(e.staff_id.as_str()) {
                     unattributed.entry(e.staff_id.as_str()).or_default().push(e.seq);
+                }
+                if op == ops::LOGOUT && session.as_deref() == Some(e.staff_id.as_str()) {
+                    session = None;
                 }
             }
         }
     }
     for (staff_id, seqs) in unattributed {
         let detail = format!(
-            "{} entr{} of chain {chain_id} under {staff_id} (seq {}–{}) with no verified login of theirs on this terminal before them",
+            "{} entr{} of chain {chain_id} under {staff_id} (seq {}–{}) outside any session a verified login of theirs opened",
             seqs.len(),
             if seqs.len() == 1 { "y" } else { "ies" },
             seqs[0],
@@ -526,9 +539,6 @@ async fn count_logins(
     }
     Ok(())
 }
-
-/// The actor of an entry about a login id no account has (`uketsuke-api`'s login).
-const UNKNOWN_STAFF: &str = "(unknown)";
 
 /// One entry as the audit views show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

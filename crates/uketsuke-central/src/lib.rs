@@ -8,7 +8,7 @@
 //! - [`admin`]: what the administration CLI does (roster, catalog, staff, terminals,
 //!   walk-in matching, review flags, attendance export).
 //!
-//! - [`accounts`]: staff credentials (Argon2id, TOTP), the online-login check,
+//! - [`accounts`]: staff credentials (Argon2id), the verified online login,
 //!   the 個人番号 gate; [`audit`]: shipped access logs, their verification,
 //!   receipts, findings, queries; [`archive`]: sealed files past online retention.
 //! - [`export`]: export to external media — terminal designation, recipients,
@@ -90,5 +90,6 @@ pub async fn state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState> {
         Duration::from_secs(config.argon2_wait_secs),
     ));
     let identity = Arc::new(identity::Identity::from_config(&config)?);
+    identity.note_policy(&pool).await?;
     Ok(AppState { pool, pki: Arc::new(pki), config: Arc::new(config), clock, password_work, identity })
 }

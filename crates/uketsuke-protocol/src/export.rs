@@ -12,8 +12,9 @@
 //! - `POST /v1/export/requests`: a clerk on a designated terminal asks to export
 //!   a dataset (layout, sessions, purpose, recipient). Idempotent by `request_id`.
 //! - `POST /v1/export/decisions`: a supervisor approves or refuses, with a
-//!   comment and a fresh TOTP code the service checks itself (single use per
-//!   step, as at login). Never their own request. Approval makes the grant: a
+//!   comment, proven by their own authenticator's assertion over exactly that
+//!   decision at that terminal, which the service checks itself. Never their
+//!   own request. Approval makes the grant: a
 //!   single-use token bound to terminal, device key, request, scope hash and expiry.
 //! - `POST /v1/export/ledger`: what was written (file hash, rows, media, grant);
 //!   idempotent by `ledger_id`, one entry per grant.

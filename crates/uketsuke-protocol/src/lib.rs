@@ -12,9 +12,9 @@
 //!   copy ends, with a checkpoint signed by the device key and each entry's
 //!   forward-secure MAC; the service verifies the chain and the MACs and answers
 //!   with a receipt signed by its own key.
-//! - `POST /v1/auth/online-login`: after a staff member passed password and TOTP
-//!   on the terminal, the service confirms the account is still active (and
-//!   records an online login, which starts the offline grace period).
+//! - `POST /v1/auth/online-login`: the person's authenticator signed their login
+//!   at this terminal; the service verifies that and that the account is active
+//!   (and records an online login, which starts the offline grace period).
 //! - `POST /v1/my-number`: one resident's 個人番号 for one view, for staff with
 //!   the permission; the service logs the view before answering.
 //! - `POST /v1/auth/password`: a staff member changes their own password.
@@ -410,6 +410,8 @@ pub mod audit_ops {
     pub const ACCOUNT_LOCKED: &str = "account_locked";
     /// A supervisor unlocked an account; the entry's `detail` is its staff id.
     pub const ACCOUNT_UNLOCK: &str = "account_unlock";
+    /// A session ended (`user` or `idle`).
+    pub const LOGOUT: &str = "logout";
     /// A staff member registered an authenticator here, before any login (the
     /// service verified their invitation and password).
     pub const AUTHENTICATOR_REGISTER: &str = "authenticator_register";

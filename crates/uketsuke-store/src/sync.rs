@@ -41,6 +41,24 @@ fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 /// are verified against.
 pub const RP_ID: &str = "rp_id";
 
+/// Set when the store is made for an enrollment (the terminal id): such a store
+/// never runs as a demo store, even if `enrollment.json` or the device key is gone.
+pub const ENROLLED_AS: &str = "enrolled_as";
+
+pub fn mark_enrolled(conn: &Connection, terminal_id: &str) -> Result<()> {
+    set(conn, ENROLLED_AS, terminal_id)
+}
+
+/// Whether this store belongs to an enrollment: marked so, or it has talked to a
+/// central service (stores enrolled before the mark existed).
+pub fn belongs_to_enrollment(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sync_state WHERE key IN ('enrolled_as', 'cursors', 'last_attempt_at', 'rp_id'))",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// A value in `sync_state` (terminal-wide state that is not a table of its own).
 pub fn get_value(conn: &Connection, key: &str) -> Result<Option<String>> {
     get(conn, key)

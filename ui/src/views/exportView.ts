@@ -6,10 +6,10 @@
 //   and #export-write-<id>, which first asks in a small modal (#export-confirm); the
 //   outcome shows in #export-written;
 // - decide_export (supervisor): other staff's pending requests
-//   (#export-pending-<id>), each with a comment, the supervisor's CURRENT
-//   authenticator code (emptied after every attempt) and 承認する / 却下する.
+//   (#export-pending-<id>), each with a comment and 承認する / 却下する (Rust then
+//   asks the supervisor's own authenticator to sign exactly that decision).
 // The window only checks what it can see (a missing purpose, no session, a refusal
-// without a comment, a code that is not 6 digits); everything else is Rust's and
+// without a comment); everything else is Rust's and
 // the service's, and their refusals are shown by code. Errors go to the area of the
 // part they are about: #export-load-error, #export-error (the form),
 // #export-write-error, #export-decide-error.

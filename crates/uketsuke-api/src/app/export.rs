@@ -3,8 +3,9 @@
 //! - `export_overview`: designation, recipients, this terminal's requests and
 //!   (for supervisors) everyone's pending ones; refreshed from the service when
 //!   reachable, else the last state received.
-//! - `request_export` (clerk) and `decide_export` (supervisor, with their own
-//!   TOTP code checked by the service; never their own request): online.
+//! - `request_export` (clerk) and `decide_export` (supervisor), each proven by
+//!   the person's own authenticator and checked by the service (never one's own
+//!   request): online.
 //! - `export_media` (clerk): removable media mounted now, as opaque ids.
 //! - `write_export` (clerk): offline once approved. The gate
 //!   ([`crate::export_gate`]) checks designation and grant; the target must be on

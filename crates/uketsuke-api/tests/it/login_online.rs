@@ -382,3 +382,29 @@ async fn a_person_registers_her_own_authenticator_at_the_terminal_and_logs_in_wi
     assert_eq!(central.count(shipped).await, 1);
     assert_eq!(central.count("SELECT count(*) FROM identity_flags").await, 0, "nothing unexplained");
 }
+
+/// A store that belongs to an enrollment never turns into a demo store: with its
+/// `enrollment.json` gone, the window says so, nobody logs in, and no demo
+/// account or authenticator appears in the synced store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolled_store_without_its_enrollment_is_a_clear_error_not_a_demo() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let Terminal { dir, keystore, store, .. } = t;
+    drop(store);
+    std::fs::remove_file(dir.path().join(uketsuke_sync::enrollment::ENROLLMENT_FILE)).unwrap();
+    let app = App::start(
+        DataDir::new(dir.path()),
+        keystore,
+        Arc::new(FixedClock::new(Utc::now())),
+        DemoOptions { residents: 50, ..Default::default() },
+    );
+    match app.status().store {
+        uketsuke_api::app::StoreState::Failed { error } => assert_eq!(error.code, "ENROLLMENT_UNUSABLE"),
+        other => panic!("opened as {other:?}"),
+    }
+    let req = LoginRequest { staff_id: "S0001".into(), password: uketsuke_demo::city::DEMO_PASSWORD.into() };
+    assert_eq!(app.login(&req).await.unwrap_err().code, "ENROLLMENT_UNUSABLE");
+    assert!(!dir.path().join(uketsuke_api::app::DEMO_AUTHENTICATORS).exists(), "no demo tokens were made");
+}

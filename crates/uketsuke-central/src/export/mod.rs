@@ -6,7 +6,7 @@
 //!   [`device_key_fingerprint`] is that binding.
 //! - [`recipients`]: who exports may go to, with their age public keys.
 //! - [`requests`]: what a terminal sees ([`state`]), a clerk's request, a
-//!   supervisor's decision (TOTP checked here, single use across terminals) and
+//!   supervisor's decision (her authenticator's assertion checked here) and
 //!   the grant it makes.
 //! - [`ledger`]: what terminals wrote; a grant's entry marks its request used.
 //!

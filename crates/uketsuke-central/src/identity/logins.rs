@@ -11,8 +11,9 @@
 //!   policy still accepts, over a nonce no other login used.
 //!
 //! Everything else is recorded as unverified and flagged; it resets no failure
-//! count. Entries and events a staff member's session wrote are flagged when no
-//! verified login of that person on that terminal precedes them.
+//! count. Entries outside a session a verified login opened (in chain order) are
+//! flagged, and so are events with no verified login of their person on that
+//! terminal before them.
 
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::GenericClient;
@@ -89,7 +90,7 @@ pub async fn check_login(
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let judgement = match LoginDetail::parse(&e.detail) {
-        LoginDetail::Online { challenge_id } => judge_online(tx, terminal, &e.staff_id, challenge_id).await?,
+        LoginDetail::Online { challenge_id } => judge_online(tx, terminal, &e.staff_id, challenge_id, at).await?,
         LoginDetail::Offline(evidence) => judge_offline(tx, identity, terminal, e, &evidence, at).await?,
         LoginDetail::Demo => Judgement::refused("other", "a demo login in an enrolled terminal's log"),
         LoginDetail::Unverifiable(_) => Judgement::refused("other", "the entry carries no proof of the login"),
@@ -133,15 +134,22 @@ pub async fn check_login(
     Ok(verified)
 }
 
+/// How far an online login's entry may be dated from the moment the service
+/// verified it (the terminal writes the entry right after the service's answer).
+fn online_entry_tolerance() -> Duration {
+    Duration::minutes(5)
+}
+
 async fn judge_online(
     tx: &impl GenericClient,
     terminal: &Terminal,
     staff_id: &str,
     challenge_id: Uuid,
+    at: DateTime<Utc>,
 ) -> Result<Judgement> {
     let act = tx
         .query_opt(
-            "SELECT credential_id, sign_count FROM verified_acts
+            "SELECT credential_id, sign_count, at FROM verified_acts
              WHERE challenge_id = $1 AND terminal_id = $2 AND staff_id = $3 AND action_kind = 'online_login'",
             &[&challenge_id, &terminal.terminal_id, &staff_id],
         )
@@ -149,6 +157,10 @@ async fn judge_online(
     let Some(act) = act else {
         return Ok(Judgement::refused("online", "the service verified no such online login at this terminal"));
     };
+    let verified_at: DateTime<Utc> = act.get(2);
+    if (at - verified_at).abs() > online_entry_tolerance() {
+        return Ok(Judgement::refused("online", "the entry is not dated when the service verified the login"));
+    }
     let claimed = tx.query_opt("SELECT 1 FROM login_checks WHERE challenge_id = $1", &[&challenge_id]).await?.is_some();
     if claimed {
         return Ok(Judgement::refused("online", "another entry already claimed this online login"));
@@ -179,7 +191,8 @@ async fn judge_offline(
     let raw_id = evidence.assertion.raw_id.as_slice();
     let Some(cred) = tx
         .query_opt(
-            "SELECT staff_id, credential::text, aaguid, revoked_at FROM staff_authenticators WHERE credential_id = $1",
+            "SELECT staff_id, credential::text, aaguid, revoked_at, registered_at
+             FROM staff_authenticators WHERE credential_id = $1",
             &[&raw_id],
         )
         .await?
@@ -201,8 +214,13 @@ async fn judge_offline(
     if cred.get::<_, String>(0) != e.staff_id {
         return fail(judged, "the authenticator belongs to someone else");
     }
-    if cred.get::<_, Option<DateTime<Utc>>>(3).is_some_and(|revoked| revoked <= at) {
-        return fail(judged, "the authenticator was revoked before this login");
+    // The signed time is the terminal's word: a revoked key (lost, stolen) proves
+    // nothing that arrives after its revocation, whatever time it names.
+    if cred.get::<_, Option<DateTime<Utc>>>(3).is_some() {
+        return fail(judged, "the authenticator was revoked before this login arrived");
+    }
+    if at < cred.get::<_, DateTime<Utc>>(4) {
+        return fail(judged, "the login is dated before the authenticator was registered");
     }
     if !identity.policy(tx).await.is_ok_and(|p| p.accept(cred.get(2)).is_ok()) {
         return fail(judged, "the city's policy no longer accepts this authenticator");
@@ -287,21 +305,22 @@ pub async fn has_verified_login(
     .is_some())
 }
 
-/// Events of this terminal the shipped log now covers (recorded no later than
-/// `covered_to`) and not yet checked: flag those whose staff member has no
-/// verified login there before them. One flag per person per shipment.
+/// Events of this terminal received before `received_before` (its previous log
+/// shipment: the log shipped since covers them) and not yet checked: flag those
+/// whose staff member has no verified login there before them. One flag per
+/// person per shipment.
 pub async fn check_events(
     tx: &impl GenericClient,
     terminal_id: Uuid,
-    covered_to: DateTime<Utc>,
+    received_before: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<usize> {
     let rows = tx
         .query(
             "UPDATE events e SET login_checked = true
-             WHERE e.terminal_id = $1 AND NOT e.login_checked AND least(e.occurred_at, e.received_at) <= $2
+             WHERE e.terminal_id = $1 AND NOT e.login_checked AND e.received_at <= $2
              RETURNING e.event_id, e.staff_id, least(e.occurred_at, e.received_at)",
-            &[&terminal_id, &covered_to],
+            &[&terminal_id, &received_before],
         )
         .await?;
     let mut unverified: std::collections::BTreeMap<String, Vec<Uuid>> = Default::default();
@@ -322,4 +341,39 @@ pub async fn check_events(
         flag(tx, now, terminal_id, staff_id, None, FLAG_EVENT_WITHOUT_LOGIN, &detail).await?;
     }
     Ok(unverified.values().map(Vec::len).sum())
+}
+
+/// Whose session is open on this chain just before `seq`: the person of the last
+/// login the service judged there, if it was verified and no logout of theirs
+/// followed it.
+pub async fn session_before(
+    c: &impl GenericClient,
+    terminal_id: Uuid,
+    chain_id: Uuid,
+    seq: i64,
+) -> Result<Option<String>> {
+    let Some(login) = c
+        .query_opt(
+            "SELECT staff_id, verified, seq FROM login_checks
+             WHERE terminal_id = $1 AND chain_id = $2 AND seq < $3 ORDER BY seq DESC LIMIT 1",
+            &[&terminal_id, &chain_id, &seq],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (staff_id, verified, login_seq): (String, bool, i64) = (login.get(0), login.get(1), login.get(2));
+    if !verified {
+        return Ok(None);
+    }
+    let ended = c
+        .query_opt(
+            "SELECT 1 FROM audit_entries
+             WHERE terminal_id = $1 AND chain_id = $2 AND seq > $3 AND seq < $4 AND operation = 'logout' AND staff_id = $5
+             LIMIT 1",
+            &[&terminal_id, &chain_id, &login_seq, &seq, &staff_id],
+        )
+        .await?
+        .is_some();
+    Ok((!ended).then_some(staff_id))
 }

@@ -66,6 +66,52 @@ impl Identity {
     }
 }
 
+impl Identity {
+    /// A digest of the configured models (descriptions, roots, AAGUIDs).
+    fn fingerprint(&self) -> String {
+        let mut text = String::new();
+        for m in &self.models {
+            text.push_str(&m.description);
+            text.push('\0');
+            text.push_str(&m.ca_pem);
+            text.push('\0');
+            for a in &m.aaguids {
+                text.push_str(&a.to_string());
+                text.push('\0');
+            }
+            text.push('\n');
+        }
+        uketsuke_auth::sha256_hex(text.as_bytes())
+    }
+
+    /// At start: if the configured models changed since the last start, mark
+    /// every credential changed, so each terminal's next pull sends its catalog
+    /// again with what the policy now accepts.
+    pub async fn note_policy(&self, pool: &deadpool_postgres::Pool) -> Result<()> {
+        let fingerprint = self.fingerprint();
+        let mut c = pool.get().await?;
+        let tx = c.transaction().await?;
+        crate::db::lock_changes(&tx).await?;
+        let stored: Option<String> =
+            tx.query_opt("SELECT fingerprint FROM identity_policy", &[]).await?.map(|r| r.get(0));
+        if stored.as_deref() == Some(fingerprint.as_str()) {
+            return Ok(());
+        }
+        tx.execute("UPDATE staff_authenticators SET change_seq = nextval('change_seq')", &[]).await?;
+        tx.execute(
+            "INSERT INTO identity_policy (fingerprint) VALUES ($1)
+             ON CONFLICT (only_row) DO UPDATE SET fingerprint = excluded.fingerprint",
+            &[&fingerprint],
+        )
+        .await?;
+        tx.commit().await?;
+        if stored.is_some() {
+            tracing::info!("authenticator models changed: terminals receive their catalogs again");
+        }
+        Ok(())
+    }
+}
+
 fn read_pem(path: &Path) -> Result<String> {
     std::fs::read_to_string(path)
         .map_err(|e| CentralError::Internal(format!("authenticator CA {}: {e}", path.display())))

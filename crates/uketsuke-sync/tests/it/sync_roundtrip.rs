@@ -557,10 +557,24 @@ async fn a_terminal_holds_the_verifiers_of_staff_assigned_to_its_venues_only() {
     t.engine.sync_once(&t.store).await.unwrap();
     assert_eq!(held("S0002"), 0, "not assigned here: no verifier, no credential");
     assert_eq!(held("S0001"), 2);
-    // The catalog the terminal received carries no secret of anyone: no seed column is left.
-    let columns =
-        t.count("SELECT count(*) FROM pragma_table_info('staff') WHERE name LIKE '%totp%' OR name LIKE '%secret%'");
-    assert_eq!(columns, 0);
+    // What the service sends, as sent: no secret of anyone; a credential is its
+    // public key and counter only.
+    let request = PullRequest { cursors: Default::default(), limit: 10 };
+    let (page, _): (serde_json::Value, _) = t.engine.transport().post("/v1/pull", &request, now()).await.unwrap();
+    let staff = page["catalog"]["staff"].as_array().unwrap();
+    assert!(!staff.is_empty());
+    for account in staff {
+        let keys: Vec<&str> = account.as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(keys.iter().all(|k| !k.contains("totp") && !k.contains("secret") && !k.contains("seed")), "{keys:?}");
+        for a in account["authenticators"].as_array().unwrap() {
+            let mut fields: Vec<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
+            fields.sort_unstable();
+            assert_eq!(fields, ["credential", "sign_count"]);
+        }
+    }
+    let of = |id: &str| staff.iter().find(|a| a["staff_id"] == id).unwrap();
+    assert!(of("S0002")["password_hash"].is_null() && of("S0002")["authenticators"].as_array().unwrap().is_empty());
+    assert_eq!(of("S0001")["authenticators"].as_array().unwrap().len(), 1);
     assert_eq!(t.count("SELECT count(*) FROM staff WHERE staff_id = 'S0002'"), 1, "the name stays");
     set(true).await.unwrap();
     t.engine.sync_once(&t.store).await.unwrap();

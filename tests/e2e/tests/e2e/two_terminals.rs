@@ -52,7 +52,7 @@ async fn two_windows_sync_through_one_service() {
         let revoke_b = terminals[1].0;
         let pool = central.pool().clone();
         async move {
-            // Two different people: a TOTP code is single use per step at the service.
+            // Two different people, each with their own demo authenticator.
             for (w, staff) in [(&a, "S0001"), (&b, "S0002")] {
                 w.wait_text("#sync-state", |t| t == "オンライン").await;
                 w.login_demo(staff).await;
