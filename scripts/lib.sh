@@ -16,7 +16,7 @@ as_root() {
 # libudev-dev and libclang-dev: FIDO2 security keys over USB HID (fido-hid-rs, whose
 # build runs bindgen over the kernel's hidraw header).
 BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
-  libssl-dev build-essential pkg-config curl ca-certificates libudev-dev libclang-dev)
+  libssl-dev build-essential pkg-config curl ca-certificates libudev-dev libclang-dev libpcsclite-dev)
 RUN_PACKAGES=(gnome-keyring dbus dbus-x11 libsecret-tools fonts-noto-cjk fonts-ipamj-mincho)
 # Extra packages the tests need: a virtual display and WebKit's WebDriver.
 # postgresql: the central service's tests use a running server, or start a throwaway

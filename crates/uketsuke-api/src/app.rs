@@ -123,6 +123,19 @@ pub(crate) struct SyncContext {
     pub(crate) engine: Arc<Engine>,
 }
 
+/// The terminal's own authenticator: on Windows, Windows Hello through the OS's
+/// WebAuthn API (which also reaches security keys; applications may not talk to
+/// them directly there); elsewhere, a FIDO2 security key on USB or an NFC reader.
+#[cfg(windows)]
+fn platform_authenticator(_wait: std::time::Duration) -> Box<dyn uketsuke_identity::Authenticator> {
+    Box::new(uketsuke_identity::windows_hello())
+}
+
+#[cfg(not(windows))]
+fn platform_authenticator(wait: std::time::Duration) -> Box<dyn uketsuke_identity::Authenticator> {
+    Box::new(uketsuke_identity::SecurityKey::new(wait))
+}
+
 /// A login's second factor, signed: for the service to check, or checked here.
 enum Signed {
     ForService { engine: Arc<Engine>, proof: Box<uketsuke_protocol::identity::PersonProof> },
@@ -273,7 +286,7 @@ impl App {
             let token = uketsuke_identity::SoftAuthenticator::open_file(&file)?;
             return Ok(Arc::new(Mutex::new(Box::new(token))));
         }
-        Ok(Arc::new(Mutex::new(Box::new(uketsuke_identity::UsbAuthenticator::new(self.authenticator_wait)))))
+        Ok(Arc::new(Mutex::new(platform_authenticator(self.authenticator_wait))))
     }
 
     /// Replace the login rules (tests; the window uses [`LoginPolicy::from_env`]).

@@ -588,7 +588,7 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         }
         Command::Staff(StaffCmd::Authenticator(AuthenticatorCmd::Register { id, label, wait })) => {
             let identity = uketsuke_central::identity::Identity::from_config(&config)?;
-            let key = uketsuke_identity::UsbAuthenticator::new(std::time::Duration::from_secs(wait));
+            let key = uketsuke_identity::SecurityKey::new(std::time::Duration::from_secs(wait));
             eprintln!("セキュリティキーを差し込み、登録する指で触れてください…");
             let done = uketsuke_central::identity::authenticators::register_here(
                 &pool,

@@ -16,10 +16,12 @@ mod error;
 mod login;
 pub mod policy;
 mod relying_party;
+#[cfg(any(feature = "usb", feature = "nfc"))]
+mod security_key;
 #[cfg(feature = "softtoken")]
 mod soft;
-#[cfg(feature = "usb")]
-mod usb;
+#[cfg(all(windows, feature = "windows-hello"))]
+mod windows_hello;
 
 pub use action::{bound_challenge, content_digest, fresh_nonce, Action, UNENROLLED_TERMINAL};
 pub use client::{Authenticator, Backend};
@@ -28,10 +30,12 @@ pub use error::{IdentityError, Result};
 pub use login::LoginEvidence;
 pub use policy::{AuthenticatorPolicy, TrustedModel, SOFTWARE_AAGUID};
 pub use relying_party::{Registered, RegistrationStart, RelyingParty, Verified};
+#[cfg(any(feature = "usb", feature = "nfc"))]
+pub use security_key::SecurityKey;
 #[cfg(feature = "softtoken")]
 pub use soft::SoftAuthenticator;
-#[cfg(feature = "usb")]
-pub use usb::UsbAuthenticator;
+#[cfg(all(windows, feature = "windows-hello"))]
+pub use windows_hello::windows_hello;
 
 /// The wire types of a ceremony, as webauthn-rs defines them.
 pub mod wire {

@@ -1,8 +1,10 @@
-//! FIDO2 security keys over USB HID (CTAP 2), through webauthn-authenticator-rs:
-//! the city's fingerprint keys. Each ceremony finds the key anew (it may have
-//! been unplugged since), waits up to `wait` for one, and lets the key verify
-//! its user; a key that asks for a PIN instead is not used (no PIN entry here:
-//! the city's policy is a biometric key).
+//! FIDO2 security keys (CTAP 2) over USB HID and, where a PC/SC reader and its
+//! service are present, NFC, through webauthn-authenticator-rs: the city's
+//! fingerprint keys. Each ceremony finds the key anew on every transport built
+//! in (it may have been unplugged or taken off the reader since), waits up to
+//! `wait` for one, and lets the key verify its user; a key that asks for a PIN
+//! instead is not used (no PIN entry here: the city's policy is a biometric key).
+//! Without a PC/SC service NFC is simply absent (the library logs it).
 //!
 //! The calls block (the person has to touch the key): run them off the async
 //! runtime, e.g. in `spawn_blocking`, on a thread of a Tokio runtime.
@@ -40,15 +42,15 @@ impl UiCallback for Prompt {
     fn cable_status_update(&self, _state: CableState) {}
 }
 
-pub struct UsbAuthenticator {
+pub struct SecurityKey {
     wait: Duration,
     prompt: Prompt,
 }
 
-impl UsbAuthenticator {
+impl SecurityKey {
     /// Wait up to `wait` for a key to be plugged in or touched.
     pub fn new(wait: Duration) -> Self {
-        UsbAuthenticator { wait, prompt: Prompt }
+        SecurityKey { wait, prompt: Prompt }
     }
 
     fn with_key<T>(
@@ -60,11 +62,11 @@ impl UsbAuthenticator {
         let _context = handle.enter();
         // No USB access (no hidraw, no udev) is no key found, as far as a person can tell.
         let transport = handle.block_on(AnyTransport::new()).map_err(|e| {
-            tracing::warn!(error = ?e, "no USB HID transport");
+            tracing::warn!(error = ?e, "no security key transport");
             IdentityError::AuthenticatorNotFound
         })?;
         let stream = handle.block_on(transport.watch()).map_err(|e| {
-            tracing::warn!(error = ?e, "cannot watch USB HID devices");
+            tracing::warn!(error = ?e, "cannot watch for security keys");
             IdentityError::AuthenticatorNotFound
         })?;
         let found = handle.block_on(tokio::time::timeout(self.wait, select_one_device(stream, &self.prompt)));
@@ -73,9 +75,9 @@ impl UsbAuthenticator {
     }
 }
 
-impl Authenticator for UsbAuthenticator {
+impl Authenticator for SecurityKey {
     fn describe(&self) -> String {
-        "USBセキュリティキー".into()
+        "セキュリティキー（USB・NFC）".into()
     }
 
     fn register(&mut self, origin: &Url, options: CreationChallengeResponse) -> Result<RegisterPublicKeyCredential> {
@@ -97,7 +99,7 @@ mod tests {
     fn without_a_key_the_ceremony_ends_with_not_found() {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let result = rt.block_on(async {
-            tokio::task::spawn_blocking(|| UsbAuthenticator::new(Duration::from_millis(300)).with_key(|_| Ok(())))
+            tokio::task::spawn_blocking(|| SecurityKey::new(Duration::from_millis(300)).with_key(|_| Ok(())))
                 .await
                 .unwrap()
         });
@@ -106,7 +108,7 @@ mod tests {
 
     #[test]
     fn outside_a_runtime_it_says_why() {
-        let usb = UsbAuthenticator::new(Duration::from_millis(10));
-        assert_eq!(usb.with_key(|_| Ok(())).unwrap_err().code(), "AUTHENTICATOR_FAILED");
+        let key = SecurityKey::new(Duration::from_millis(10));
+        assert_eq!(key.with_key(|_| Ok(())).unwrap_err().code(), "AUTHENTICATOR_FAILED");
     }
 }
