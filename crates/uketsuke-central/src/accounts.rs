@@ -552,6 +552,12 @@ async fn my_number_verified(
     if !in_scope {
         return Err(refused(codes::MY_NUMBER_OUT_OF_SCOPE, "this resident is not in this terminal's sessions"));
     }
+    // Parallel views of one person or at one terminal wait here, so the count
+    // below cannot be read twice before either view is written.
+    for key in [format!("my-number/staff/{}", person.staff_id), format!("my-number/terminal/{}", terminal.terminal_id)]
+    {
+        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 11))", &[&key]).await?;
+    }
     let hour_ago = now - chrono::Duration::hours(1);
     let counts = tx
         .query_one(

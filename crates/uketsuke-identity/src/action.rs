@@ -26,8 +26,9 @@ pub enum Action {
     OfflineLogin { staff_id: String, at: String },
     /// One view of one resident's 個人番号, for a stated reason.
     MyNumberView { staff_id: String, resident_id: String, reason: String },
-    /// A person changes their own password.
-    PasswordChange { staff_id: String },
+    /// A person changes their own password: to exactly the one in the request
+    /// (`change_digest`, [`password_change_digest`]).
+    PasswordChange { staff_id: String, change_digest: String },
     /// A clerk asks to export (the request's content digest, computed by the terminal
     /// over what it sends).
     ExportRequest { staff_id: String, request_digest: String },
@@ -44,7 +45,7 @@ impl Action {
             Action::OnlineLogin { staff_id }
             | Action::OfflineLogin { staff_id, .. }
             | Action::MyNumberView { staff_id, .. }
-            | Action::PasswordChange { staff_id }
+            | Action::PasswordChange { staff_id, .. }
             | Action::ExportRequest { staff_id, .. }
             | Action::ExportDecision { staff_id, .. }
             | Action::AccountUnlock { staff_id, .. } => staff_id,
@@ -95,6 +96,19 @@ pub fn bound_challenge(nonce: &[u8; 32], terminal_cert_sha256: &[u8; 32], action
     h.finalize().into()
 }
 
+/// What a password change's proof binds: the current and the new password,
+/// under a random `binding` the request carries and the service does not keep
+/// (so the digest it keeps with the act cannot be used to guess the passwords).
+pub fn password_change_digest(binding: &str, current: &str, new: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"uketsuke/password-change/v1\0");
+    for part in [binding, current, new] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
 /// 32 bytes from the OS CSPRNG, for a challenge's nonce.
 pub fn fresh_nonce() -> [u8; 32] {
     let mut n = [0u8; 32];
@@ -132,9 +146,21 @@ mod tests {
 
     #[test]
     fn the_canonical_form_names_the_kind() {
-        let json = serde_json::to_string(&Action::PasswordChange { staff_id: "S1".into() }).unwrap();
-        assert_eq!(json, r#"{"kind":"password_change","staff_id":"S1"}"#);
-        assert_eq!(Action::PasswordChange { staff_id: "S1".into() }.kind(), "password_change");
+        let change = Action::PasswordChange { staff_id: "S1".into(), change_digest: "ab".into() };
+        let json = serde_json::to_string(&change).unwrap();
+        assert_eq!(json, r#"{"kind":"password_change","staff_id":"S1","change_digest":"ab"}"#);
+        assert_eq!(change.kind(), "password_change");
+    }
+
+    #[test]
+    fn a_password_change_digest_binds_both_passwords_and_the_binding() {
+        let d = password_change_digest("b", "old-password", "new-password");
+        assert_eq!(d, password_change_digest("b", "old-password", "new-password"));
+        assert_ne!(d, password_change_digest("b", "old-password", "other-password"));
+        assert_ne!(d, password_change_digest("b", "other-password", "new-password"));
+        assert_ne!(d, password_change_digest("c", "old-password", "new-password"));
+        // Parts are length-prefixed: moving text between them changes the digest.
+        assert_ne!(password_change_digest("b", "ab", "c"), password_change_digest("b", "a", "bc"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ mod soft;
 #[cfg(all(windows, feature = "windows-hello"))]
 mod windows_hello;
 
-pub use action::{bound_challenge, content_digest, fresh_nonce, Action, UNENROLLED_TERMINAL};
+pub use action::{bound_challenge, content_digest, fresh_nonce, password_change_digest, Action, UNENROLLED_TERMINAL};
 pub use client::{Authenticator, Backend};
 pub use credential::{counter_advances, PublicCredential};
 pub use error::{IdentityError, Result};

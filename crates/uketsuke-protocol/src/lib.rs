@@ -104,6 +104,8 @@ pub mod codes {
     pub const IDENTITY_CHALLENGE_OTHER_TERMINAL: &str = "IDENTITY_CHALLENGE_OTHER_TERMINAL";
     pub const IDENTITY_CHALLENGE_USED: &str = "IDENTITY_CHALLENGE_USED";
     pub const IDENTITY_CHALLENGE_EXPIRED: &str = "IDENTITY_CHALLENGE_EXPIRED";
+    /// The terminal holds too many unanswered challenges already.
+    pub const IDENTITY_CHALLENGES_OUTSTANDING: &str = "IDENTITY_CHALLENGES_OUTSTANDING";
     pub const IDENTITY_ACTION_MISMATCH: &str = "IDENTITY_ACTION_MISMATCH";
     pub const IDENTITY_CREDENTIAL_UNKNOWN: &str = "IDENTITY_CREDENTIAL_UNKNOWN";
     pub const IDENTITY_WRONG_PERSON: &str = "IDENTITY_WRONG_PERSON";
@@ -551,6 +553,10 @@ pub struct ChangePasswordRequest {
     pub staff_id: String,
     pub current_password: String,
     pub new_password: String,
+    /// Random (hex) per request: binds the proof to these passwords without the
+    /// service keeping anything a guess could be checked against.
+    #[serde(default)]
+    pub binding: String,
     /// The person's assertion for [`identity::Action::PasswordChange`]: without it
     /// the service checks no password at all (no oracle for a terminal alone).
     #[serde(default)]
@@ -559,7 +565,14 @@ pub struct ChangePasswordRequest {
 
 impl ChangePasswordRequest {
     pub fn action(&self) -> identity::Action {
-        identity::Action::PasswordChange { staff_id: self.staff_id.clone() }
+        identity::Action::PasswordChange {
+            staff_id: self.staff_id.clone(),
+            change_digest: uketsuke_identity::password_change_digest(
+                &self.binding,
+                &self.current_password,
+                &self.new_password,
+            ),
+        }
     }
 }
 

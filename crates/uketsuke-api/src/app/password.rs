@@ -68,6 +68,7 @@ impl App {
             staff_id: staff_id.clone(),
             current_password: req.current_password.clone(),
             new_password: req.new_password.clone(),
+            binding: hex::encode(uketsuke_identity::fresh_nonce()),
             proof: None,
         };
         let to_api = |e: uketsuke_sync::SyncError| match e {

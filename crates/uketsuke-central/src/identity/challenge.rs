@@ -25,6 +25,9 @@ pub(crate) async fn credentials(c: &impl GenericClient, staff_id: &str) -> Resul
         .collect()
 }
 
+/// Unanswered, unexpired challenges one terminal may hold (a desk needs one at a time).
+pub const MAX_OPEN_CHALLENGES: i64 = 20;
+
 /// Issue a challenge for `action` at `terminal`: single use, expiring after
 /// `challenge_seconds`, signed over the terminal's certificate and the action.
 pub async fn issue(
@@ -36,6 +39,27 @@ pub async fn issue(
     now: DateTime<Utc>,
 ) -> Result<ChallengeResponse> {
     let c = pool.get().await?;
+    // Unanswered challenges are kept a day after they expire (for the audit of
+    // attempts), then dropped; a terminal may hold only so many open at once, so
+    // it cannot fill the table or keep nonces in stock.
+    c.execute(
+        "DELETE FROM identity_challenges WHERE terminal_id = $1 AND used_at IS NULL AND expires_at < $2",
+        &[&terminal.terminal_id, &(now - Duration::days(1))],
+    )
+    .await?;
+    let open: i64 = c
+        .query_one(
+            "SELECT count(*) FROM identity_challenges WHERE terminal_id = $1 AND used_at IS NULL AND expires_at > $2",
+            &[&terminal.terminal_id, &now],
+        )
+        .await?
+        .get(0);
+    if open >= MAX_OPEN_CHALLENGES {
+        return Err(refused(
+            codes::IDENTITY_CHALLENGES_OUTSTANDING,
+            "this terminal holds too many unanswered challenges; wait a few minutes",
+        ));
+    }
     let creds = credentials(&c, action.staff_id()).await?;
     if creds.is_empty() {
         // Unknown people and people without an authenticator get the same answer.

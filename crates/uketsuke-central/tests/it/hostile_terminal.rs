@@ -147,6 +147,24 @@ async fn an_expired_challenge_is_refused() {
     assert_eq!(refused.code(), "IDENTITY_CHALLENGE_EXPIRED");
 }
 
+/// A terminal cannot stock up on challenges (or fill the table): a few open at
+/// a time, and unanswered ones are dropped a day after they expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_cannot_stock_up_on_challenges() {
+    let s = scene().await;
+    let action = view(SUPERVISOR, &s.resident);
+    let max = uketsuke_central::identity::challenge::MAX_OPEN_CHALLENGES;
+    for _ in 0..max {
+        s.desk.engine.challenge(&action).await.unwrap();
+    }
+    let refused = s.desk.engine.challenge(&action).await.unwrap_err();
+    assert_eq!(refused.code(), "IDENTITY_CHALLENGES_OUTSTANDING");
+    let c = s.central.pool().get().await.unwrap();
+    c.execute("UPDATE identity_challenges SET expires_at = now() - interval '2 days'", &[]).await.unwrap();
+    s.desk.engine.challenge(&action).await.unwrap();
+    assert_eq!(s.central.count("SELECT count(*) FROM identity_challenges").await, 1, "the old ones are gone");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_or_invented_proof_is_refused() {
     let s = scene().await;

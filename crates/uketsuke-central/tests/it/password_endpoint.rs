@@ -16,6 +16,7 @@ fn wrong(staff_id: &str, guess: String) -> ChangePasswordRequest {
         staff_id: staff_id.into(),
         current_password: guess,
         new_password: "さくら並木の受付テーブル".into(),
+        binding: "0f".repeat(32),
         proof: None,
     }
 }
@@ -108,4 +109,56 @@ async fn a_wrong_current_password_counts_as_a_failed_login_on_the_service() {
     assert_eq!(central.count(failures).await, 3);
     // Another staff member's count is untouched.
     assert_eq!(central.count("SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0003'").await, 0);
+}
+
+/// The person's touch authorises one change: to the new password the terminal
+/// showed them, from the current one they typed. A terminal that swaps the new
+/// password after the touch gets nothing, and nothing is checked or counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proof_for_one_new_password_does_not_set_another() {
+    let central = Central::start().await;
+    let terminal = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    let key: SharedAuthenticator =
+        Arc::new(Mutex::new(Box::new(central.register_software_authenticator(&terminal.engine, "S0002").await)));
+    let shown = ChangePasswordRequest {
+        staff_id: "S0002".into(),
+        current_password: uketsuke_demo::city::DEMO_PASSWORD.into(),
+        new_password: "さくら並木の受付テーブル".into(),
+        binding: "1a".repeat(32),
+        proof: None,
+    };
+    let proof = prove(&terminal.engine, &key, &shown.action()).await.unwrap();
+    let swapped = ChangePasswordRequest {
+        new_password: "攻撃者が決めた長い合言葉です".into(),
+        proof: Some(proof.clone()),
+        ..shown.clone()
+    };
+    let refused = terminal.engine.change_password(&swapped).await.unwrap_err();
+    assert_eq!(refused.code(), "IDENTITY_ACTION_MISMATCH");
+    let rebound = ChangePasswordRequest { binding: "2b".repeat(32), proof: Some(proof.clone()), ..shown.clone() };
+    assert_eq!(terminal.engine.change_password(&rebound).await.unwrap_err().code(), "IDENTITY_ACTION_MISMATCH");
+    assert_eq!(central.count("SELECT failed_attempts::bigint FROM staff WHERE staff_id = 'S0002'").await, 0);
+    // The change it was made for goes through.
+    terminal.engine.change_password(&ChangePasswordRequest { proof: Some(proof), ..shown }).await.unwrap();
+    let hash: String = central
+        .pool()
+        .get()
+        .await
+        .unwrap()
+        .query_one("SELECT password_hash FROM staff WHERE staff_id = 'S0002'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(uketsuke_auth::verify_password(&hash, "さくら並木の受付テーブル"));
+    // The service keeps the act, but nothing a guess could be checked against.
+    let kept: String = central
+        .pool()
+        .get()
+        .await
+        .unwrap()
+        .query_one("SELECT action::text FROM verified_acts WHERE action_kind = 'password_change'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!kept.contains(&"1a".repeat(32)) && !kept.contains("さくら"), "{kept}");
 }
