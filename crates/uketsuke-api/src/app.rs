@@ -524,6 +524,8 @@ impl App {
             Signed::Local(proof) => proof,
             Signed::ForService { engine, proof } => {
                 let challenge_id = proof.challenge_id;
+                let credential_id = proof.assertion.raw_id.to_vec();
+                let counter = authenticator::signed_counter(&proof.assertion).unwrap_or(0);
                 let staff_id = prepared.account.as_ref().map(|a| a.staff.staff_id.clone()).unwrap_or_default();
                 let request = uketsuke_protocol::OnlineLoginRequest { staff_id, proof: Some(*proof) };
                 match engine.online_login(&request).await {
@@ -543,7 +545,7 @@ impl App {
                         return refuse(reason, login::refused_by_service(e.code()));
                     }
                 }
-                authenticator::LoginProof::Online { challenge_id }
+                authenticator::LoginProof::Online { challenge_id, credential_id, counter }
             }
         };
         let enrolled = context.is_some();

@@ -316,7 +316,10 @@ pub fn complete(
     a.reset_at = Some(now);
     accounts::save_attempts(conn, &p.login_id, &a)?;
     let detail = match proof {
-        authenticator::LoginProof::Online { challenge_id } => LoginDetail::Online { challenge_id: *challenge_id },
+        authenticator::LoginProof::Online { challenge_id, credential_id, counter } => {
+            accounts::note_sign_count(conn, credential_id, *counter)?;
+            LoginDetail::Online { challenge_id: *challenge_id }
+        }
         authenticator::LoginProof::Local { evidence, credential_id, counter } => {
             accounts::note_sign_count(conn, credential_id, *counter)?;
             if enrolled {

@@ -27,8 +27,9 @@ pub const DEMO_RP_ID: &str = "demo.uketsuke.example";
 /// How a login's second factor was proven.
 #[derive(Debug, Clone)]
 pub enum LoginProof {
-    /// The service verified the assertion over its own challenge.
-    Online { challenge_id: uuid::Uuid },
+    /// The service verified the assertion over its own challenge (its counter is
+    /// noted here too, so an offline login later must go past it).
+    Online { challenge_id: uuid::Uuid, credential_id: Vec<u8>, counter: u32 },
     /// Verified on this terminal against a synced public credential.
     Local { evidence: Box<LoginEvidence>, credential_id: Vec<u8>, counter: u32 },
 }
@@ -45,6 +46,14 @@ pub struct LocalChallenge {
     challenge: [u8; 32],
     pub origin: Url,
     pub options: RequestChallengeResponse,
+}
+
+/// The signature counter an assertion carries: bytes 33–36 of its authenticator
+/// data (after the relying party's hash and the flags; WebAuthn §6.1). Read only
+/// after the service verified the assertion.
+pub fn signed_counter(assertion: &PublicKeyCredential) -> Option<u32> {
+    let data = &assertion.response.authenticator_data;
+    data.get(33..37).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// The refusal for a person with no authenticator this terminal knows of.

@@ -408,3 +408,21 @@ async fn an_enrolled_store_without_its_enrollment_is_a_clear_error_not_a_demo() 
     assert_eq!(app.login(&req).await.unwrap_err().code, "ENROLLMENT_UNUSABLE");
     assert!(!dir.path().join(uketsuke_api::app::DEMO_AUTHENTICATORS).exists(), "no demo tokens were made");
 }
+
+/// The counter of an online login, which the service verified, is noted here
+/// too: a copy of the key taken before it cannot log in offline afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_login_moves_the_terminals_counter_so_a_copied_key_fails_offline() {
+    let mut central = Central::start().await;
+    let d = desk(&central, "受付1").await;
+    let token = d.dir.path().join(uketsuke_api::app::DEMO_AUTHENTICATORS).join("S0001.softtoken");
+    let copy = std::fs::read(&token).unwrap();
+    d.login("S0001").await.unwrap();
+    d.app.logout();
+    central.running.take().unwrap().stop().await.unwrap();
+    d.app.set_authenticator(Box::new(uketsuke_identity::SoftAuthenticator::from_bytes(&copy).unwrap()));
+    assert_eq!(d.login("S0001").await.unwrap_err(), "IDENTITY_COUNTER_REGRESSED");
+    // The real key goes on.
+    d.app.clear_authenticator();
+    d.login("S0001").await.unwrap();
+}
