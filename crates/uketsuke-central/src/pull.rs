@@ -369,8 +369,11 @@ async fn read_roster_snapshot(
     roster_entries(rows, vouchers, history)
 }
 
-const RESIDENT_COLUMNS: &str = "r.resident_id, r.name_kanji, r.name_kana, r.sex, r.birth_date, r.postal_code, \
-     r.address, r.phone, r.copay_category, r.dv_support, r.status, r.change_seq";
+/// A DV-protected resident's postal code, address and phone never leave the
+/// service: a terminal never shows them, so it never receives them.
+const RESIDENT_COLUMNS: &str = "r.resident_id, r.name_kanji, r.name_kana, r.sex, r.birth_date, \
+     CASE WHEN r.dv_support THEN '' ELSE r.postal_code END, CASE WHEN r.dv_support THEN '' ELSE r.address END, \
+     CASE WHEN r.dv_support THEN '' ELSE r.phone END, r.copay_category, r.dv_support, r.status, r.change_seq";
 
 /// Residents (in `RESIDENT_COLUMNS` order) with their vouchers and history attached;
 /// rows of residents not in `rows` are ignored.

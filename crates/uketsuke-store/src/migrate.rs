@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../../migrations/local/0005_audit_mac.sql")),
     (6, include_str!("../../../migrations/local/0006_check_without_in_lists.sql")),
     (7, include_str!("../../../migrations/local/0007_login_identity.sql")),
+    (8, include_str!("../../../migrations/local/0008_dv_minimised.sql")),
 ];
 
 pub fn latest_version() -> i64 {

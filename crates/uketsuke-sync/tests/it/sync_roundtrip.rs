@@ -585,3 +585,61 @@ async fn a_terminal_holds_the_verifiers_of_staff_assigned_to_its_venues_only() {
     let unknown = uketsuke_central::accounts::set_venue(central.pool(), "S0002", "NO-SUCH-VENUE", true, now()).await;
     assert_eq!(unknown.unwrap_err().code(), "NOT_FOUND");
 }
+
+/// A DV-protected resident's postal code, address and phone never leave the
+/// service: the raw pull pages carry none of them, and a terminal that received
+/// them before the rule drops them from its store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protected_residents_contact_details_never_reach_a_terminal() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let protected = t.residents(3).remove(2);
+    let (postal, address, phone): (String, String, String) = {
+        let c = central.pool().get().await.unwrap();
+        c.execute(
+            "UPDATE residents SET dv_support = true, phone = '090-1234-5678', change_seq = nextval('change_seq')
+             WHERE resident_id = $1",
+            &[&protected],
+        )
+        .await
+        .unwrap();
+        let r = c
+            .query_one("SELECT postal_code, address, phone FROM residents WHERE resident_id = $1", &[&protected])
+            .await
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    };
+    assert!(!address.is_empty() && !postal.is_empty());
+    // Everything the service sends, page by page, as sent.
+    let mut cursors = Default::default();
+    let mut seen = false;
+    loop {
+        let request = PullRequest { cursors, limit: 100 };
+        let (raw, _): (serde_json::Value, _) = t.engine.transport().post("/v1/pull", &request, now()).await.unwrap();
+        let text = raw.to_string();
+        assert!(!text.contains(&address) && !text.contains(&phone), "a protected resident's contact left the service");
+        let page: PullPage = serde_json::from_value(raw).unwrap();
+        if let Some(e) = page.roster.iter().find(|e| e.resident.resident_id == protected) {
+            seen = true;
+            assert!(e.resident.dv_support);
+            assert_eq!(
+                (e.resident.postal_code.as_str(), e.resident.address.as_str(), e.resident.phone.as_str()),
+                ("", "", "")
+            );
+            assert!(!e.resident.name_kana.is_empty(), "the name still comes: staff must find the person");
+        }
+        if !page.more {
+            break;
+        }
+        cursors = page.cursors;
+    }
+    assert!(seen, "the resident is in this terminal's roster");
+    // The terminal's copy (it held the address from its first sync).
+    let held = |col: &str| {
+        t.count(&format!("SELECT count(*) FROM residents WHERE resident_id = '{protected}' AND {col} <> ''"))
+    };
+    assert_eq!(held("address"), 1, "received before the resident was protected");
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(held("address") + held("postal_code") + held("phone"), 0);
+}
