@@ -383,6 +383,7 @@ const ja = {
     "端末の時計が中央サーバーと {minutes} 分ずれています（端末が遅れています）。時計を確認してください。",
   "sync.rejectedTitle": "中央サーバーが受け付けなかった記録：{count} 件",
   "sync.rejectedHelp": "原因を解消してから「再送」を押してください。",
+  "sync.rejectedLogin": "内容は、ログインすると確認できます。",
   "sync.requeue": "再送",
   "sync.err.OFFLINE":
     "中央サーバーに接続できません（LAN を確認してください）。記録は端末に保存され、接続が戻ると自動で送信されます。",
@@ -999,6 +1000,7 @@ const en: Record<MsgKey, string> = {
     "This terminal’s clock is {minutes} minutes off from the central service (the terminal is behind). Check the clock.",
   "sync.rejectedTitle": "Records the central service refused: {count}",
   "sync.rejectedHelp": "Fix the cause, then press “Resend”.",
+  "sync.rejectedLogin": "Log in to see what they are.",
   "sync.requeue": "Resend",
   "sync.err.OFFLINE":
     "Cannot reach the central service (check the LAN). Records are kept on this terminal and sent automatically when the connection returns.",

@@ -122,6 +122,7 @@ export function syncStatus(over: Partial<SyncStatus> = {}): SyncStatus {
   return {
     pending: 0n,
     deferred: 0n,
+    rejected_count: 0n,
     rejected: [],
     last_success_at: null,
     last_attempt_at: null,
@@ -563,13 +564,20 @@ export class FakeBackend implements Api {
       };
     });
   }
+  /** The sync bar as Rust answers it: before login, counts only. */
+  private syncAnswer(): SyncView {
+    const v = structuredClone(this.syncValue);
+    v.status.rejected_count = BigInt(v.status.rejected.length);
+    if (!this.statusValue.staff) v.status = { ...v.status, rejected: [], last_error_message: null };
+    return v;
+  }
   syncStatus() {
-    return this.call("syncStatus", [], () => structuredClone(this.syncValue));
+    return this.call("syncStatus", [], () => this.syncAnswer());
   }
   syncNow() {
     return this.call("syncNow", [], () => {
       if (this.syncValue.state !== "demo") this.syncValue = { ...this.syncValue, state: "syncing" };
-      return structuredClone(this.syncValue);
+      return this.syncAnswer();
     });
   }
   requeueEvent(eventId: string) {
@@ -579,7 +587,7 @@ export class FakeBackend implements Api {
       const rejected = st.rejected.filter((r) => r.event_id !== eventId);
       if (rejected.length === st.rejected.length) throw apiError("EVENT_NOT_REJECTED");
       this.syncValue = { ...this.syncValue, status: { ...st, rejected, pending: st.pending + 1n } };
-      return structuredClone(this.syncValue);
+      return this.syncAnswer();
     });
   }
   enrollTerminal(serviceUrl: string, code: string) {

@@ -534,3 +534,17 @@ describe("IPC wrapper for sync", () => {
     await expect(api.enrollTerminal("u", "c")).rejects.toMatchObject({ code: "ENROLLMENT_CODE_INVALID" });
   });
 });
+
+describe("refused records before login", () => {
+  it("shows how many only: the reasons may name a resident", async () => {
+    const backend = new FakeBackend(status({ demo_mode: false, staff: null, allowed_actions: [] }));
+    backend.syncValue = syncView({ state: "error" }, { rejected: structuredClone(REJECTED), last_error_message: "R-1" });
+    await m.start(backend);
+    expect(hidden("#sync-rejected")).toBe(false);
+    expect($("#sync-rejected").textContent).toContain("中央サーバーが受け付けなかった記録：2 件");
+    expect(text("#sync-rejected-help")).toBe("内容は、ログインすると確認できます。");
+    expect(m.root.querySelector("#sync-rejected-item-0")).toBeNull();
+    expect(m.root.querySelector("#sync-requeue-0")).toBeNull();
+    expect($("#sync-bar").textContent).not.toContain("SESSION_NOT_ASSIGNED");
+  });
+});

@@ -96,8 +96,12 @@ impl App {
         Ok(report)
     }
 
+    /// The sync bar. Before anyone logs in it shows counts only: the refused
+    /// events' reasons (which may name a resident) and the last error's text are
+    /// for a logged-in staff member.
     pub fn sync_view(&self) -> SyncView {
         let sync = self.sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let logged_in = self.session().is_some();
         let status = {
             let g = self.lock();
             match &g.slot {
@@ -105,6 +109,8 @@ impl App {
                 Slot::Failed(_) => SyncStatus::default(),
             }
         };
+        let status =
+            if logged_in { status } else { SyncStatus { rejected: Vec::new(), last_error_message: None, ..status } };
         let state = match &sync {
             None => SyncState::Demo,
             Some(_) if self.syncing.load(Ordering::SeqCst) => SyncState::Syncing,

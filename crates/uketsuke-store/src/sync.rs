@@ -583,6 +583,10 @@ pub struct SyncStatus {
     pub pending: i64,
     /// Pending events the service asked to send again later, with its reason.
     pub deferred: i64,
+    /// Events the service refused, in all.
+    pub rejected_count: i64,
+    /// The first 100 of them, with the service's reasons (which may name a
+    /// resident): for a logged-in staff member only.
     pub rejected: Vec<RejectedEvent>,
     pub last_success_at: Option<String>,
     pub last_attempt_at: Option<String>,
@@ -615,10 +619,13 @@ pub fn status(conn: &Connection) -> Result<SyncStatus> {
             Ok(RejectedEvent { event_id: r.get(0)?, event_type: r.get(1)?, occurred_at: r.get(2)?, error: r.get(3)? })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let rejected_count: i64 =
+        conn.query_row("SELECT count(*) FROM events WHERE sync_state = 'rejected'", [], |r| r.get(0))?;
     let skew_ms = get(conn, "skew_ms")?.and_then(|s| s.parse::<i64>().ok());
     Ok(SyncStatus {
         pending,
         deferred,
+        rejected_count,
         rejected,
         last_success_at: get(conn, "last_success_at")?,
         last_attempt_at: get(conn, "last_attempt_at")?,

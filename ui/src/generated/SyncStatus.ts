@@ -8,7 +8,16 @@ export type SyncStatus = { pending: bigint,
 /**
  * Pending events the service asked to send again later, with its reason.
  */
-deferred: bigint, rejected: Array<RejectedEvent>, last_success_at: string | null, last_attempt_at: string | null, last_error_code: string | null, last_error_message: string | null, 
+deferred: bigint, 
+/**
+ * Events the service refused, in all.
+ */
+rejected_count: bigint, 
+/**
+ * The first 100 of them, with the service's reasons (which may name a
+ * resident): for a logged-in staff member only.
+ */
+rejected: Array<RejectedEvent>, last_success_at: string | null, last_attempt_at: string | null, last_error_code: string | null, last_error_message: string | null, 
 /**
  * Terminal clock minus service clock at the last sync.
  */

@@ -83,12 +83,13 @@ export function createSyncBar(handlers: SyncBarHandlers): SyncBar {
   const error = h("p", { id: "sync-error", class: "sync-error", role: "status", hidden: true });
   const skew = h("p", { id: "sync-skew", class: "sync-skew", role: "status", hidden: true });
   const rejectedTitle = h("h2", { id: "sync-rejected-title", class: "sync-rejected-title" });
+  const rejectedHelp = h("p", { id: "sync-rejected-help", class: "sync-rejected-help" });
   const rejectedList = h("ul", { class: "sync-rejected-list" });
   const rejected = h(
     "section",
     { id: "sync-rejected", class: "sync-rejected", "aria-labelledby": "sync-rejected-title", hidden: true },
     rejectedTitle,
-    ht("p", { class: "sync-rejected-help" }, "sync.rejectedHelp"),
+    rejectedHelp,
     rejectedList,
   );
   const el = h(
@@ -124,7 +125,6 @@ export function createSyncBar(handlers: SyncBarHandlers): SyncBar {
     if (key === rejectedKey) return;
     rejectedKey = key;
     clear(rejectedList);
-    rejected.hidden = list.length === 0;
     list.forEach((r, i) => {
       const button = ht(
         "button",
@@ -204,9 +204,13 @@ export function createSyncBar(handlers: SyncBarHandlers): SyncBar {
     enroll.hidden = v?.state !== "demo" || !enrollAllowed;
     syncNow.disabled = !v || v.state === "demo";
 
+    // Before login Rust sends the count only (the reasons may name a resident).
     const list = s?.rejected ?? [];
-    setText(rejectedTitle, t("sync.rejectedTitle", { count: list.length }));
+    const refused = num(s?.rejected_count);
+    setText(rejectedTitle, t("sync.rejectedTitle", { count: refused }));
     renderRejected(list);
+    rejected.hidden = refused === 0;
+    setText(rejectedHelp, t(list.length === 0 ? "sync.rejectedLogin" : "sync.rejectedHelp"));
   }
 
   localize(el, render);

@@ -444,3 +444,42 @@ fn an_account_bound_to_another_os_user_cannot_log_in_here() {
     assert!(audit_ops(&app).iter().any(|(s, op, d)| s == "S0002" && op == "login_fail" && d == "os_account"));
     login(&app, "S0003").unwrap();
 }
+
+#[test]
+fn before_login_the_sync_bar_shows_counts_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, "sync-counts");
+    login(&app, "S0001").unwrap();
+    let w = uketsuke_store::reception::WalkInRequest {
+        name_kanji: "新規　花子".into(),
+        name_kana: "シンキ　ハナコ".into(),
+        sex: uketsuke_core::Sex::Female,
+        birth_date: "1970-01-01".into(),
+        postal_code: "".into(),
+        address: "みなと市".into(),
+        phone: "".into(),
+    };
+    app.register_walk_in(&w).unwrap();
+    app.logout();
+    // The service refused it, naming the resident in its reason.
+    app.with_store(|s| {
+        s.connection()
+            .execute(
+                "UPDATE events SET sync_state = 'rejected', sync_error = 'RESIDENT_CONFLICT: 0001000123 シンキ　ハナコ'",
+                [],
+            )
+            .map_err(uketsuke_store::StoreError::from)?;
+        uketsuke_store::sync::record_failure(s.connection(), app.clock.now(), "X", "about 0001000123")?;
+        Ok(())
+    })
+    .unwrap();
+    let before = app.sync_view();
+    assert_eq!(before.status.rejected_count, 1);
+    assert!(before.status.rejected.is_empty());
+    assert_eq!(before.status.last_error_message, None);
+    assert!(!serde_json::to_string(&before).unwrap().contains("0001000123"));
+    login(&app, "S0001").unwrap();
+    let after = app.sync_view();
+    assert_eq!(after.status.rejected.len(), 1);
+    assert!(after.status.rejected[0].error.contains("0001000123"));
+}
