@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::columns::{REJECT_DETAIL, REJECT_LINE};
+use crate::columns::{MY_NUMBER, REJECT_DETAIL, REJECT_LINE};
 use crate::decode::decode;
 use crate::error::{RosterError, RowError};
 use crate::{Encoding, Records};
@@ -21,8 +21,10 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// in file order. `bytes` and `encoding` must be what was given to [`crate::parse`];
 /// an error whose line holds no data row gives [`RosterError::RejectLineNotFound`].
 ///
-/// The file holds the rows' personal data (and any 個人番号) exactly as the input
-/// does, and must be handled like it.
+/// The 個人番号 column is left empty: the reject file never holds a 個人番号 in
+/// clear (to fix that field, go back to the original file at `エラー行`). The other
+/// fields are the rows' personal data exactly as the input has them, and the file
+/// must be handled like it.
 pub fn reject_file(bytes: &[u8], encoding: Encoding, errors: &[RowError]) -> Result<Vec<u8>, RosterError> {
     let (text, _) = decode(bytes, encoding)?;
     let mut by_line: BTreeMap<usize, Vec<&RowError>> = BTreeMap::new();
@@ -44,6 +46,7 @@ pub fn reject_file(bytes: &[u8], encoding: Encoding, errors: &[RowError]) -> Res
     let write_err = |line| RosterError::Csv { line };
 
     let mut fields: Vec<String> = records.record.iter().map(str::to_owned).collect();
+    let my_number_column = fields.iter().position(|f| f.trim() == MY_NUMBER);
     fields.push(REJECT_LINE.to_owned());
     fields.push(REJECT_DETAIL.to_owned());
     writer.write_record(&fields).map_err(|_| write_err(header_line))?;
@@ -53,6 +56,9 @@ pub fn reject_file(bytes: &[u8], encoding: Encoding, errors: &[RowError]) -> Res
         let Some(errs) = by_line.remove(&line) else { continue };
         fields.clear();
         fields.extend(records.record.iter().map(str::to_owned));
+        if let Some(field) = my_number_column.and_then(|i| fields.get_mut(i)) {
+            field.clear();
+        }
         fields.push(line.to_string());
         fields.push(detail(&errs));
         writer.write_record(&fields).map_err(|_| write_err(line))?;

@@ -453,8 +453,16 @@ fn reject_file_holds_the_bad_rows_and_their_errors() {
          年度: 年度は西暦4桁（例: 2026）または和暦（例: R8、令和8）で、2000〜2100年度の範囲で指定してください"
     );
 
+    // No 個人番号 in clear: that column is empty in every row.
+    let my_number = records[0].iter().position(|h| h == "個人番号").unwrap();
+    assert!(records[1..].iter().all(|r| r.get(my_number).is_none_or(|v| v.is_empty())));
+    for secret in ["123456789018", "123456789017", "98765432109", "1234567890", "8765432109"] {
+        assert!(!text.contains(secret), "{secret} in the reject file");
+    }
+
     // Fixing nothing and feeding the rejects back (without the two extra columns)
-    // gives the same errors, except the duplicates, whose first rows were good.
+    // gives the same errors, except the duplicates, whose first rows were good,
+    // and the 個人番号 ones (that column comes back empty).
     let mut again = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
     for r in &records {
         again.write_record(&r[..r.len() - 2]).unwrap();
@@ -462,10 +470,18 @@ fn reject_file_holds_the_bad_rows_and_their_errors() {
     let again = again.into_inner().unwrap();
     let p2 = ok(&again);
     let codes = |errors: &[RowError]| -> Vec<(&'static str, &'static str)> {
-        errors.iter().filter(|e| !e.code.starts_with("ROSTER_DUPLICATE")).map(|e| (e.field, e.code)).collect()
+        errors
+            .iter()
+            .filter(|e| !e.code.starts_with("ROSTER_DUPLICATE") && e.field != "個人番号")
+            .map(|e| (e.field, e.code))
+            .collect()
     };
     assert_eq!(codes(&p2.errors), codes(&p.errors));
-    assert_eq!(p2.rows.len(), 2);
+    // The two first rows of duplicates, and the two rows whose only fault was
+    // their 個人番号.
+    assert_eq!(p2.rows.len(), 4);
+    let only_my_number = p.errors.iter().filter(|e| e.field == "個人番号").count();
+    assert_eq!(only_my_number, 2);
 }
 
 #[test]
