@@ -20,16 +20,16 @@ use crate::db;
 use crate::error::{CentralError, Result};
 use crate::routes::Terminal;
 
-/// The OS user running an administration command, for `admin_log`.
-pub fn os_user() -> String {
-    std::env::var("SUDO_USER")
-        .ok()
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("USERNAME").ok())
-        .unwrap_or_else(|| "unknown".into())
+/// The administrator running a command: the PostgreSQL role the database
+/// authenticated for this connection (each administrator has their own login
+/// role), never an environment variable.
+pub async fn administrator(c: &impl GenericClient) -> Result<String> {
+    Ok(c.query_one("SELECT session_user::text", &[]).await?.get(0))
 }
 
-/// Record an administrator's action (who ran the CLI, what, on what).
+/// Record an administrator's action (who: the connection's PostgreSQL role,
+/// what, on what). The admin log is append-only and hash-chained in the database
+/// (migration 0008), which also records the role itself.
 pub async fn admin_log(
     c: &impl GenericClient,
     now: DateTime<Utc>,
@@ -37,12 +37,17 @@ pub async fn admin_log(
     target: &str,
     detail: &str,
 ) -> Result<()> {
-    admin_log_as(c, now, &os_user(), action, target, detail).await
+    c.execute(
+        "INSERT INTO admin_log (at, who, action, target, detail) VALUES ($1, session_user, $2, $3, $4)",
+        &[&now, &action, &target, &detail],
+    )
+    .await?;
+    Ok(())
 }
 
-/// [`admin_log`] for a change made by someone other than the CLI's OS user (a
-/// staff member changing their own password from a terminal, a supervisor
-/// deciding on an export request): `who` is their staff id.
+/// [`admin_log`] for an act the service verified a staff member for (a password
+/// change, an unlock, an export decision): `who` is their staff id (the database
+/// records the service's role beside it).
 pub async fn admin_log_as(
     c: &impl GenericClient,
     now: DateTime<Utc>,
@@ -52,7 +57,7 @@ pub async fn admin_log_as(
     detail: &str,
 ) -> Result<()> {
     c.execute(
-        "INSERT INTO admin_log (at, os_user, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO admin_log (at, who, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
         &[&now, &who, &action, &target, &detail],
     )
     .await?;

@@ -796,12 +796,52 @@ pub async fn flag_silent(pool: &Pool, window: Duration, now: DateTime<Utc>) -> R
 pub struct CheckReport {
     pub broken_chains: Vec<serde_json::Value>,
     pub silent_terminals: Vec<Uuid>,
+    /// Where the administrators' log stops verifying, if it does.
+    pub admin_log: Option<AdminLogBreak>,
 }
 
 impl CheckReport {
     pub fn ok(&self) -> bool {
-        self.broken_chains.is_empty() && self.silent_terminals.is_empty()
+        self.broken_chains.is_empty() && self.silent_terminals.is_empty() && self.admin_log.is_none()
     }
+}
+
+/// The first place the admin log's chain does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdminLogBreak {
+    pub chain_seq: i64,
+    /// `missing` (an entry was removed), `broken_link` or `edited`.
+    pub kind: &'static str,
+}
+
+/// Recompute the admin log's hash chain (migration 0008): every entry in
+/// `chain_seq` order, none missing, each linked to the one before and hashing
+/// to what it says. An edit or a deletion (past the append-only triggers, by
+/// someone who owns the table) shows here.
+pub async fn verify_admin_log(c: &impl GenericClient) -> Result<Option<AdminLogBreak>> {
+    let rows = c
+        .query(
+            "SELECT chain_seq, prev_hash, entry_hash,
+                    admin_log_canonical(at, db_user, who, action, target, detail)
+             FROM admin_log ORDER BY chain_seq",
+            &[],
+        )
+        .await?;
+    let mut expected_prev = "genesis".to_owned();
+    for (i, r) in rows.iter().enumerate() {
+        let (seq, prev, hash, canonical): (i64, String, String, String) = (r.get(0), r.get(1), r.get(2), r.get(3));
+        if seq != i as i64 + 1 {
+            return Ok(Some(AdminLogBreak { chain_seq: i as i64 + 1, kind: "missing" }));
+        }
+        if prev != expected_prev {
+            return Ok(Some(AdminLogBreak { chain_seq: seq, kind: "broken_link" }));
+        }
+        if chain::sha256_hex(format!("{prev}{canonical}").as_bytes()) != hash {
+            return Ok(Some(AdminLogBreak { chain_seq: seq, kind: "edited" }));
+        }
+        expected_prev = hash;
+    }
+    Ok(None)
 }
 
 /// Re-verify every stored chain and flag terminals online within `silent` that
@@ -809,7 +849,12 @@ impl CheckReport {
 pub async fn check(pool: &Pool, silent: Duration, now: DateTime<Utc>) -> Result<CheckReport> {
     let broken = verify_stored(pool, now).await?;
     let silent_terminals = flag_silent(pool, silent, now).await?;
+    let admin_log = verify_admin_log(&pool.get().await?).await?;
+    if let Some(b) = &admin_log {
+        tracing::warn!(chain_seq = b.chain_seq, kind = b.kind, "the admin log does not verify");
+    }
     Ok(CheckReport {
+        admin_log,
         broken_chains: broken
             .iter()
             .map(|(t, c, e)| serde_json::json!({ "terminal_id": t, "chain_id": c, "seq": e.seq, "code": e.code() }))

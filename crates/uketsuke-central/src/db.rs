@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (5, "identity", include_str!("../../../migrations/central/0005_identity.sql")),
     (6, "staff_venues", include_str!("../../../migrations/central/0006_staff_venues.sql")),
     (7, "login_identity", include_str!("../../../migrations/central/0007_login_identity.sql")),
+    (8, "admin_log", include_str!("../../../migrations/central/0008_admin_log.sql")),
 ];
 
 /// Advisory lock keys (an arbitrary constant namespace: "uke" + n).
@@ -52,12 +53,16 @@ pub async fn migrate(pool: &Pool) -> Result<Vec<i32>> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_MIGRATE]).await?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-             version integer PRIMARY KEY, name text NOT NULL, sha256 text NOT NULL,
-             applied_at timestamptz NOT NULL DEFAULT now())",
-    )
-    .await?;
+    // Administrators' own roles may not create tables: only look when it exists.
+    let exists: bool = tx.query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[]).await?.get(0);
+    if !exists {
+        tx.batch_execute(
+            "CREATE TABLE schema_migrations (
+                 version integer PRIMARY KEY, name text NOT NULL, sha256 text NOT NULL,
+                 applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .await?;
+    }
     let applied: Vec<(i32, String)> = tx
         .query("SELECT version, sha256 FROM schema_migrations ORDER BY version", &[])
         .await?

@@ -404,6 +404,9 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
     if !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
+    if !matches!(cli.command, Command::Serve | Command::Migrate) {
+        log_command(&pool, now).await?;
+    }
     match cli.command {
         Command::InitPki { .. } => unreachable!("handled above"),
         Command::Migrate => print(serde_json::json!({ "applied": applied })),
@@ -636,7 +639,7 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             let report = audit::check(&pool, chrono::Duration::hours(silent_hours), now).await?;
             let ok = report.ok();
             print(serde_json::json!({ "ok": ok, "broken_chains": report.broken_chains,
-                "silent_terminals": report.silent_terminals }));
+                "silent_terminals": report.silent_terminals, "admin_log": report.admin_log }));
             if !ok {
                 std::process::exit(2);
             }
@@ -692,6 +695,31 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every administration command, before it runs, in the admin log: who (the
+/// PostgreSQL role the database authenticated), which command, and its
+/// arguments as given (staff and resident ids included; passwords come on
+/// standard input, never as arguments).
+async fn log_command(pool: &deadpool_postgres::Pool, now: chrono::DateTime<Utc>) -> uketsuke_central::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // The subcommand path (`staff authenticator invite`), after any global option.
+    let mut words: Vec<&str> = Vec::new();
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        if a == "--config" {
+            rest.next();
+            continue;
+        }
+        let is_word = !a.is_empty() && a.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !a.starts_with('-');
+        if !is_word || words.len() == 3 {
+            break;
+        }
+        words.push(a);
+    }
+    let action = format!("cli.{}", words.join("."));
+    let detail: String = args.join(" ").chars().take(1000).collect();
+    accounts::admin_log(&pool.get().await?, now, &action, "", &detail).await
 }
 
 #[tokio::main]

@@ -132,7 +132,7 @@ pub async fn designate(pool: &Pool, pki: &Pki, terminal_id: Uuid, days: u32, now
         },
     )
     .map_err(|e| CentralError::Internal(format!("signing the designation: {e}")))?;
-    let os_user = accounts::os_user();
+    let os_user = accounts::administrator(&tx).await?;
     let replaces: Option<Uuid> = tx
         .query_opt(
             "UPDATE export_designations SET withdrawn_at = $2, withdrawn_by = $3
@@ -164,7 +164,7 @@ pub async fn designate(pool: &Pool, pki: &Pki, terminal_id: Uuid, days: u32, now
 pub async fn withdraw(pool: &Pool, terminal_id: Uuid, now: DateTime<Utc>) -> Result<Uuid> {
     let mut c = pool.get().await?;
     let tx = c.transaction().await?;
-    let os_user = accounts::os_user();
+    let os_user = accounts::administrator(&tx).await?;
     let designation_id: Uuid = tx
         .query_opt(
             "UPDATE export_designations SET withdrawn_at = $2, withdrawn_by = $3

@@ -43,7 +43,13 @@ pub async fn invite(pool: &Pool, staff_id: &str, lifetime: Duration, now: DateTi
     tx.execute(
         "INSERT INTO authenticator_invites (code_sha256, staff_id, created_at, created_by, expires_at)
          VALUES ($1, $2, $3, $4, $5)",
-        &[&crate::routes::code_sha256(&code), &staff_id, &now, &crate::accounts::os_user(), &expires_at],
+        &[
+            &crate::routes::code_sha256(&code),
+            &staff_id,
+            &now,
+            &crate::accounts::administrator(&tx).await?,
+            &expires_at,
+        ],
     )
     .await?;
     admin_log(&tx, now, "staff.authenticator.invite", staff_id, &format!("valid until {expires_at}")).await?;
@@ -257,7 +263,7 @@ pub async fn register_here(
     db::lock_changes(&tx).await?;
     let policy = identity.policy(&tx).await?;
     let registered = identity.rp.finish_registration(&started.state, &answer, &policy).map_err(identity_error)?;
-    let via = format!("admin:{}", crate::accounts::os_user());
+    let via = format!("admin:{}", crate::accounts::administrator(&tx).await?);
     let credential_id = store_credential(&tx, staff_id, &registered, label, &via, now).await?;
     let detail = format!("{} ({label}) at the administrator's machine", registered.model);
     admin_log(&tx, now, "staff.authenticator.register", staff_id, &detail).await?;
@@ -362,7 +368,7 @@ pub async fn revoke(pool: &Pool, credential_hex: &str, now: DateTime<Utc>) -> Re
         .query_one(
             "UPDATE staff_authenticators SET revoked_at = $2, revoked_by = $3, change_seq = nextval('change_seq')
              WHERE credential_id = $1 RETURNING staff_id",
-            &[&id, &now, &crate::accounts::os_user()],
+            &[&id, &now, &crate::accounts::administrator(&tx).await?],
         )
         .await?
         .get(0);

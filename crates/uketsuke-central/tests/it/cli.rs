@@ -142,3 +142,91 @@ async fn registering_a_key_at_the_administrators_machine_obeys_the_policy() {
     let n: i64 = c.0.query_one("SELECT count(*) FROM staff_authenticators", &[]).await.unwrap().get(0);
     assert_eq!(n, 0);
 }
+
+/// This database, as `role` (the same server and options).
+fn as_role(url: &str, role: &str) -> String {
+    let cfg: tokio_postgres::Config = url.parse().unwrap();
+    let host = match &cfg.get_hosts()[0] {
+        tokio_postgres::config::Host::Tcp(h) => h.clone(),
+        tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+    };
+    format!("host={host} port={} dbname={} user={role}", cfg.get_ports()[0], cfg.get_dbname().unwrap())
+}
+
+/// Each administrator acts under their own PostgreSQL role, which the admin log
+/// records (never `$USER`); every command is logged before it runs; the log
+/// refuses edits and deletions even from its owner, and `audit verify` finds
+/// one made past the triggers.
+#[tokio::test]
+async fn administrators_are_named_and_the_admin_log_cannot_be_quietly_changed() {
+    let db = uketsuke_pgtest::fresh_db().await.unwrap();
+    assert!(central(&db.url, &["migrate"]).status.success());
+    let c = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(c.1);
+    let c = c.0;
+    let role = format!("yamada_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    c.batch_execute(&format!("CREATE ROLE {role} LOGIN IN ROLE uketsuke_admin")).await.unwrap();
+    let mine = as_role(&db.url, &role);
+    let run_as = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_uketsuke-central"))
+            .args(args)
+            .env("UKETSUKE_CENTRAL_DATABASE_URL", &mine)
+            .env("USER", "somebody-else")
+            .env("SUDO_USER", "somebody-else")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run_as(&[
+        "staff",
+        "add",
+        "--id",
+        "S0100",
+        "--name",
+        "山田　花子",
+        "--department",
+        "健康推進課",
+        "--role",
+        "reception",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run_as(&["staff", "disable", "S0100"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = c.query("SELECT who, db_user, action, detail FROM admin_log ORDER BY chain_seq", &[]).await.unwrap();
+    let entries: Vec<(String, String, String, String)> =
+        rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
+    assert!(entries.iter().any(|e| e.2 == "cli.staff.add" && e.3.contains("S0100")), "{entries:?}");
+    assert!(entries.iter().any(|e| e.2 == "cli.staff.disable" && e.3.contains("S0100")), "{entries:?}");
+    for (who, db_user, _, _) in &entries {
+        assert_eq!((who.as_str(), db_user.as_str()), (role.as_str(), role.as_str()), "{entries:?}");
+    }
+    assert!(!format!("{entries:?}").contains("somebody-else"));
+    // Her role may append, never change the log; neither may its owner.
+    let as_her = tokio_postgres::connect(&mine, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(as_her.1);
+    assert!(as_her.0.execute("UPDATE admin_log SET detail = 'x'", &[]).await.is_err());
+    for sql in ["UPDATE admin_log SET detail = 'x'", "DELETE FROM admin_log", "TRUNCATE admin_log"] {
+        let e = c.batch_execute(sql).await.unwrap_err();
+        assert!(e.to_string().contains("append-only") || format!("{e:?}").contains("append-only"), "{sql}: {e:?}");
+    }
+    let verify = || central(&db.url, &["audit", "verify"]);
+    let out = verify();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    // The table's owner, past the triggers: a deleted entry, then an edited one.
+    let past = |sql: &str| {
+        format!(
+            "ALTER TABLE admin_log DISABLE TRIGGER admin_log_no_update; {sql}; \
+             ALTER TABLE admin_log ENABLE TRIGGER admin_log_no_update;"
+        )
+    };
+    c.batch_execute(&past("DELETE FROM admin_log WHERE chain_seq = 2")).await.unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["admin_log"], serde_json::json!({ "chain_seq": 2, "kind": "missing" }));
+    c.batch_execute(&past("UPDATE admin_log SET detail = 'nothing to see' WHERE chain_seq = 1")).await.unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&verify().stdout).unwrap();
+    assert_eq!(report["admin_log"], serde_json::json!({ "chain_seq": 1, "kind": "edited" }));
+    // Roles belong to the whole server: this one goes with the test.
+    let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS {role}")).await;
+}

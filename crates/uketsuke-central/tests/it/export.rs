@@ -604,10 +604,7 @@ async fn an_approval_grants_the_requesting_terminal_only_bound_to_request_scope_
         code(fx.decide(&fx.b, &decision(r.request_id, SUPERVISOR, false, "やはり却下", later), later).await),
         codes::EXPORT_REQUEST_DECIDED
     );
-    assert_eq!(
-        fx.count("SELECT count(*) FROM admin_log WHERE action = 'export.approve' AND os_user = 'S0005'").await,
-        1
-    );
+    assert_eq!(fx.count("SELECT count(*) FROM admin_log WHERE action = 'export.approve' AND who = 'S0005'").await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -351,7 +351,8 @@ async fn only_a_supervisor_the_service_verified_unlocks_an_account() {
     let proof = prove(&s.desk.engine, &s.key, &bare.action()).await.unwrap();
     post(UnlockRequest { proof: Some(proof), ..bare }).await.unwrap();
     assert_eq!(s.central.count(locked).await, 0);
-    let logged = "SELECT count(*) FROM admin_log WHERE action = 'staff.unlock.verified' AND os_user = 'S0005' AND target = 'S0002'";
+    let logged =
+        "SELECT count(*) FROM admin_log WHERE action = 'staff.unlock.verified' AND who = 'S0005' AND target = 'S0002'";
     assert_eq!(s.central.count(logged).await, 1);
     assert_eq!(s.central.count("SELECT count(*) FROM staff WHERE staff_id = 'S0003' AND locked").await, 1);
 }
