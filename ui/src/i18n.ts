@@ -496,6 +496,7 @@ const ja = {
   "err.AUTH_FAILED": "職員IDまたはパスワードが正しくありません",
   "err.AUTH_NO_AUTHENTICATOR": "この端末では、この職員の認証器が登録されていません。管理者に登録を依頼してください",
   "err.AUTH_RETRY": "中央サーバーとの通信が途切れました。もう一度ログインしてください",
+  "err.RATE_LIMITED": "中央サーバーへの要求が多すぎます。1分ほど待ってからもう一度お試しください",
   "err.ENROLLMENT_UNUSABLE":
     "この端末は中央サーバーに登録されていますが、登録情報または端末の鍵が読めません。管理者に連絡してください（データはそのまま残っています）",
   "err.AUTH_THROTTLED": "ログインの失敗が続いたため、{wait_seconds}秒後にもう一度お試しください",
@@ -1111,6 +1112,7 @@ const en: Record<MsgKey, string> = {
   "err.AUTH_FAILED": "The staff ID or password is not correct",
   "err.AUTH_NO_AUTHENTICATOR": "No authenticator is registered for this staff member on this terminal. Ask the administrator to register one",
   "err.AUTH_RETRY": "The connection to the central service was lost. Log in again",
+  "err.RATE_LIMITED": "Too many requests to the central service. Wait a minute and try again",
   "err.ENROLLMENT_UNUSABLE":
     "This terminal is enrolled with the central service, but its enrollment or its device key cannot be read. Contact the administrator (the data is kept as it is)",
   "err.AUTH_THROTTLED": "Too many failed logins. Try again in {wait_seconds} seconds",

@@ -57,6 +57,22 @@ pub struct Config {
     /// 個人番号 views allowed within any hour, per person and per terminal.
     pub my_number_per_hour_staff: i64,
     pub my_number_per_hour_terminal: i64,
+    /// Connections the listener keeps open at once, in all and per client
+    /// address; more are closed as they arrive.
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
+    /// Seconds a connection has for its TLS handshake, for a request's headers
+    /// (also while idle between requests), and to live at all.
+    pub tls_handshake_secs: u64,
+    pub header_read_secs: u64,
+    pub connection_lifetime_secs: u64,
+    /// Seconds a request waits for a database connection before SERVICE_BUSY.
+    pub pool_wait_secs: u64,
+    /// Enrollment attempts per minute from one client address.
+    pub enroll_per_minute_per_address: u32,
+    /// Person-proving requests (challenges, logins, registrations, password
+    /// changes, unlocks) per minute from one terminal.
+    pub identity_per_minute_per_terminal: u32,
 }
 
 /// One accepted authenticator model in the configuration.
@@ -92,6 +108,14 @@ impl Default for Config {
             challenge_seconds: 180,
             my_number_per_hour_staff: 20,
             my_number_per_hour_terminal: 60,
+            max_connections: 1024,
+            max_connections_per_address: 64,
+            tls_handshake_secs: 10,
+            header_read_secs: 15,
+            connection_lifetime_secs: 600,
+            pool_wait_secs: 10,
+            enroll_per_minute_per_address: 10,
+            identity_per_minute_per_terminal: 60,
         }
     }
 }

@@ -33,6 +33,21 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
 const LOCK_MIGRATE: i64 = 0x756b_6500_0001;
 const LOCK_CHANGES: i64 = 0x756b_6500_0002;
 
+/// The service's pool: a request that cannot get a connection within `wait`
+/// fails (SERVICE_BUSY) instead of queueing without end.
+pub fn pool_with_wait(database_url: &str, size: usize, wait: std::time::Duration) -> Result<Pool> {
+    let pg = tokio_postgres::Config::from_str(database_url)
+        .map_err(|e| CentralError::BadRequest(format!("database URL: {e}")))?;
+    let mgr = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(mgr)
+        .max_size(size)
+        .wait_timeout(Some(wait))
+        .create_timeout(Some(wait))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(|e| CentralError::BadRequest(format!("database pool: {e}")))
+}
+
 pub fn pool(database_url: &str, size: usize) -> Result<Pool> {
     let pg = tokio_postgres::Config::from_str(database_url)
         .map_err(|e| CentralError::BadRequest(format!("database URL: {e}")))?;

@@ -43,6 +43,9 @@ pub enum CentralError {
     /// Bounded work (Argon2id) had no free turn in time: retry shortly.
     #[error("{0}")]
     Busy(String),
+    /// Over a rate limit ([`crate::rate`]).
+    #[error("{0}")]
+    RateLimited(String),
     #[error("migration {version} ({name}): {message}")]
     Migration { version: i32, name: String, message: String },
 }
@@ -67,6 +70,7 @@ impl CentralError {
             CentralError::Io(_) | CentralError::Internal(_) => codes::INTERNAL,
             CentralError::Migration { .. } => "MIGRATION_FAILED",
             CentralError::Busy(_) => codes::BUSY,
+            CentralError::RateLimited(_) => codes::RATE_LIMITED,
         }
     }
 
@@ -80,6 +84,7 @@ impl CentralError {
             CentralError::Conflict(_) => StatusCode::CONFLICT,
             CentralError::Refused { .. } => StatusCode::FORBIDDEN,
             CentralError::Db(_) | CentralError::Pool(_) | CentralError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            CentralError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -29,6 +29,7 @@ pub mod password_work;
 pub mod pki;
 pub mod pull;
 pub mod push;
+pub mod rate;
 pub mod routes;
 pub mod tls;
 
@@ -42,6 +43,8 @@ pub use routes::{AppState, Clock, SystemClock};
 /// A running service (for tests, benchmarks and `serve`).
 pub struct Running {
     pub addr: std::net::SocketAddr,
+    /// Connections open now (the listener's own count, for tests and metrics).
+    pub connections: Arc<tls::Connections>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<()>>,
 }
@@ -66,6 +69,8 @@ pub async fn start(state: AppState, listener: tokio::net::TcpListener) -> Result
     let addr = listener.local_addr()?;
     let tls = tls::server_config(&state.pki)?;
     let grace = Duration::from_secs(state.config.shutdown_grace_secs);
+    let limits = tls::Limits::from_config(&state.config);
+    let connections = Arc::new(tls::Connections::default());
     let app = routes::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(tls::serve(
@@ -76,13 +81,15 @@ pub async fn start(state: AppState, listener: tokio::net::TcpListener) -> Result
             let _ = rx.await;
         },
         grace,
+        limits,
+        connections.clone(),
     ));
-    Ok(Running { addr, shutdown: Some(tx), task })
+    Ok(Running { addr, connections, shutdown: Some(tx), task })
 }
 
 /// State from configuration: pool (migrated) and CA.
 pub async fn state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState> {
-    let pool = db::pool(&config.database_url, config.pool_size)?;
+    let pool = db::pool_with_wait(&config.database_url, config.pool_size, Duration::from_secs(config.pool_wait_secs))?;
     db::migrate(&pool).await?;
     let pki = pki::load(&config.pki_dir)?;
     let password_work = Arc::new(password_work::PasswordWork::new(
@@ -91,5 +98,6 @@ pub async fn state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState> {
     ));
     let identity = Arc::new(identity::Identity::from_config(&config)?);
     identity.note_policy(&pool).await?;
-    Ok(AppState { pool, pki: Arc::new(pki), config: Arc::new(config), clock, password_work, identity })
+    let rate = Arc::new(rate::RateLimits::from_config(&config));
+    Ok(AppState { pool, pki: Arc::new(pki), config: Arc::new(config), clock, password_work, identity, rate })
 }

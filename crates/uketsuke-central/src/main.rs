@@ -429,6 +429,8 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
                 uketsuke_central::routes::router(state),
                 shutdown_signal(),
                 grace,
+                uketsuke_central::tls::Limits::from_config(&config),
+                std::sync::Arc::new(uketsuke_central::tls::Connections::default()),
             )
             .await?;
             tracing::info!("stopped");

@@ -46,6 +46,8 @@ pub struct AppState {
     pub password_work: Arc<crate::password_work::PasswordWork>,
     /// The WebAuthn relying party and the configured authenticator models.
     pub identity: Arc<crate::identity::Identity>,
+    /// Enrollment per address, identity requests per terminal.
+    pub rate: Arc<crate::rate::RateLimits>,
 }
 
 /// The terminal a request comes from, established by [`authenticate`].
@@ -153,7 +155,14 @@ pub fn code_sha256(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.trim().to_ascii_uppercase().as_bytes()))
 }
 
-async fn enroll(State(st): State<AppState>, Json(req): Json<EnrollRequest>) -> Result<Json<EnrollResponse>> {
+async fn enroll(
+    State(st): State<AppState>,
+    peer: Option<Extension<crate::tls::PeerAddr>>,
+    Json(req): Json<EnrollRequest>,
+) -> Result<Json<EnrollResponse>> {
+    if let Some(Extension(crate::tls::PeerAddr(addr))) = peer {
+        st.rate.enroll(addr.ip())?;
+    }
     let now = st.clock.now();
     let mut client = st.pool.get().await?;
     let tx = client.transaction().await?;
@@ -251,6 +260,7 @@ async fn online_login_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<OnlineLoginRequest>,
 ) -> Result<Json<OnlineLoginResponse>> {
+    st.rate.identity(terminal.terminal_id)?;
     Ok(Json(accounts::online_login(&st, &terminal, &req, st.clock.now()).await?))
 }
 
@@ -259,6 +269,7 @@ async fn change_password_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<ChangePasswordRequest>,
 ) -> Result<Json<ChangePasswordResponse>> {
+    st.rate.identity(terminal.terminal_id)?;
     let params = st.config.argon2();
     Ok(Json(accounts::change_password(&st, &terminal, &req, params, st.clock.now()).await?))
 }
@@ -308,6 +319,7 @@ async fn unlock_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<UnlockRequest>,
 ) -> Result<Json<UnlockResponse>> {
+    st.rate.identity(terminal.terminal_id)?;
     Ok(Json(accounts::unlock_verified(&st, &terminal, &req, st.clock.now()).await?))
 }
 
@@ -316,6 +328,7 @@ async fn challenge_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<identity::ChallengeRequest>,
 ) -> Result<Json<identity::ChallengeResponse>> {
+    st.rate.identity(terminal.terminal_id)?;
     let lifetime = chrono::Duration::seconds(st.config.challenge_seconds);
     let res =
         crate::identity::challenge::issue(&st.pool, &st.identity, &terminal, &req.action, lifetime, st.clock.now())
@@ -328,6 +341,7 @@ async fn register_start_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<identity::RegistrationStartRequest>,
 ) -> Result<Json<identity::RegistrationStartResponse>> {
+    st.rate.identity(terminal.terminal_id)?;
     let lifetime = chrono::Duration::seconds(st.config.challenge_seconds);
     let now = st.clock.now();
     let res = crate::identity::authenticators::start(

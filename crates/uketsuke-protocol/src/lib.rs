@@ -60,6 +60,8 @@ pub mod codes {
     pub const UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     /// Too many password checks at once on the service: retry shortly.
     pub const BUSY: &str = "SERVICE_BUSY";
+    /// Over a rate limit (enrollment per address, identity requests per terminal).
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
 
     /// Per-event rejection codes ([`super::EventOutcome::Rejected`]).
     pub const EVENT_TYPE_UNKNOWN: &str = "EVENT_TYPE_UNKNOWN";

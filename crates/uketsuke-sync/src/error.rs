@@ -50,7 +50,9 @@ impl SyncError {
     pub fn is_transient(&self) -> bool {
         match self {
             SyncError::Offline(_) => true,
-            SyncError::Refused { code, .. } => code == codes::UNAVAILABLE || code == codes::INTERNAL,
+            SyncError::Refused { code, .. } => {
+                code == codes::UNAVAILABLE || code == codes::INTERNAL || code == codes::RATE_LIMITED
+            }
             _ => false,
         }
     }

@@ -55,16 +55,21 @@ impl Central {
 
     /// A service with `residents` demo residents and a pool of `pool_size`.
     pub async fn start_with(residents: usize, pool_size: usize) -> Central {
+        Central::start_configured(residents, |c| c.pool_size = pool_size).await
+    }
+
+    /// A service with `residents` demo residents and its configuration changed by `adjust`.
+    pub async fn start_configured(residents: usize, adjust: impl FnOnce(&mut Config)) -> Central {
         let db = uketsuke_pgtest::fresh_db().await.expect("test database");
         let pki_dir = tempfile::tempdir().unwrap();
         uketsuke_central::pki::init(pki_dir.path(), &["127.0.0.1".into(), "localhost".into()], "テスト市").unwrap();
-        let config = Config {
+        let mut config = Config {
             database_url: db.url.clone(),
             pki_dir: pki_dir.path().to_owned(),
             shutdown_grace_secs: 2,
-            pool_size,
             ..Config::default()
         };
+        adjust(&mut config);
         let state = uketsuke_central::state(config, Arc::new(uketsuke_central::SystemClock)).await.unwrap();
         let cfg = demo_config(residents);
         admin::demo_seed(&state.pool, &cfg, uketsuke_auth::Argon2Params::for_test_fixtures()).await.unwrap();

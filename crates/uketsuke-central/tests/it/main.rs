@@ -3,6 +3,7 @@
 
 mod admin;
 mod cli;
+mod exhaustion;
 mod export;
 mod hostile_terminal;
 mod kill;
