@@ -75,7 +75,8 @@ Try, in another shell with the same UKETSUKE_CENTRAL_* variables:
   $CENTRAL review                      # residents checked in on both terminals
   $CENTRAL walk-in list                # walk-ins waiting to be matched
   $CENTRAL terminal revoke <id> --reason 紛失
-  $CENTRAL export-attendance --from $TODAY --to $TODAY --out attendance.csv
+  $CENTRAL export request-attendance --from $TODAY --to $TODAY --recipient DEMO-KENSHIN --purpose 実績連携
+  $CENTRAL export-attendance --request <id> --out attendance.age   # after S0005 approves it
   $CENTRAL audit query --from $TODAY   # every terminal's access log, as shipped and verified
   $CENTRAL audit verify
 個人番号 (supervisor S0005), export requests and decisions, unlocks and password

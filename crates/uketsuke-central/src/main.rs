@@ -65,13 +65,13 @@ enum Command {
     },
     #[command(subcommand)]
     Roster(RosterCmd),
-    /// Export attendance for the health system (CSV, docs/attendance-csv.md).
+    /// Write the attendance file (docs/attendance-csv.md) of a central export
+    /// request a supervisor approved (`export request-attendance`), once,
+    /// encrypted to the request's recipient (age).
     ExportAttendance {
         #[arg(long)]
-        from: NaiveDate,
-        #[arg(long)]
-        to: NaiveDate,
-        /// Output file (UTF-8 with BOM).
+        request: uuid::Uuid,
+        /// Output file (created; an existing file is not overwritten).
         #[arg(long)]
         out: PathBuf,
     },
@@ -116,6 +116,19 @@ enum ExportCmd {
         pending: bool,
         #[arg(long, default_value_t = 200)]
         limit: i64,
+    },
+    /// Ask to export attendance for a period from the service itself: a
+    /// supervisor approves it in the window, then `export-attendance` writes it.
+    RequestAttendance {
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+        /// A registered recipient (`export recipient add`); the file is encrypted to it.
+        #[arg(long)]
+        recipient: String,
+        #[arg(long)]
+        purpose: String,
     },
     /// What terminals wrote to external media (dates in JST, both inclusive).
     Ledger {
@@ -476,10 +489,9 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
                 )));
             }
         }
-        Command::ExportAttendance { from, to, out } => {
-            let csv = admin::export_attendance(&pool, from, to).await?;
-            std::fs::write(&out, &csv.bytes)?;
-            print(serde_json::json!({ "rows": csv.rows, "out": out }));
+        Command::ExportAttendance { request, out } => {
+            let written = uketsuke_central::export::central::write(&pool, request, &out, now).await?;
+            print(serde_json::json!({ "written": written, "out": out }));
         }
         Command::Programme(ProgrammeCmd::Add { file }) => {
             let text = std::fs::read_to_string(&file)?;
@@ -673,6 +685,11 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
         }
         Command::Export(ExportCmd::Requests { pending, limit }) => {
             print(export::list_requests(&pool, pending, limit, now).await?);
+        }
+        Command::Export(ExportCmd::RequestAttendance { from, to, recipient, purpose }) => {
+            let request_id =
+                uketsuke_central::export::central::request(&pool, from, to, &recipient, &purpose, now).await?;
+            print(serde_json::json!({ "request_id": request_id, "state": "pending" }));
         }
         Command::Export(ExportCmd::Ledger { from, to }) => {
             let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("JST");

@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod kana;
 pub mod models;
+pub mod spreadsheet;
 pub mod voucher;
 pub mod wareki;
 

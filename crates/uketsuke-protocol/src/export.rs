@@ -57,6 +57,8 @@ pub mod codes {
     /// The staff member's role may not do this (clerk requests, supervisor decides).
     pub const EXPORT_ROLE: &str = "EXPORT_ROLE";
     pub const EXPORT_COMMENT_REQUIRED: &str = "EXPORT_COMMENT_REQUIRED";
+    /// Nothing is written before a supervisor approved the request.
+    pub const EXPORT_NOT_APPROVED: &str = "EXPORT_NOT_APPROVED";
     /// A ledger entry names a grant this terminal was not given.
     pub const EXPORT_GRANT_UNKNOWN: &str = "EXPORT_GRANT_UNKNOWN";
 }

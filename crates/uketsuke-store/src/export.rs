@@ -137,35 +137,41 @@ pub fn dataset(conn: &Connection, layout: &str, session_ids: &[String], own_name
             };
             let reception_no = r.reception_no.to_string();
             if health {
-                w.write_record([
-                    date.as_str(),
-                    &r.venue_id,
-                    &r.session_id,
-                    &resident_id,
-                    matching,
-                    &reception_no,
-                    &r.terminal_name,
-                    &checked,
-                    &s.programme_code,
-                    status,
-                    s.stop_reason.as_deref().unwrap_or(""),
-                    r.content.copay.category.as_code(),
-                    &r.content.copay.amount_yen.to_string(),
-                ])
+                write_safe(
+                    &mut w,
+                    [
+                        date.as_str(),
+                        &r.venue_id,
+                        &r.session_id,
+                        &resident_id,
+                        matching,
+                        &reception_no,
+                        &r.terminal_name,
+                        &checked,
+                        &s.programme_code,
+                        status,
+                        s.stop_reason.as_deref().unwrap_or(""),
+                        r.content.copay.category.as_code(),
+                        &r.content.copay.amount_yen.to_string(),
+                    ],
+                )
                 .map_err(csv_err)?;
             } else {
-                w.write_record([
-                    date.as_str(),
-                    &r.session_id,
-                    &reception_no,
-                    &resident_id,
-                    &person.name_kanji,
-                    &person.name_kana,
-                    &person.birth_date,
-                    &person.sex,
-                    &s.programme_code,
-                    status,
-                ])
+                write_safe(
+                    &mut w,
+                    [
+                        date.as_str(),
+                        &r.session_id,
+                        &reception_no,
+                        &resident_id,
+                        &person.name_kanji,
+                        &person.name_kana,
+                        &person.birth_date,
+                        &person.sex,
+                        &s.programme_code,
+                        status,
+                    ],
+                )
                 .map_err(csv_err)?;
             }
             n += 1;
@@ -173,6 +179,11 @@ pub fn dataset(conn: &Connection, layout: &str, session_ids: &[String], own_name
     }
     let csv = w.into_inner().map_err(|e| StoreError::Corrupt(format!("export csv: {e}")))?;
     Ok(Dataset { csv, rows: n, excluded_protected: excluded })
+}
+
+/// One row, every cell spreadsheet-safe ([`uketsuke_core::spreadsheet::safe_cell`]).
+fn write_safe<const N: usize>(w: &mut csv::Writer<Vec<u8>>, cells: [&str; N]) -> csv::Result<()> {
+    w.write_record(cells.iter().map(|c| uketsuke_core::spreadsheet::safe_cell(c).into_owned()))
 }
 
 /// Active visits at `session_ids`: this terminal's (from its projection) and other

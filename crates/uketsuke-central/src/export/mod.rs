@@ -15,6 +15,7 @@
 //! every refused request or decision. A refusal writes nothing else. Time is
 //! passed in (`now`), never read here.
 
+pub mod central;
 pub mod designation;
 pub mod ledger;
 pub mod recipients;

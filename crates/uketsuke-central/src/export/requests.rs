@@ -52,10 +52,14 @@ pub const MAX_SESSIONS: usize = 200;
 /// How many of its own requests a terminal sees in [`state`].
 pub const OWN_REQUESTS_SHOWN: i64 = 200;
 
-const VIEW_SELECT: &str = "SELECT r.request_id, r.terminal_id, t.name, r.requested_by, r.requested_at, r.layout,
+/// A central request (no terminal: the service writes it, `export-attendance`)
+/// shows with the nil terminal id, 中央サーバー as its terminal and the
+/// administrator's role as its requester.
+const VIEW_SELECT: &str = "SELECT r.request_id, coalesce(r.terminal_id, '00000000-0000-0000-0000-000000000000'::uuid),
+        coalesce(t.name, '中央サーバー'), coalesce(r.requested_by, r.requested_by_admin), r.requested_at, r.layout,
         r.session_ids, r.purpose, r.recipient_id, r.scope_hash, r.state, r.decided_by, r.decided_at, r.comment,
         r.grant_token, r.grant_expires_at
-    FROM export_requests r JOIN terminals t ON t.terminal_id = r.terminal_id";
+    FROM export_requests r LEFT JOIN terminals t ON t.terminal_id = r.terminal_id";
 
 /// Whether a request made at `requested_at` still waits for a decision at `now`.
 fn still_pending(requested_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
@@ -135,7 +139,7 @@ pub async fn state(
     let others = c
         .query(
             &format!(
-                "{VIEW_SELECT} WHERE r.state = 'pending' AND r.terminal_id <> $1 AND r.requested_at > $2
+                "{VIEW_SELECT} WHERE r.state = 'pending' AND r.terminal_id IS DISTINCT FROM $1 AND r.requested_at > $2
                  ORDER BY r.requested_at DESC"
             ),
             &[&terminal.terminal_id, &(now - Duration::days(PENDING_DAYS))],
@@ -259,8 +263,8 @@ async fn create_request_inner(
         )
         .await?
     {
-        let same = row.get::<_, Uuid>(0) == terminal.terminal_id
-            && row.get::<_, String>(1) == req.staff_id
+        let same = row.get::<_, Option<Uuid>>(0) == Some(terminal.terminal_id)
+            && row.get::<_, Option<String>>(1).as_deref() == Some(req.staff_id.as_str())
             && row.get::<_, String>(2) == n.layout
             && row.get::<_, Vec<String>>(3) == n.session_ids
             && row.get::<_, String>(4) == n.purpose
@@ -404,8 +408,15 @@ async fn decide_inner(
         )
         .await?
         .ok_or_else(|| refused(codes::EXPORT_REQUEST_UNKNOWN, format!("unknown export request {}", d.request_id)))?;
-    let (requesting, requested_by, state, scope_hash, recipient_id): (Uuid, String, String, String, String) =
-        (req.get(0), req.get(1), req.get(2), req.get(3), req.get(4));
+    // `requesting` is None for a central request (the service writes it).
+    let (requesting, requested_by, state, scope_hash, recipient_id): (
+        Option<Uuid>,
+        Option<String>,
+        String,
+        String,
+        String,
+    ) = (req.get(0), req.get(1), req.get(2), req.get(3), req.get(4));
+    let requested_by = requested_by.unwrap_or_default();
     require_role(&tx, &d.staff_id, "supervisor", "decide on an export").await?;
     if requested_by == d.staff_id {
         return Err(refused(codes::EXPORT_OWN_REQUEST, "a supervisor may not decide on their own request"));
@@ -427,16 +438,17 @@ async fn decide_inner(
     if comment.chars().count() > MAX_TEXT_CHARS {
         return Err(CentralError::BadRequest(format!("the comment is longer than {MAX_TEXT_CHARS} characters")));
     }
-    let held = if d.approve {
-        let held = designation::active(&tx, requesting, now)
-            .await?
-            .ok_or_else(|| not_designated("the requesting terminal is no longer designated for export"))?;
-        if !recipients::is_active(&tx, &recipient_id).await? {
-            return Err(refused(codes::EXPORT_RECIPIENT_UNKNOWN, format!("recipient {recipient_id} is disabled")));
-        }
-        Some(held)
-    } else {
-        None
+    if d.approve && !recipients::is_active(&tx, &recipient_id).await? {
+        return Err(refused(codes::EXPORT_RECIPIENT_UNKNOWN, format!("recipient {recipient_id} is disabled")));
+    }
+    let held = match requesting {
+        Some(terminal_id) if d.approve => Some((
+            terminal_id,
+            designation::active(&tx, terminal_id, now)
+                .await?
+                .ok_or_else(|| not_designated("the requesting terminal is no longer designated for export"))?,
+        )),
+        _ => None,
     };
     // The supervisor, not the terminal: their authenticator signed exactly this
     // decision (request, approve or refuse, comment) at this terminal.
@@ -444,7 +456,7 @@ async fn decide_inner(
 
     let comment = Some(comment).filter(|c| !c.is_empty());
     let detail;
-    if let Some(held) = held {
+    if let Some((requesting, held)) = held {
         let issued_at = whole_seconds(now);
         let expires_at = (issued_at + Duration::hours(GRANT_HOURS)).min(held.expires_at);
         let grant = Grant {
@@ -474,6 +486,19 @@ async fn decide_inner(
             grant.jti,
             comment.unwrap_or("")
         );
+    } else if d.approve {
+        // A central request: approved, for the service to write once (no grant).
+        tx.execute(
+            "UPDATE export_requests SET state = 'approved', decided_by = $2, decided_at = $3, comment = $4
+             WHERE request_id = $1",
+            &[&d.request_id, &d.staff_id, &now, &comment],
+        )
+        .await?;
+        detail = format!(
+            "approved at terminal {} for the central service (requested by an administrator); comment: {}",
+            terminal.terminal_id,
+            comment.unwrap_or("")
+        );
     } else {
         tx.execute(
             "UPDATE export_requests SET state = 'refused', decided_by = $2, decided_at = $3, comment = $4
@@ -481,8 +506,9 @@ async fn decide_inner(
             &[&d.request_id, &d.staff_id, &now, &comment],
         )
         .await?;
+        let whose = requesting.map(|t| format!("terminal {t}")).unwrap_or_else(|| "the central service".into());
         detail = format!(
-            "refused at terminal {} for terminal {requesting} (requested by {requested_by}); comment: {}",
+            "refused at terminal {} for {whose} (requested by {requested_by}); comment: {}",
             terminal.terminal_id,
             comment.unwrap_or("")
         );

@@ -823,3 +823,64 @@ async fn the_cli_registers_recipients_and_demo_seed_writes_a_private_demo_identi
     assert_eq!(again["export_recipient"]["age_recipient"], registered);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
 }
+
+/// The service's own export obeys the terminals' rule: nothing is written for
+/// an unknown or undecided request; a supervisor approves it with her own
+/// authenticator like any request; the file is written once, encrypted to the
+/// request's recipient, without DV-protected residents, and recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_services_own_attendance_export_needs_an_approved_request_and_is_encrypted() {
+    use uketsuke_central::export::central;
+    let fx = fx().await;
+    let now = Utc::now();
+    fx.a.terminal.engine.sync_once(&fx.a.terminal.store).await.unwrap();
+    let who = fx.a.terminal.residents(2);
+    for r in &who {
+        fx.a.terminal.check_in(&session_am(), r);
+    }
+    fx.a.terminal.engine.sync_once(&fx.a.terminal.store).await.unwrap();
+    let c = fx.pool().get().await.unwrap();
+    c.execute("UPDATE residents SET dv_support = true WHERE resident_id = $1", &[&who[1]]).await.unwrap();
+    let (identity, recipient) = uketsuke_export::generate_identity();
+    export::add_recipient(fx.pool(), "HEALTH", "健康管理システム", &recipient, now).await.unwrap();
+    let today = uketsuke_synctest::today();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("attendance.age");
+
+    assert_eq!(code(central::write(fx.pool(), Uuid::now_v7(), &out, now).await), codes::EXPORT_REQUEST_UNKNOWN);
+    let id = central::request(fx.pool(), today, today, "HEALTH", "健康管理システムへの実績連携", now).await.unwrap();
+    assert_eq!(code(central::write(fx.pool(), id, &out, now).await), codes::EXPORT_NOT_APPROVED);
+    assert!(!out.exists(), "nothing written before the approval");
+
+    // Supervisors see it with the others, from the central service.
+    let st = fx.state(&fx.b, now).await;
+    let shown = st.requests.iter().find(|r| r.request_id == id).expect("pending for supervisors");
+    assert_eq!(shown.terminal_name, "中央サーバー");
+    assert!(shown.purpose.contains(&today.to_string()), "the period shows: {}", shown.purpose);
+    // Not without her own authenticator; with it, approved.
+    let bare = decision(id, SUPERVISOR, true, "確認しました", now);
+    assert_eq!(code(fx.decide_as_sent(&fx.a, &bare, now).await), "IDENTITY_PROOF_REQUIRED");
+    let decided = fx.decide(&fx.a, &bare, now).await.unwrap();
+    assert_eq!(decided.state, ExportRequestState::Approved);
+
+    let written = central::write(fx.pool(), id, &out, now).await.unwrap();
+    assert_eq!(written.excluded_protected, 1);
+    assert!(written.rows >= 1);
+    let sealed = std::fs::read(&out).unwrap();
+    assert!(sealed.starts_with(b"age-encryption.org/v1"), "encrypted to the recipient");
+    assert_eq!(sha256_hex(&sealed), written.file_sha256);
+    let plain = uketsuke_export::decrypt_with_identity(&sealed, &identity).unwrap();
+    let text = String::from_utf8(plain).unwrap();
+    assert!(text.contains(&who[0]) && !text.contains(&who[1]), "the protected resident is left out");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert_eq!(fx.count("SELECT count(*) FROM central_exports").await, 1);
+    assert_eq!(fx.count("SELECT count(*) FROM admin_log WHERE action = 'export.central.write'").await, 1);
+    // Once.
+    let again = dir.path().join("again.age");
+    assert_eq!(code(central::write(fx.pool(), id, &again, now).await), codes::EXPORT_REQUEST_DECIDED);
+    assert!(!again.exists());
+}

@@ -463,7 +463,8 @@ async fn a_walk_in_lands_in_the_matching_queue_and_the_decision_flows_back() {
 
     // The attendance export carries the matched 宛名番号.
     let today = today();
-    let csv = uketsuke_central::admin::export_attendance(central.pool(), today, today).await.unwrap();
+    let c = central.pool().get().await.unwrap();
+    let csv = uketsuke_central::export::central::attendance_csv(&c, today, today).await.unwrap();
     let text = String::from_utf8(csv.bytes).unwrap();
     assert_eq!(csv.rows, 1);
     assert!(text.contains(&format!(",{roster_id},照合済,")), "{text}");
