@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tauri::{Manager, Runtime};
 use uketsuke_api::app::DemoOptions;
 use uketsuke_api::{App, SystemClock};
-use uketsuke_store::{keystore, DataDir, Keystore};
+use uketsuke_store::{DataDir, Keystore};
 
 /// Register the commands on a builder (tests pass a mock builder).
 pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -108,8 +108,8 @@ pub fn run() {
         .setup(|app| {
             let dir = DataDir::new(data_dir(app));
             let clock = Arc::new(SystemClock);
-            let state = match keystore::use_os_credential_store() {
-                Ok(()) => App::start(dir, Keystore::default(), clock, demo_options()),
+            let state = match uketsuke_api::keystore::os_keystore() {
+                Ok(ks) => App::start(dir, ks, clock, demo_options()),
                 Err(e) => App::unavailable(dir, Keystore::default(), clock, e.into()),
             };
             let state = Arc::new(with_test_media(state));

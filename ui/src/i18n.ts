@@ -544,6 +544,8 @@ const ja = {
   "err.STORE_UNAVAILABLE": "ローカルデータが開かれていません",
   "err.RESET_NOT_CONFIRMED": "確認の文字が一致しません。表示されたとおりに入力してください",
   "err.RESET_WOULD_LOSE_EVENTS": "未送信の記録が{pending}件あるため初期化できません。先に同期してください",
+  "err.RESET_WOULD_LOSE_LOG":
+    "中央サーバーに届いていないアクセスログ（{entries}件）または出力台帳（{ledger}件）があるため初期化できません。中央サーバーに接続した状態で管理者がログインしてから初期化してください",
   "err.STORE_KEY_MISSING": "ローカルデータの暗号鍵がOSの資格情報ストアに見つかりません。",
   "err.STORE_WRONG_KEY": "OSの資格情報ストアにある暗号鍵では、ローカルデータを開けません。",
   "err.STORE_NOT_ENCRYPTED": "ローカルデータのファイルが暗号化されていないため、使用しません。",
@@ -1161,6 +1163,8 @@ const en: Record<MsgKey, string> = {
   "err.STORE_UNAVAILABLE": "The local data is not open",
   "err.RESET_NOT_CONFIRMED": "The confirmation word does not match. Type it exactly as shown",
   "err.RESET_WOULD_LOSE_EVENTS": "Cannot reset: {pending} records have not been sent yet. Sync first",
+  "err.RESET_WOULD_LOSE_LOG":
+    "Cannot reset: {entries} access-log and {ledger} export-ledger entries have not reached the central service. An administrator must log in while the central service is reachable",
   "err.STORE_KEY_MISSING":
     "The encryption key for the local data is missing from the OS credential store.",
   "err.STORE_WRONG_KEY": "The key in the OS credential store does not open the local data.",

@@ -327,21 +327,42 @@ impl App {
         let now = self.clock.now();
         // A store that opened has accounts: only an administrator resets it. One
         // that did not open has nobody to log in, and the reset is the way out.
-        if matches!(self.lock().slot, Slot::Open(_)) {
-            self.as_staff(Action::ResetLocalCache, |_, _| Ok(()))?;
-        }
+        let admin = if matches!(self.lock().slot, Slot::Open(_)) {
+            Some(self.as_staff(Action::ResetLocalCache, |_, a| Ok(a.clone()))?)
+        } else {
+            None
+        };
+        let online_admin = self.session().is_some_and(|s| s.online);
+        let lost;
         {
             let mut g = self.lock();
             if confirmation.trim() != RESET_CONFIRMATION {
                 return Err(StoreError::ResetNotConfirmed.into());
             }
-            if let Slot::Open(s) = &g.slot {
-                let pending = s.pending_events()?;
-                if pending > 0 {
-                    return Err(ApiError::new("RESET_WOULD_LOSE_EVENTS", "unsent events are still in the store")
-                        .with("pending", pending));
+            lost = match &g.slot {
+                Slot::Open(s) => {
+                    let pending = s.pending_events()?;
+                    if pending > 0 {
+                        return Err(ApiError::new("RESET_WOULD_LOSE_EVENTS", "unsent events are still in the store")
+                            .with("pending", pending));
+                    }
+                    let (entries, ledger) = uketsuke_store::sync::unshipped_log(s.connection())?;
+                    // An enrolled store's log and ledger must reach the service; only an
+                    // administrator the service verified at this login confirms
+                    // dropping them (the reset is logged in the new store and shipped).
+                    let enrolled = uketsuke_store::sync::belongs_to_enrollment(s.connection())?;
+                    if enrolled && (entries > 0 || ledger > 0) && !online_admin {
+                        return Err(ApiError::new(
+                            "RESET_WOULD_LOSE_LOG",
+                            "access-log or export-ledger entries have not reached the central service",
+                        )
+                        .with("entries", entries)
+                        .with("ledger", ledger));
+                    }
+                    Some((s.meta().store_id.clone(), entries, ledger))
                 }
-            }
+                Slot::Failed(_) => None,
+            };
             // Close the store before moving its files.
             g.slot = Slot::Failed(ApiError::store_unavailable());
             g.session = None;
@@ -349,6 +370,22 @@ impl App {
             tracing::warn!("local cache reset by confirmed request");
             let enrolled = self.sync.lock().unwrap_or_else(|p| p.into_inner()).is_some();
             g.slot = open_slot(&self.data_dir, &self.keystore, self.clock.as_ref(), self.demo, !enrolled);
+            // The new store's log begins with the reset: who, and what was set aside
+            // unshipped (shipped with the new chain; the service flags it for review).
+            if let Slot::Open(s) = &g.slot {
+                if enrolled {
+                    uketsuke_store::sync::mark_enrolled(s.connection(), s.terminal_id())?;
+                }
+                let actor = admin.unwrap_or(Actor { staff_id: "(unknown)".into(), department: String::new() });
+                let detail = match &lost {
+                    Some((store, entries, ledger)) => {
+                        format!("store {store} set aside with {entries} log and {ledger} ledger entries unshipped")
+                    }
+                    None => "a store that could not be opened was set aside".into(),
+                };
+                let tid = s.terminal_id().to_owned();
+                audit::append(s.connection(), &actor, &tid, now, REASON_AUTH, None, ops::LOCAL_RESET, &detail)?;
+            }
         }
         // An enrolled terminal fetches its roster again at once.
         self.request_sync();

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod export_gate;
 pub mod harden;
+pub mod keystore;
 pub mod login;
 pub mod permissions;
 pub mod sync;

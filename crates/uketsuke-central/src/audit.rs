@@ -516,6 +516,12 @@ async fn count_logins(
             // Written before any login: a failed attempt's lock, a registration the
             // service verified itself.
             ops::ACCOUNT_LOCKED | ops::AUTHENTICATOR_REGISTER => {}
+            // A new store made by a reset: for people to look at, always.
+            ops::LOCAL_RESET => {
+                let detail = format!("chain {chain_id} begins with a reset by {}: {}", e.staff_id, e.detail);
+                logins::flag(tx, received, terminal.terminal_id, &e.staff_id, None, logins::FLAG_LOCAL_RESET, &detail)
+                    .await?;
+            }
             op => {
                 if session.as_deref() != Some(e.staff_id.as_str()) {
                     unattributed.entry(e.staff_id.as_str()).or_default().push(e.seq);

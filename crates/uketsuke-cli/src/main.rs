@@ -61,9 +61,11 @@ enum Command {
         /// Type RESET here to confirm without a prompt.
         #[arg(long)]
         confirm: Option<String>,
-        /// Reset even though the store still holds events the central service has not received.
+        /// The administrator resetting a store that opens (password on standard
+        /// input, their authenticator), exactly as in the window. A store that does
+        /// not open (a lost key) needs nobody.
         #[arg(long)]
-        discard_unsent: bool,
+        staff: Option<String>,
     },
     /// Find residents by voucher number or kana (+ birth date). JSON output.
     Search {
@@ -131,8 +133,7 @@ fn print_json<T: Serialize>(v: &T) {
 }
 
 fn keystore_ready() -> Result<Keystore, ApiError> {
-    keystore::use_os_credential_store()?;
-    Ok(Keystore::default())
+    Ok(uketsuke_api::keystore::os_keystore()?)
 }
 
 fn attach(dir: &DirArg, staff: &StaffArg) -> Result<App, ApiError> {
@@ -218,17 +219,20 @@ fn run(cli: Cli) -> Result<ExitCode, ApiError> {
             }
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::ResetCache { dir, confirm, discard_unsent } => {
-            let dd = data_dir(&dir);
-            let ks = keystore_ready()?;
-            if let Ok(store) = Store::open_existing(&dd, &ks) {
-                let pending = store.pending_events()?;
-                if pending > 0 && !discard_unsent {
-                    return Err(ApiError::new("RESET_WOULD_LOSE_EVENTS", "unsent events are still in the store")
-                        .with("pending", pending)
-                        .with("hint", "sync first, or pass --discard-unsent"));
-                }
-            }
+        Command::ResetCache { dir, confirm, staff } => {
+            // The window's door: an administrator's login for a store that opens, the
+            // same refusals (unsent events; an unshipped log without an online,
+            // verified administrator), the reset logged in the new store.
+            let opens = Store::open_existing(&data_dir(&dir), &keystore_ready()?).is_ok();
+            let app = if opens {
+                let Some(staff) = staff else {
+                    return Err(ApiError::new("FIELD_REQUIRED", "an administrator logs in to reset: --staff")
+                        .with("field", "staff"));
+                };
+                attach(&dir, &StaffArg { staff })?
+            } else {
+                App::attach(data_dir(&dir), keystore_ready()?, Arc::new(SystemClock))
+            };
             let word = match confirm {
                 Some(w) => w,
                 None => {
@@ -242,8 +246,7 @@ fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                     line
                 }
             };
-            let report = db::reset(&dd, &word, chrono::Utc::now())?;
-            print_json(&report);
+            print_json(&app.reset_local_cache(&word)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Search { dir, staff, voucher, kana, birth } => {

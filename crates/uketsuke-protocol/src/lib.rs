@@ -416,6 +416,9 @@ pub mod audit_ops {
     pub const ACCOUNT_UNLOCK: &str = "account_unlock";
     /// A session ended (`user` or `idle`).
     pub const LOGOUT: &str = "logout";
+    /// The first entry of a store made by resetting the local cache: who, and
+    /// what the set-aside store held unshipped (`detail`).
+    pub const LOCAL_RESET: &str = "local_reset";
     /// A staff member registered an authenticator here, before any login (the
     /// service verified their invitation and password).
     pub const AUTHENTICATOR_REGISTER: &str = "authenticator_register";

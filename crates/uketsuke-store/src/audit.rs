@@ -44,9 +44,8 @@ pub mod ops {
     pub const ELIGIBILITY: &str = "eligibility";
     /// Logins, locks and unlocks: the service counts failed logins from these.
     pub use uketsuke_protocol::audit_ops::{
-        ACCOUNT_LOCKED, ACCOUNT_UNLOCK, AUTHENTICATOR_REGISTER, LOGIN_FAIL, LOGIN_OK,
+        ACCOUNT_LOCKED, ACCOUNT_UNLOCK, AUTHENTICATOR_REGISTER, LOCAL_RESET, LOGIN_FAIL, LOGIN_OK, LOGOUT,
     };
-    pub const LOGOUT: &str = "logout";
     /// A command the logged-in role may not run; `detail` names it.
     pub const REFUSED: &str = "refused";
     pub const VIEW_MY_NUMBER: &str = "view_my_number";

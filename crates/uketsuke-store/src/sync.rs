@@ -68,6 +68,15 @@ pub fn set_value(conn: &Connection, key: &str, value: &str) -> Result<()> {
     set(conn, key, value)
 }
 
+/// What this store holds that the service has not received: access-log entries
+/// past the last receipt, and export-ledger entries.
+pub fn unshipped_log(conn: &Connection) -> Result<(i64, i64)> {
+    let receipted = audit_receipt_seq(conn)?;
+    let entries: i64 = conn.query_row("SELECT count(*) FROM access_log WHERE seq > ?1", [receipted], |r| r.get(0))?;
+    let ledger = crate::export::unshipped(conn)?.len() as i64;
+    Ok((entries, ledger))
+}
+
 /// The newest access-log entry the service has receipted (0: none).
 pub fn audit_receipt_seq(conn: &Connection) -> Result<i64> {
     Ok(get(conn, "audit_receipt_seq")?.and_then(|s| s.parse().ok()).unwrap_or(0))

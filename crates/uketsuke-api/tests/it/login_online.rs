@@ -426,3 +426,35 @@ async fn an_online_login_moves_the_terminals_counter_so_a_copied_key_fails_offli
     d.app.clear_authenticator();
     d.login("S0001").await.unwrap();
 }
+
+/// An enrolled store's unshipped access log is not dropped quietly: a reset is
+/// refused unless an administrator the service verified at this login confirms
+/// it, and the new store's log begins with the reset, which the service flags.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_never_drops_an_unshipped_log_quietly() {
+    let mut central = Central::start().await;
+    let d = desk(&central, "受付1").await;
+    let state = central.state.clone();
+    d.login("S0006").await.unwrap();
+    d.app.logout();
+    // Offline: the administrator is checked here only; her logins are not yet shipped.
+    central.running.take().unwrap().stop().await.unwrap();
+    d.login("S0006").await.unwrap();
+    let refused = d.app.reset_local_cache("RESET").unwrap_err();
+    assert_eq!(refused.code, "RESET_WOULD_LOSE_LOG");
+    assert!(refused.details["entries"].parse::<i64>().unwrap() > 0);
+    assert!(matches!(d.app.status().store, uketsuke_api::StoreState::Ready), "nothing was set aside");
+    d.app.logout();
+    // Online, verified by the service: the reset goes ahead and says so.
+    central.restart_with(state).await;
+    d.login("S0006").await.unwrap();
+    let st = d.app.reset_local_cache("RESET").unwrap();
+    assert!(matches!(st.store, uketsuke_api::StoreState::Ready));
+    assert!(st.staff.is_none(), "the session ends with its store");
+    assert!(!st.demo_mode, "the new store belongs to the enrollment too");
+    d.sync().await;
+    let flagged = "SELECT count(*) FROM identity_flags WHERE code = 'LOCAL_RESET' AND staff_id = 'S0006'";
+    assert_eq!(central.count(flagged).await, 1);
+    let first = "SELECT count(*) FROM audit_entries WHERE operation = 'local_reset' AND seq = 1";
+    assert_eq!(central.count(first).await, 1, "the new chain begins with the reset");
+}

@@ -30,6 +30,7 @@ pub const FLAG_LOGIN_UNVERIFIED: &str = "LOGIN_UNVERIFIED";
 pub const FLAG_COUNTER_OUT_OF_ORDER: &str = "COUNTER_OUT_OF_ORDER";
 pub const FLAG_ENTRY_WITHOUT_LOGIN: &str = "ENTRY_WITHOUT_VERIFIED_LOGIN";
 pub const FLAG_EVENT_WITHOUT_LOGIN: &str = "EVENT_WITHOUT_VERIFIED_LOGIN";
+pub const FLAG_LOCAL_RESET: &str = "LOCAL_RESET";
 
 /// How long after a verified login a person's work at that terminal is
 /// attributed to it (a reception day; the idle timeout ends sessions far sooner).
