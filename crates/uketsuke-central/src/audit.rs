@@ -29,6 +29,9 @@ use crate::db;
 use crate::error::{CentralError, Result};
 use crate::routes::Terminal;
 
+/// A terminal began a new chain while it had one already (`audit_flags.kind`).
+pub const FLAG_CHAIN_REPLACED: &str = "chain_replaced";
+
 fn flag_kind(kind: ChainErrorKind) -> &'static str {
     match kind {
         ChainErrorKind::Gap => "gap",
@@ -377,6 +380,27 @@ pub async fn ingest(
         }
     }
     insert_entries(&tx, tid, chain_id, &fresh_owned, now).await?;
+    if head.is_none() {
+        // A new chain (a new local store) while this terminal already had one: the
+        // old chain stops here, and whatever it held after its last shipment is
+        // gone. Flagged for people, with where it stopped (a reset through the
+        // app says what it set aside in its first entry).
+        for r in tx
+            .query(
+                "SELECT chain_id, seq FROM audit_heads WHERE terminal_id = $1 AND chain_id <> $2",
+                &[&tid, &chain_id],
+            )
+            .await?
+        {
+            let (old, seq): (Uuid, i64) = (r.get(0), r.get(1));
+            let explained = fresh_owned.first().is_some_and(|e| e.seq == 1 && e.operation == ops::LOCAL_RESET);
+            let detail = format!(
+                "chain {old} stopped at entry {seq} when chain {chain_id} began ({})",
+                if explained { "after a reset through the app" } else { "no reset was recorded" }
+            );
+            raise_flag(&tx, tid, Some(old), FLAG_CHAIN_REPLACED, Some(seq), &detail, now).await?;
+        }
+    }
     count_logins(&tx, identity, terminal, chain_id, &fresh_owned, now).await?;
     if let Some(received_before) = previous_shipment {
         crate::identity::logins::check_events(&tx, tid, received_before, now).await?;
@@ -776,15 +800,17 @@ async fn archived_up_to(c: &impl GenericClient, tid: Uuid, chain_id: Uuid) -> Re
     Ok(row.map(|r| (r.get(0), r.get(1))).unwrap_or_else(|| (0, chain::GENESIS.to_owned())))
 }
 
-/// Terminals seen online within `window` whose last log shipment is older than
-/// `window` (or that never shipped): the log may have been held back or deleted.
+/// Terminals whose last log shipment is older than `window` (or that never
+/// shipped), whether they were seen online in that time or not at all (enrolled
+/// before it): the log may have been held back or deleted, or the terminal is
+/// gone with it.
 pub async fn flag_silent(pool: &Pool, window: Duration, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
     let c = pool.get().await?;
     let cutoff = now - window;
     let rows = c
         .query(
             "SELECT t.terminal_id FROM terminals t
-             WHERE t.revoked_at IS NULL AND t.last_seen_at >= $1
+             WHERE t.revoked_at IS NULL AND (t.last_seen_at >= $1 OR t.enrolled_at < $1)
                AND coalesce((SELECT max(shipped_at) FROM audit_heads h WHERE h.terminal_id = t.terminal_id),
                             '-infinity'::timestamptz) < $1",
             &[&cutoff],
@@ -792,7 +818,8 @@ pub async fn flag_silent(pool: &Pool, window: Duration, now: DateTime<Utc>) -> R
         .await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.get(0)).collect();
     for id in &ids {
-        raise_flag(&c, *id, None, "silent", None, "online but no access log shipped within the window", now).await?;
+        raise_flag(&c, *id, None, "silent", None, "no access log shipped within the window (online or not)", now)
+            .await?;
     }
     Ok(ids)
 }
@@ -850,8 +877,8 @@ pub async fn verify_admin_log(c: &impl GenericClient) -> Result<Option<AdminLogB
     Ok(None)
 }
 
-/// Re-verify every stored chain and flag terminals online within `silent` that
-/// shipped no log in that time (`audit verify`, and [`watch`] in the service).
+/// Re-verify every stored chain and flag terminals that shipped no log within
+/// `silent` (`audit verify`, and [`watch`] in the service).
 pub async fn check(pool: &Pool, silent: Duration, now: DateTime<Utc>) -> Result<CheckReport> {
     let broken = verify_stored(pool, now).await?;
     let silent_terminals = flag_silent(pool, silent, now).await?;

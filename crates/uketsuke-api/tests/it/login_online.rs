@@ -457,4 +457,6 @@ async fn a_reset_never_drops_an_unshipped_log_quietly() {
     assert_eq!(central.count(flagged).await, 1);
     let first = "SELECT count(*) FROM audit_entries WHERE operation = 'local_reset' AND seq = 1";
     assert_eq!(central.count(first).await, 1, "the new chain begins with the reset");
+    let replaced = "SELECT count(*) FROM audit_flags WHERE kind = 'chain_replaced' AND detail LIKE '%after a reset%'";
+    assert_eq!(central.count(replaced).await, 1, "the old chain's end is flagged, explained");
 }

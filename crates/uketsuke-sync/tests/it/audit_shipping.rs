@@ -164,6 +164,26 @@ async fn asvs_16_4_3_a_terminal_online_without_shipping_its_log_is_flagged() {
     assert_eq!(central.count("SELECT count(*) FROM audit_flags WHERE resolved_at IS NULL").await, 0);
 }
 
+/// A terminal that stopped talking altogether (switched off, taken away, its
+/// log with it) is flagged too, once the window has passed since it last shipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_silent_while_offline_is_flagged_too() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::days(3);
+    assert_eq!(
+        audit::flag_silent(central.pool(), chrono::Duration::hours(24), later).await.unwrap(),
+        vec![t.enrollment.terminal_id],
+        "not seen for three days, nothing shipped: flagged"
+    );
+    // Within the window it is not.
+    assert!(audit::flag_silent(central.pool(), chrono::Duration::hours(24), chrono::Utc::now())
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_entries_are_pruned_only_after_a_receipt_and_the_retention() {
     let central = Central::start().await;
