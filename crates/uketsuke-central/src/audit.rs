@@ -384,7 +384,23 @@ pub async fn ingest(
         // A new chain (a new local store) while this terminal already had one: the
         // old chain stops here, and whatever it held after its last shipment is
         // gone. Flagged for people, with where it stopped (a reset through the
-        // app says what it set aside in its first entry).
+        // app says what it set aside in its first entry). A grant the old store may
+        // have used without its ledger entry arriving is withdrawn, so no grant
+        // makes a second file: the clerk asks again.
+        let withdrawn = if tx
+            .query_opt("SELECT 1 FROM audit_heads WHERE terminal_id = $1 AND chain_id <> $2", &[&tid, &chain_id])
+            .await?
+            .is_some()
+        {
+            tx.execute(
+                "UPDATE export_requests SET grant_token = NULL
+                 WHERE terminal_id = $1 AND state = 'approved' AND grant_token IS NOT NULL",
+                &[&tid],
+            )
+            .await?
+        } else {
+            0
+        };
         for r in tx
             .query(
                 "SELECT chain_id, seq FROM audit_heads WHERE terminal_id = $1 AND chain_id <> $2",
@@ -395,7 +411,7 @@ pub async fn ingest(
             let (old, seq): (Uuid, i64) = (r.get(0), r.get(1));
             let explained = fresh_owned.first().is_some_and(|e| e.seq == 1 && e.operation == ops::LOCAL_RESET);
             let detail = format!(
-                "chain {old} stopped at entry {seq} when chain {chain_id} began ({})",
+                "chain {old} stopped at entry {seq} when chain {chain_id} began ({}); {withdrawn} unused grant(s) withdrawn",
                 if explained { "after a reset through the app" } else { "no reset was recorded" }
             );
             raise_flag(&tx, tid, Some(old), FLAG_CHAIN_REPLACED, Some(seq), &detail, now).await?;

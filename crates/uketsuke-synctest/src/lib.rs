@@ -207,6 +207,15 @@ impl Terminal {
             .with_audit(self.enrollment.audit_identity(&self.keystore).unwrap())
     }
 
+    /// Set the local store aside (as a reset does, whatever it held) and begin a
+    /// new one: a new store id, so a new event stream and a new access-log chain.
+    pub fn replace_store(&self) {
+        let mut store = self.store.lock().unwrap();
+        let dir = DataDir::new(self.dir.path());
+        uketsuke_store::db::reset(&dir, "RESET", Utc::now()).unwrap();
+        *store = Store::open_or_create(&dir, &self.keystore, Utc::now()).unwrap().0;
+    }
+
     /// Make `n` events quickly: check a resident in and cancel, over and over.
     pub fn churn(&self, session: &str, n: usize) {
         let who = self.residents(1).remove(0);

@@ -884,3 +884,28 @@ async fn the_services_own_attendance_export_needs_an_approved_request_and_is_enc
     assert_eq!(code(central::write(fx.pool(), id, &again, now).await), codes::EXPORT_REQUEST_DECIDED);
     assert!(!again.exists());
 }
+
+/// A grant makes at most one file, even across a new local store: when a
+/// terminal begins a new chain (its old store, and any ledger entry it had not
+/// shipped, set aside), its approved but unused grants are withdrawn, and the
+/// clerk asks again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_local_store_cannot_use_a_grant_the_old_one_may_have_used() {
+    let fx = fx().await;
+    let now = Utc::now();
+    fx.designate(&fx.a, 30, now).await;
+    let req = fx.pending(&fx.a, now).await;
+    fx.decide(&fx.a, &decision(req.request_id, SUPERVISOR, true, "確認しました", now), now).await.unwrap();
+    let grant_of =
+        |st: &ExportState| st.requests.iter().find(|r| r.request_id == req.request_id).unwrap().grant.clone();
+    assert!(grant_of(&fx.state(&fx.a, now).await).is_some());
+    let t = &fx.a.terminal;
+    t.engine.sync_once(&t.store).await.unwrap();
+    // The old store is set aside and a new one begins (its own chain).
+    t.replace_store();
+    t.log_as(RECEPTION, Utc::now(), "search_kana", "ヤマダ");
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(grant_of(&fx.state(&fx.a, now).await), None, "the grant is withdrawn");
+    let flagged = "SELECT count(*) FROM audit_flags WHERE kind = 'chain_replaced' AND detail LIKE '%1 unused grant(s) withdrawn%'";
+    assert_eq!(fx.count(flagged).await, 1);
+}
