@@ -171,6 +171,8 @@ fn run(cli: Cli) -> Result<ExitCode, ApiError> {
             // The production Argon2id cost, as the window's demo: the end-to-end tests log in on it.
             let params = uketsuke_api::app::DemoOptions::default().password_params;
             let n = demo::seed(&mut store, residents, seed, params, now)?;
+            // The demo staff's software authenticators, as the window's demo makes them.
+            demo::ensure_authenticators(&mut store, dd.root())?;
             #[derive(Serialize)]
             struct Out {
                 store_id: String,
