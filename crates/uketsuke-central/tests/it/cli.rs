@@ -192,6 +192,25 @@ async fn administrators_are_named_and_the_admin_log_cannot_be_quietly_changed() 
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = run_as(&["staff", "disable", "S0100"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The group's privileges carry the everyday administration, not only staff.
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("taishosha.csv");
+    std::fs::write(
+        &roster,
+        format!("{HEADER}\n100001,山田　太郎,ヤマダ　タロウ,1,19600401,9870001,みなと市中央町1,,0,0,2600000017,2026\n"),
+    )
+    .unwrap();
+    let (_, age) = uketsuke_export::generate_identity();
+    for args in [
+        vec!["roster", "import", roster.to_str().unwrap()],
+        vec!["venue", "add", "--id", "V09", "--name", "公民館", "--address", "みなと市1"],
+        vec!["export", "recipient", "add", "HEALTH", "--name", "健康管理システム", "--age-recipient", age.as_str()],
+        vec!["staff", "authenticator", "invite", "S0100"],
+        vec!["audit", "query", "--staff", "S0100"],
+    ] {
+        let out = run_as(&args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
     let rows = c.query("SELECT who, db_user, action, detail FROM admin_log ORDER BY chain_seq", &[]).await.unwrap();
     let entries: Vec<(String, String, String, String)> =
         rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
