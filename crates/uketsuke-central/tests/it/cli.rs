@@ -167,10 +167,12 @@ async fn administrators_are_named_and_the_admin_log_cannot_be_quietly_changed() 
     let role = format!("yamada_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     c.batch_execute(&format!("CREATE ROLE {role} LOGIN IN ROLE uketsuke_admin")).await.unwrap();
     let mine = as_role(&db.url, &role);
+    let pki = tempfile::tempdir().unwrap();
     let run_as = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_uketsuke-central"))
             .args(args)
             .env("UKETSUKE_CENTRAL_DATABASE_URL", &mine)
+            .env("UKETSUKE_CENTRAL_PKI_DIR", pki.path())
             .env("USER", "somebody-else")
             .env("SUDO_USER", "somebody-else")
             .env("RUST_LOG", "warn")
@@ -211,6 +213,14 @@ async fn administrators_are_named_and_the_admin_log_cannot_be_quietly_changed() 
         let out = run_as(&args);
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
+    // The commands that read the PKI directory too: a terminal, and its designation.
+    assert!(run_as(&["init-pki", "--host", "127.0.0.1"]).status.success());
+    let out = run_as(&["terminal", "add", "--name", "会場B 受付1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let added: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let terminal = added["terminal_id"].as_str().unwrap().to_owned();
+    let out = run_as(&["terminal", "revoke", &terminal, "--reason", "試験"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows = c.query("SELECT who, db_user, action, detail FROM admin_log ORDER BY chain_seq", &[]).await.unwrap();
     let entries: Vec<(String, String, String, String)> =
         rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
