@@ -7,7 +7,6 @@
 //! the seal, the signature and every chain in the file; `audit verify-archive` runs
 //! it. The file is written and synced before the entries leave the database.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
@@ -150,7 +149,7 @@ pub async fn archive(pool: &Pool, dir: &Path, signer_pkcs8: &[u8], now: DateTime
         chain::sign(signer_pkcs8, ARCHIVE_DOMAIN, &sha256).map_err(|e| CentralError::Internal(e.to_string()))?;
     body.extend(json_line(&Seal { sha256: sha256.clone(), signature }));
     let file = dir.join(format!("audit-{}-{archive_id}.jsonl", now.format("%Y%m%d")));
-    write_synced(&file, &body)?;
+    crate::files::write_synced(&file, &body)?;
 
     tx.execute(
         "INSERT INTO audit_archives (archive_id, file_name, entries, first_at, last_at, sha256, sealed_at, retain_until)
@@ -192,27 +191,6 @@ fn json_line<T: Serialize>(v: &T) -> Vec<u8> {
     let mut line = serde_json::to_vec(v).expect("serialisable");
     line.push(b'\n');
     line
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("jsonl.tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Some(parent) = path.parent() {
-        std::fs::File::open(parent)?.sync_all()?;
-    }
-    Ok(())
 }
 
 /// Why an archive file fails verification.

@@ -24,6 +24,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod identity;
 pub mod password_work;
 pub mod pki;

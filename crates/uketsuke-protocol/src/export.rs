@@ -31,6 +31,22 @@ pub const EXPORT_KEY_DOMAIN: &[u8] = b"uketsuke.export-signing-key.v1";
 pub mod layouts {
     /// The health system's attendance layout (docs/attendance-csv.md).
     pub const HEALTH_SYSTEM: &str = "health_system";
+    /// Its header row: the terminals' files and the service's own are the same layout.
+    pub const HEALTH_SYSTEM_COLUMNS: [&str; 13] = [
+        "受診日",
+        "会場コード",
+        "開催回",
+        "宛名番号",
+        "照合状態",
+        "整理番号",
+        "受付端末",
+        "受付日時",
+        "検診コード",
+        "状態",
+        "中止理由",
+        "自己負担区分",
+        "自己負担額",
+    ];
     /// The screening organisation's list: who came, with names for matching results.
     pub const SCREENING_ORG: &str = "screening_org";
     pub const ALL: [&str; 2] = [HEALTH_SYSTEM, SCREENING_ORG];

@@ -82,22 +82,7 @@ pub fn dataset(conn: &Connection, layout: &str, session_ids: &[String], own_name
     let jst = FixedOffset::east_opt(9 * 3600).expect("JST");
     let health = layout == layouts::HEALTH_SYSTEM;
     if health {
-        w.write_record([
-            "受診日",
-            "会場コード",
-            "開催回",
-            "宛名番号",
-            "照合状態",
-            "整理番号",
-            "受付端末",
-            "受付日時",
-            "検診コード",
-            "状態",
-            "中止理由",
-            "自己負担区分",
-            "自己負担額",
-        ])
-        .map_err(csv_err)?;
+        w.write_record(uketsuke_protocol::export::layouts::HEALTH_SYSTEM_COLUMNS).map_err(csv_err)?;
     } else {
         w.write_record([
             "受診日",

@@ -318,7 +318,7 @@ fn asvs_6_5_1_a_copied_authenticator_whose_counter_went_back_is_refused() {
 }
 
 #[test]
-fn a_demo_login_is_recorded_as_one_and_never_as_verified_elsewhere() {
+fn a_demo_login_is_recorded_as_a_demo_login() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(&dir, "demo-detail");
     login(&app, "S0001").unwrap();

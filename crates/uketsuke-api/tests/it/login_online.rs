@@ -23,8 +23,15 @@ struct Desk {
 /// An enrolled terminal with the demo staff's authenticators (synced once) and
 /// the app on its data directory, on a clock the test moves.
 async fn desk(central: &Central, name: &str) -> Desk {
+    desk_with(central, name, true).await
+}
+
+/// [`desk`], with or without the demo staff's authenticators.
+async fn desk_with(central: &Central, name: &str, authenticators: bool) -> Desk {
     let t = Terminal::enroll(central, name, &[session_am()]).await;
-    central.give_demo_authenticators(t.dir.path(), name).await;
+    if authenticators {
+        central.give_demo_authenticators(t.dir.path(), name).await;
+    }
     t.engine.sync_once(&t.store).await.unwrap();
     let Terminal { dir, keystore, store, .. } = t;
     drop(store);
@@ -310,19 +317,7 @@ async fn an_online_unlock_needs_the_supervisors_authenticator_and_holds_everywhe
 async fn a_person_registers_her_own_authenticator_at_the_terminal_and_logs_in_with_it() {
     use uketsuke_api::app::AuthenticatorRegistration;
     let mut central = Central::start().await;
-    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
-    t.engine.sync_once(&t.store).await.unwrap();
-    let Terminal { dir, keystore, store, .. } = t;
-    drop(store);
-    let clock = Arc::new(FixedClock::new(Utc::now()));
-    let app = App::start(
-        DataDir::new(dir.path()),
-        keystore,
-        clock.clone(),
-        DemoOptions { residents: 0, ..Default::default() },
-    )
-    .with_authenticator_wait(std::time::Duration::from_millis(200));
-    let d = Desk { app, clock, dir };
+    let d = desk_with(&central, "受付1", false).await;
     // No authenticator anywhere: she cannot log in.
     assert_eq!(d.login("S0003").await.unwrap_err(), "AUTH_NO_AUTHENTICATOR");
     // Her key (the demo city's software token, whose root the demo service trusts).

@@ -119,7 +119,7 @@ pub async fn write(pool: &Pool, request_id: Uuid, out: &std::path::Path, now: Da
     let detail = format!("{} rows to {recipient_id}, sha256 {file_sha256}", csv.rows);
     accounts::admin_log(&tx, now, "export.central.write", &request_id.to_string(), &detail).await?;
     // The file first (owner-only, atomically); the ledger commits only if it exists.
-    write_private(out, &sealed)?;
+    crate::files::write_synced(out, &sealed)?;
     if let Err(e) = tx.commit().await {
         let _ = std::fs::remove_file(out);
         return Err(e.into());
@@ -132,23 +132,6 @@ pub async fn write(pool: &Pool, request_id: Uuid, out: &std::path::Path, now: Da
         file_sha256,
         file_bytes,
     })
-}
-
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let tmp = path.with_extension("part");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
 }
 
 /// An attendance file's content, before encryption.
@@ -186,22 +169,7 @@ pub async fn attendance_csv(c: &impl GenericClient, from: NaiveDate, to: NaiveDa
         .await?;
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
     let csv_err = |e: csv::Error| CentralError::Internal(format!("attendance csv: {e}"));
-    w.write_record([
-        "受診日",
-        "会場コード",
-        "開催回",
-        "宛名番号",
-        "照合状態",
-        "整理番号",
-        "受付端末",
-        "受付日時",
-        "検診コード",
-        "状態",
-        "中止理由",
-        "自己負担区分",
-        "自己負担額",
-    ])
-    .map_err(csv_err)?;
+    w.write_record(uketsuke_protocol::export::layouts::HEALTH_SYSTEM_COLUMNS).map_err(csv_err)?;
     let jst = FixedOffset::east_opt(9 * 3600).expect("JST");
     let (mut n, mut excluded) = (0i64, 0i64);
     for r in &rows {

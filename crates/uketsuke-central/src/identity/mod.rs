@@ -64,9 +64,7 @@ impl Identity {
         }
         AuthenticatorPolicy::new(models, demo).map_err(identity_error)
     }
-}
 
-impl Identity {
     /// A digest of the configured models (descriptions, roots, AAGUIDs).
     fn fingerprint(&self) -> String {
         let mut text = String::new();
