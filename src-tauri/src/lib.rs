@@ -115,6 +115,8 @@ pub fn run() {
             let state = Arc::new(with_test_media(state));
             // Background sync: on every write, on 同期, and on a timer (a no-op until enrolled).
             tauri::async_runtime::spawn(uketsuke_api::run_sync_loop(state.clone()));
+            // The WAL folded in a moment after every write (no earlier MAC key left in it).
+            tauri::async_runtime::spawn(uketsuke_api::run_wal_upkeep(state.clone()));
             state.request_sync();
             app.manage(state);
             Ok(())

@@ -244,6 +244,21 @@ impl App {
         App::assemble(data_dir, keystore, clock, demo, Slot::Failed(error), None)
     }
 
+    /// Fold the store's WAL in ([`Store::fold_wal`]), unless a command holds the
+    /// store right now: then the next round of [`crate::run_wal_upkeep`] does it.
+    pub fn fold_wal(&self) {
+        let g = match self.inner.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return,
+        };
+        if let Slot::Open(store) = &g.slot {
+            if let Err(e) = store.fold_wal() {
+                tracing::warn!(error = %e, "WAL not folded; the next round retries");
+            }
+        }
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock must not brick the window.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())

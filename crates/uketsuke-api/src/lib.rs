@@ -17,6 +17,7 @@ pub mod keystore;
 pub mod login;
 pub mod permissions;
 pub mod sync;
+pub mod upkeep;
 
 pub use app::{App, AppStatus, StoreState};
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -24,3 +25,4 @@ pub use error::ApiError;
 pub use login::{LoginPolicy, LoginRequest, LogoutReason};
 pub use permissions::Action;
 pub use sync::{run_sync_loop, SyncState, SyncView};
+pub use upkeep::run_wal_upkeep;

@@ -354,6 +354,10 @@ pub fn record_logout(store: &Store, s: &Session, reason: LogoutReason, now: Date
         LogoutReason::Idle => "idle",
     };
     audit::append(store.connection(), &s.actor, store.terminal_id(), now, REASON_AUTH, None, ops::LOGOUT, detail)?;
+    // The session is over: nothing of it (its MAC keys included) stays in the WAL.
+    if let Err(e) = store.fold_wal() {
+        tracing::warn!(error = %e, "WAL not folded at logout; the upkeep retries");
+    }
     Ok(())
 }
 

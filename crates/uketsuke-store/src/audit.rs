@@ -17,8 +17,10 @@
 //!
 //! Erasure: the store runs with `secure_delete=ON`, so an overwritten key's bytes are
 //! zeroed in the database file. In WAL mode the page images of recent commits, with
-//! the keys they held, stay in the `-wal` file until a checkpoint lets SQLite
-//! overwrite or truncate it; [`drop_mac_escrow`] truncates it once `K_0` is gone.
+//! the keys they held, stay in the `-wal` file until it is folded in and truncated
+//! ([`crate::Store::fold_wal`]: a moment after each write while the window runs, at
+//! logout, at open); [`drop_mac_escrow`] truncates it once `K_0` is gone.
+//! `wal_tests.rs` reads the WAL back as the holder of the store's key would.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension};

@@ -12,6 +12,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
@@ -161,7 +162,7 @@ fn key_pragma(key: &[u8]) -> Zeroizing<String> {
 }
 
 /// Key a fresh connection and prove the key opens the file.
-fn key_and_verify(conn: &Connection, key: &[u8], cipher_hmac: &str) -> Result<()> {
+pub(crate) fn key_and_verify(conn: &Connection, key: &[u8], cipher_hmac: &str) -> Result<()> {
     if !["HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512"].contains(&cipher_hmac) {
         return Err(StoreError::MetaUnreadable(format!("unknown cipher_hmac {cipher_hmac}")));
     }
@@ -188,6 +189,9 @@ fn key_and_verify(conn: &Connection, key: &[u8], cipher_hmac: &str) -> Result<()
     Ok(())
 }
 
+/// How long a statement waits for another connection's lock.
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn apply_pragmas(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: a commit is on disk before the call returns (the UI may then say it happened).
@@ -198,8 +202,57 @@ fn apply_pragmas(conn: &Connection) -> Result<()> {
     // Keep decrypted pages in memory (64 MiB): SQLCipher decrypts a page on every
     // read from the OS cache, so a small page cache costs most of the encryption overhead.
     conn.pragma_update(None, "cache_size", -65_536)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_WAIT)?;
     Ok(())
+}
+
+/// Commits of at least this many WAL frames (pages) are folded in at once, as SQLite's
+/// own automatic checkpoint would (a sync's pages, a migration); smaller ones wait for
+/// [`fold_wal`].
+const FOLD_AT_ONCE_FRAMES: std::ffi::c_int = 1000;
+
+/// How long [`fold_wal`] waits for another process's readers before it gives up for
+/// this time (the store's writes wait up to 5 s; the upkeep must never hold the app
+/// that long).
+const FOLD_BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Replace SQLite's automatic checkpoint (which copies the WAL into the database but
+/// never truncates it) with our own: every commit marks `pending`, and a commit of
+/// [`FOLD_AT_ONCE_FRAMES`] or more is folded in and truncated at once.
+///
+/// Why: the `-wal` file keeps the page images of earlier commits, and with them what
+/// later commits overwrote or deleted: the access log's earlier MAC keys (`audit.rs`,
+/// forward security), a dropped escrow, purged residents. [`fold_wal`] leaves it at
+/// zero bytes. It is not run after every commit, because its two extra fsyncs would
+/// double a voucher lookup's cost (docs/benchmarks.md, "WAL truncation").
+///
+/// The commit has already happened when the hook runs: a checkpoint that cannot
+/// finish is logged and left for the next fold, never reported as the commit's error.
+pub(crate) fn install_wal_hook(conn: &mut Connection, pending: std::sync::Arc<AtomicBool>) -> Result<()> {
+    conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames| {
+        if frames >= FOLD_AT_ONCE_FRAMES {
+            match wal.checkpoint_v2(rusqlite::wal::CheckpointMode::TRUNCATE) {
+                Ok(_) => {
+                    pending.store(false, Ordering::Release);
+                    return Ok(());
+                }
+                Err(e) => tracing::warn!(error = %e, "a large commit's WAL was not folded in; the next fold retries"),
+            }
+        }
+        pending.store(true, Ordering::Release);
+        Ok(())
+    }))?;
+    Ok(())
+}
+
+/// Copy the WAL into the database file and truncate it to zero bytes. Returns `false`
+/// when another process's reader kept it from finishing (nothing is lost: the next
+/// fold, or the last connection's close, finishes it).
+pub(crate) fn fold_wal(conn: &Connection) -> Result<bool> {
+    conn.busy_timeout(FOLD_BUSY_WAIT)?;
+    let r = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+    conn.busy_timeout(BUSY_WAIT)?;
+    Ok(r? == 0)
 }
 
 /// Open an existing store. Never creates anything.

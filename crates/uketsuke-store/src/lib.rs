@@ -25,6 +25,9 @@ pub mod residents;
 pub mod sync;
 pub mod views;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::Connection;
 
@@ -53,6 +56,8 @@ pub struct Store {
     conn: Connection,
     meta: StoreMeta,
     terminal_id: String,
+    /// A commit since the WAL was last truncated ([`Store::fold_wal`]).
+    wal_pending: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Store {
@@ -74,13 +79,35 @@ impl Store {
         Ok((Store::from_parts(conn, meta)?, created))
     }
 
-    fn from_parts(conn: Connection, meta: StoreMeta) -> Result<Store> {
+    fn from_parts(mut conn: Connection, meta: StoreMeta) -> Result<Store> {
+        let wal_pending = Arc::new(AtomicBool::new(true));
+        db::install_wal_hook(&mut conn, wal_pending.clone())?;
         let terminal_id = ensure_terminal_id(&conn)?;
         // A first sync cut short leaves the roster without its indexes: build them.
         if sync::ensure_roster_indexes(&conn)? {
             tracing::info!("roster indexes rebuilt after an interrupted first sync");
         }
-        Ok(Store { conn, meta, terminal_id })
+        let store = Store { conn, meta, terminal_id, wal_pending };
+        // What a crash, an earlier version or the migrations left in the WAL.
+        store.fold_wal()?;
+        Ok(store)
+    }
+
+    /// Fold the WAL into the database file and truncate it to zero bytes, if anything
+    /// was committed since the last fold: afterwards no file in the data directory
+    /// holds an earlier version of any page (an earlier access-log MAC key, a deleted
+    /// row). The app calls it when a session ends and, while it runs, a moment after
+    /// every write (`uketsuke_api::run_wal_upkeep`). Returns whether the WAL is empty.
+    pub fn fold_wal(&self) -> Result<bool> {
+        if !self.wal_pending.swap(false, Ordering::AcqRel) {
+            return Ok(true);
+        }
+        let done = db::fold_wal(&self.conn)?;
+        if !done {
+            self.wal_pending.store(true, Ordering::Release);
+            tracing::info!("WAL fold postponed: another process is reading the store");
+        }
+        Ok(done)
     }
 
     pub fn meta(&self) -> &StoreMeta {
@@ -118,3 +145,5 @@ mod export_tests;
 mod tests;
 #[cfg(test)]
 pub(crate) mod testutil;
+#[cfg(test)]
+mod wal_tests;

@@ -483,3 +483,39 @@ fn before_login_the_sync_bar_shows_counts_only() {
     assert_eq!(after.status.rejected.len(), 1);
     assert!(after.status.rejected[0].error.contains("0001000123"));
 }
+
+fn wal_len(dir: &tempfile::TempDir) -> u64 {
+    let wal = dir.path().join(format!("{}-wal", uketsuke_store::db::DB_FILE));
+    std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+}
+
+#[test]
+fn the_upkeep_folds_the_wal_a_moment_after_work_and_logout_folds_it_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = app(&dir, "wal-upkeep");
+    login(&f, "S0001").unwrap();
+    f.search_residents("ア", None).unwrap();
+    assert!(wal_len(&dir) > 0, "the search's log entry went to the WAL");
+    let Fixture { app, clock: _ } = f;
+    let app = Arc::new(app);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let upkeep = tokio::spawn(crate::run_wal_upkeep(app.clone()));
+        // Nobody touches the terminal: the upkeep empties the WAL within a few rounds.
+        let mut empty = false;
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            if wal_len(&dir) == 0 {
+                empty = true;
+                break;
+            }
+        }
+        assert!(empty, "the WAL was folded in by the upkeep");
+        upkeep.abort();
+    });
+    // Without the upkeep, the end of the session folds it.
+    app.search_residents("イ", None).unwrap();
+    assert!(wal_len(&dir) > 0);
+    app.logout();
+    assert_eq!(wal_len(&dir), 0, "logout leaves an empty WAL");
+}
