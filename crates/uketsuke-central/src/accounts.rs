@@ -27,6 +27,97 @@ pub async fn administrator(c: &impl GenericClient) -> Result<String> {
     Ok(c.query_one("SELECT session_user::text", &[]).await?.get(0))
 }
 
+/// A command that needs the administrator as a person (a central export request)
+/// was run under a role linked to no active staff member (`admin link`).
+pub const ADMIN_NOT_LINKED: &str = "ADMIN_NOT_LINKED";
+/// Only the database owner links roles to staff members.
+pub const ADMIN_LINK_OWNER_ONLY: &str = "ADMIN_LINK_OWNER_ONLY";
+
+/// The staff member the connection's administrator role belongs to (migration
+/// 0010), who must be active: the person behind a central export request, whom
+/// the decision then refuses to let approve it.
+pub async fn administrator_staff(c: &impl GenericClient) -> Result<String> {
+    let row = c
+        .query_opt(
+            "SELECT a.staff_id, s.active FROM admin_staff a JOIN staff s USING (staff_id) WHERE a.db_role = session_user",
+            &[],
+        )
+        .await?;
+    match row.map(|r| (r.get::<_, String>(0), r.get::<_, bool>(1))) {
+        Some((staff_id, true)) => Ok(staff_id),
+        Some((staff_id, false)) => Err(CentralError::Refused {
+            code: ADMIN_NOT_LINKED,
+            message: format!("this role belongs to {staff_id}, whose account is disabled"),
+        }),
+        None => Err(CentralError::Refused {
+            code: ADMIN_NOT_LINKED,
+            message: "this database role is linked to no staff member; the database owner links it \
+                      (`uketsuke-central admin link --role ROLE --staff ID`)"
+                .into(),
+        }),
+    }
+}
+
+/// The database owner links an administrator's login role to the staff member
+/// who uses it (one role per person; linking a role again moves it). Logged.
+pub async fn link_admin(pool: &Pool, db_role: &str, staff_id: &str, now: DateTime<Utc>) -> Result<()> {
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    let may: bool = tx.query_one("SELECT has_table_privilege('admin_staff', 'INSERT')", &[]).await?.get(0);
+    if !may {
+        return Err(CentralError::Refused {
+            code: ADMIN_LINK_OWNER_ONLY,
+            message: "only the database owner links administrators to staff members".into(),
+        });
+    }
+    let is_admin: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)
+                    AND (NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'uketsuke_admin')
+                         OR pg_has_role($1, 'uketsuke_admin', 'MEMBER'))",
+            &[&db_role],
+        )
+        .await?
+        .get(0);
+    if !is_admin {
+        return Err(CentralError::BadRequest(format!("{db_role} is not an administrator's role (uketsuke_admin)")));
+    }
+    if tx.query_opt("SELECT 1 FROM staff WHERE staff_id = $1", &[&staff_id]).await?.is_none() {
+        return Err(CentralError::NotFound(format!("staff {staff_id}")));
+    }
+    let n = tx
+        .execute(
+            "INSERT INTO admin_staff (db_role, staff_id, linked_at) VALUES ($1, $2, $3)
+             ON CONFLICT (db_role) DO UPDATE SET staff_id = excluded.staff_id, linked_at = excluded.linked_at,
+                                                 linked_by = session_user
+             WHERE NOT EXISTS (SELECT 1 FROM admin_staff WHERE staff_id = $2 AND db_role <> $1)",
+            &[&db_role, &staff_id, &now],
+        )
+        .await;
+    let taken = || CentralError::BadRequest(format!("{staff_id} is already linked to another role"));
+    match n {
+        Ok(1) => {}
+        Ok(_) => return Err(taken()),
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => return Err(taken()),
+        Err(e) => return Err(e.into()),
+    }
+    admin_log(&tx, now, "admin.link", staff_id, &format!("role {db_role}")).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every administrator role and the staff member it belongs to.
+pub async fn admin_links(c: &impl GenericClient) -> Result<Vec<serde_json::Value>> {
+    let rows = c.query("SELECT db_role, staff_id, linked_at, linked_by FROM admin_staff ORDER BY db_role", &[]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({ "role": r.get::<_, String>(0), "staff_id": r.get::<_, String>(1),
+                "linked_at": r.get::<_, DateTime<Utc>>(2), "linked_by": r.get::<_, String>(3) })
+        })
+        .collect())
+}
+
 /// Record an administrator's action (who: the connection's PostgreSQL role,
 /// what, on what). The admin log is append-only and hash-chained in the database
 /// (migration 0008), which also records the role itself.

@@ -519,6 +519,17 @@ pub async fn demo_seed(
         ],
     )
     .await?;
+    // The demo city's administrator (S0006) is whoever seeds it, so that the
+    // demo's central export request names a person other than the supervisor who
+    // approves it (`admin link` in a real city). Only if that role is unlinked.
+    if let Some(admin) = catalog.staff.iter().find(|s| s.role == uketsuke_core::Role::Administrator && s.active) {
+        tx.execute(
+            "INSERT INTO admin_staff (db_role, staff_id, linked_at) VALUES (session_user, $1, now())
+             ON CONFLICT DO NOTHING",
+            &[&admin.staff_id],
+        )
+        .await?;
+    }
     let mut batch = Vec::with_capacity(5000);
     let mut history = Vec::new();
     let mut n = 0;

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (7, "login_identity", include_str!("../../../migrations/central/0007_login_identity.sql")),
     (8, "admin_log", include_str!("../../../migrations/central/0008_admin_log.sql")),
     (9, "central_export", include_str!("../../../migrations/central/0009_central_export.sql")),
+    (10, "admin_staff", include_str!("../../../migrations/central/0010_admin_staff.sql")),
 ];
 
 /// Advisory lock keys (an arbitrary constant namespace: "uke" + n).

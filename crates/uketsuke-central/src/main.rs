@@ -94,6 +94,24 @@ enum Command {
     /// Export to external media: designated terminals, recipients, requests, ledger.
     #[command(subcommand)]
     Export(ExportCmd),
+    /// Which staff member each administrator's PostgreSQL role belongs to.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Link an administrator's login role to the staff member who uses it (the
+    /// database owner only). A central export request names that person, and
+    /// she may not approve it herself.
+    Link {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        staff: String,
+    },
+    /// Every linked role.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -700,6 +718,11 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
                 export::ledger(&pool, from.map(start), to.map(|d| start(d + chrono::Duration::days(1)))).await?;
             print(lines);
         }
+        Command::Admin(AdminCmd::Link { role, staff }) => {
+            accounts::link_admin(&pool, &role, &staff, now).await?;
+            print(serde_json::json!({ "role": role, "staff_id": staff }));
+        }
+        Command::Admin(AdminCmd::List) => print(accounts::admin_links(&pool.get().await?).await?),
         Command::Audit(AuditCmd::VerifyArchive { file }) => {
             let pki = pki::load(&config.pki_dir)?;
             let ca_key = audit::certificate_public_key(&pki.ca_der)?;

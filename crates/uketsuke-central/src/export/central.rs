@@ -1,6 +1,7 @@
 //! The service's own export (`uketsuke-central export-attendance`) obeys the
 //! terminals' rule: an administrator asks (`export request-attendance`, named by
-//! their PostgreSQL role), a supervisor decides in the window with her own
+//! their PostgreSQL role and the staff member it is linked to, `admin link`), another
+//! supervisor decides in the window with her own
 //! authenticator (the same decision path as a terminal's request), and the file
 //! is written once: encrypted to the request's registered recipient (age),
 //! DV-protected residents left out, every cell spreadsheet-safe, the write
@@ -44,6 +45,8 @@ pub async fn request(
     if !super::recipients::is_active(&tx, recipient_id).await? {
         return Err(refused(codes::EXPORT_RECIPIENT_UNKNOWN, format!("no active recipient {recipient_id}")));
     }
+    // The person behind the role: the decision refuses to let her approve it.
+    let requester = accounts::administrator_staff(&tx).await?;
     let request_id = Uuid::now_v7();
     // The supervisor deciding in the window sees the period in the purpose.
     let purpose = format!("{purpose}（対象期間: {from} 〜 {to}）");
@@ -53,8 +56,8 @@ pub async fn request(
     tx.execute(
         "INSERT INTO export_requests (request_id, terminal_id, requested_by, requested_by_admin, requested_at, layout,
                                       session_ids, purpose, recipient_id, scope_hash, period_from, period_to)
-         VALUES ($1, NULL, NULL, session_user, $2, $3, '{}', $4, $5, $6, $7, $8)",
-        &[&request_id, &now, &LAYOUT, &purpose, &recipient_id, &scope_hash, &from, &to],
+         VALUES ($1, NULL, $9, session_user, $2, $3, '{}', $4, $5, $6, $7, $8)",
+        &[&request_id, &now, &LAYOUT, &purpose, &recipient_id, &scope_hash, &from, &to, &requester],
     )
     .await?;
     let detail = format!("to {recipient_id}: {purpose}");

@@ -230,6 +230,32 @@ async fn administrators_are_named_and_the_admin_log_cannot_be_quietly_changed() 
         assert_eq!((who.as_str(), db_user.as_str()), (role.as_str(), role.as_str()), "{entries:?}");
     }
     assert!(!format!("{entries:?}").contains("somebody-else"));
+    // Which person a role is: the owner links it, her own role cannot (nobody names
+    // herself somebody else), and a central export request needs an active person.
+    let link = ["admin", "link", "--role", role.as_str(), "--staff", "S0100"];
+    let out = run_as(&link);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ADMIN_LINK_OWNER_ONLY"), "{out:?}");
+    let ask = ["export", "request-attendance", "--from", "2026-04-01", "--to", "2026-04-30", "--recipient", "HEALTH"];
+    let ask: Vec<&str> = ask.into_iter().chain(["--purpose", "健康管理システムへの実績連携"]).collect();
+    let out = run_as(&ask);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ADMIN_NOT_LINKED"), "{out:?}");
+    let out = central(&db.url, &link);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run_as(&ask);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ADMIN_NOT_LINKED") && err.contains("disabled"), "S0100 is disabled: {err}");
+    assert!(run_as(&["staff", "enable", "S0100"]).status.success());
+    let out = run_as(&ask);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let n: i64 = c
+        .query_one(
+            "SELECT count(*) FROM export_requests WHERE requested_by = 'S0100' AND requested_by_admin = $1",
+            &[&role],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
     // Her role may append, never change the log; neither may its owner.
     let as_her = tokio_postgres::connect(&mine, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(as_her.1);

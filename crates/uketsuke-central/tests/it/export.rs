@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 const CLERK: &str = "S0004";
 const SUPERVISOR: &str = "S0005";
+const ADMINISTRATOR: &str = "S0006";
 const RECEPTION: &str = "S0001";
 const RECIPIENT: &str = "ORG1";
 
@@ -848,7 +849,27 @@ async fn the_services_own_attendance_export_needs_an_approved_request_and_is_enc
     let out = dir.path().join("attendance.age");
 
     assert_eq!(code(central::write(fx.pool(), Uuid::now_v7(), &out, now).await), codes::EXPORT_REQUEST_UNKNOWN);
-    let id = central::request(fx.pool(), today, today, "HEALTH", "健康管理システムへの実績連携", now).await.unwrap();
+    // The request names a person: a role linked to no staff member may not ask.
+    // (The demo city linked its seeding role to its administrator; undo that here.)
+    let role: String = c.query_one("SELECT session_user::text", &[]).await.unwrap().get(0);
+    let seeded: Option<String> =
+        c.query_opt("SELECT staff_id FROM admin_staff WHERE db_role = $1", &[&role]).await.unwrap().map(|r| r.get(0));
+    assert_eq!(seeded.as_deref(), Some(ADMINISTRATOR), "demo-seed links its role to the demo administrator");
+    c.execute("DELETE FROM admin_staff", &[]).await.unwrap();
+    let ask = || central::request(fx.pool(), today, today, "HEALTH", "健康管理システムへの実績連携", now);
+    assert_eq!(code(ask().await), uketsuke_central::accounts::ADMIN_NOT_LINKED);
+    // An administrator who is also the supervisor may not approve her own request.
+    uketsuke_central::accounts::link_admin(fx.pool(), &role, SUPERVISOR, now).await.unwrap();
+    let own = ask().await.unwrap();
+    let mine = decision(own, SUPERVISOR, true, "確認しました", now);
+    assert_eq!(code(fx.decide(&fx.a, &mine, now).await), codes::EXPORT_OWN_REQUEST);
+    assert_eq!(code(central::write(fx.pool(), own, &out, now).await), codes::EXPORT_NOT_APPROVED);
+    // Her role, linked to the administrator who uses it, asks; the supervisor decides.
+    uketsuke_central::accounts::link_admin(fx.pool(), &role, ADMINISTRATOR, now).await.unwrap();
+    let id = ask().await.unwrap();
+    let requested_by: Option<String> =
+        c.query_one("SELECT requested_by FROM export_requests WHERE request_id = $1", &[&id]).await.unwrap().get(0);
+    assert_eq!(requested_by.as_deref(), Some(ADMINISTRATOR));
     assert_eq!(code(central::write(fx.pool(), id, &out, now).await), codes::EXPORT_NOT_APPROVED);
     assert!(!out.exists(), "nothing written before the approval");
 
