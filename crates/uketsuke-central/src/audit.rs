@@ -859,8 +859,39 @@ impl CheckReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AdminLogBreak {
     pub chain_seq: i64,
-    /// `missing` (an entry was removed), `broken_link` or `edited`.
+    /// `missing` (an entry was removed), `broken_link` or `edited`; against an
+    /// anchor, `anchor_lost`: the log no longer holds the anchored entry as it
+    /// was (entries were cut off the end, perhaps with new ones appended after,
+    /// or the chain was recomputed).
     pub kind: &'static str,
+}
+
+/// Where the admin log's chain stood at a moment, kept outside the database
+/// (`audit anchor --out FILE`, and the service's own log at every check): the
+/// chain alone cannot show entries cut off its end, or a chain recomputed
+/// whole by someone who owns the table; an anchor taken earlier does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminLogAnchor {
+    pub chain_seq: i64,
+    pub entry_hash: String,
+    pub taken_at: DateTime<Utc>,
+}
+
+/// The admin log's head now (`None` while it is empty).
+pub async fn admin_log_anchor(c: &impl GenericClient, now: DateTime<Utc>) -> Result<Option<AdminLogAnchor>> {
+    let row = c.query_opt("SELECT chain_seq, entry_hash FROM admin_log ORDER BY chain_seq DESC LIMIT 1", &[]).await?;
+    Ok(row.map(|r| AdminLogAnchor { chain_seq: r.get(0), entry_hash: r.get(1), taken_at: now }))
+}
+
+/// Whether the admin log still holds `anchor`'s entry, with its hash. With
+/// [`verify_admin_log`] passing, that proves every entry up to it is as it was.
+pub async fn check_admin_log_anchor(c: &impl GenericClient, anchor: &AdminLogAnchor) -> Result<Option<AdminLogBreak>> {
+    let hash: Option<String> = c
+        .query_opt("SELECT entry_hash FROM admin_log WHERE chain_seq = $1", &[&anchor.chain_seq])
+        .await?
+        .map(|r| r.get(0));
+    Ok((hash.as_deref() != Some(anchor.entry_hash.as_str()))
+        .then_some(AdminLogBreak { chain_seq: anchor.chain_seq, kind: "anchor_lost" }))
 }
 
 /// Recompute the admin log's hash chain (migration 0008): every entry in
@@ -898,9 +929,13 @@ pub async fn verify_admin_log(c: &impl GenericClient) -> Result<Option<AdminLogB
 pub async fn check(pool: &Pool, silent: Duration, now: DateTime<Utc>) -> Result<CheckReport> {
     let broken = verify_stored(pool, now).await?;
     let silent_terminals = flag_silent(pool, silent, now).await?;
-    let admin_log = verify_admin_log(&pool.get().await?).await?;
+    let c = pool.get().await?;
+    let admin_log = verify_admin_log(&c).await?;
     if let Some(b) = &admin_log {
         tracing::warn!(chain_seq = b.chain_seq, kind = b.kind, "the admin log does not verify");
+    } else if let Some(head) = admin_log_anchor(&c, now).await? {
+        // An anchor outside the database, in the service's own log (journald).
+        tracing::info!(chain_seq = head.chain_seq, entry_hash = %head.entry_hash, "admin log head");
     }
     Ok(CheckReport {
         admin_log,

@@ -336,6 +336,17 @@ enum AuditCmd {
     Verify {
         #[arg(long, default_value_t = 24)]
         silent_hours: i64,
+        /// An anchor written earlier by `audit anchor`: the admin log must still
+        /// reach it, unchanged.
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+    },
+    /// Write where the admin log's chain stands now to FILE (created, owner-only),
+    /// to keep outside the database: `audit verify --anchor FILE` later finds
+    /// entries cut off the end or a chain recomputed whole.
+    Anchor {
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Move entries older than a year into a sealed archive file in DIR (kept 7 years).
     Archive {
@@ -667,8 +678,25 @@ async fn run(cli: Cli) -> uketsuke_central::Result<()> {
             print(audit::resident_report(&pool, &resident).await?);
         }
         Command::Audit(AuditCmd::Flags) => print(audit::open_flags(&pool).await?),
-        Command::Audit(AuditCmd::Verify { silent_hours }) => {
-            let report = audit::check(&pool, chrono::Duration::hours(silent_hours), now).await?;
+        Command::Audit(AuditCmd::Anchor { out }) => {
+            let Some(head) = audit::admin_log_anchor(&pool.get().await?, now).await? else {
+                return Err(uketsuke_central::CentralError::NotFound("the admin log is empty".into()));
+            };
+            let text = serde_json::to_vec_pretty(&head).expect("serialisable");
+            uketsuke_central::files::write_synced(&out, &text)?;
+            print(serde_json::json!({ "out": out, "anchor": head }));
+        }
+        Command::Audit(AuditCmd::Verify { silent_hours, anchor }) => {
+            let anchor: Option<audit::AdminLogAnchor> = match anchor {
+                Some(f) => Some(serde_json::from_slice(&std::fs::read(&f)?).map_err(|e| {
+                    uketsuke_central::CentralError::BadRequest(format!("{}: not an anchor: {e}", f.display()))
+                })?),
+                None => None,
+            };
+            let mut report = audit::check(&pool, chrono::Duration::hours(silent_hours), now).await?;
+            if let (None, Some(a)) = (&report.admin_log, &anchor) {
+                report.admin_log = audit::check_admin_log_anchor(&pool.get().await?, a).await?;
+            }
             let ok = report.ok();
             print(serde_json::json!({ "ok": ok, "broken_chains": report.broken_chains,
                 "silent_terminals": report.silent_terminals, "admin_log": report.admin_log }));

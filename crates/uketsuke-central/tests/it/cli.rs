@@ -285,3 +285,60 @@ async fn administrators_are_named_and_the_admin_log_cannot_be_quietly_changed() 
     // Roles belong to the whole server: this one goes with the test.
     let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS {role}")).await;
 }
+
+/// The chain alone cannot show entries cut off its end by someone who owns the
+/// table; an anchor kept outside the database does.
+#[tokio::test]
+async fn an_anchor_kept_outside_finds_entries_cut_off_the_admin_logs_end() {
+    let db = uketsuke_pgtest::fresh_db().await.unwrap();
+    assert!(central(&db.url, &["migrate"]).status.success());
+    for id in ["S0101", "S0102"] {
+        let out = central(
+            &db.url,
+            &["staff", "add", "--id", id, "--name", "山田　花子", "--department", "健康推進課", "--role", "reception"],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = dir.path().join("admin-log.anchor");
+    let out = central(&db.url, &["audit", "anchor", "--out", anchor.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&anchor).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let held: serde_json::Value = serde_json::from_slice(&std::fs::read(&anchor).unwrap()).unwrap();
+    let at = held["chain_seq"].as_i64().unwrap();
+    let verify = |with_anchor: bool| {
+        let mut args = vec!["audit", "verify"];
+        if with_anchor {
+            args.extend(["--anchor", anchor.to_str().unwrap()]);
+        }
+        central(&db.url, &args)
+    };
+    assert!(verify(true).status.success(), "{}", String::from_utf8_lossy(&verify(true).stdout));
+
+    // The owner, past the triggers, cuts the last entries off (the second staff
+    // member's addition and everything after it).
+    let c = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(c.1);
+    let c = c.0;
+    let cut: i64 =
+        c.query_one("SELECT min(chain_seq) FROM admin_log WHERE detail LIKE '%S0102%'", &[]).await.unwrap().get(0);
+    assert!(cut < at);
+    c.batch_execute(&format!(
+        "ALTER TABLE admin_log DISABLE TRIGGER admin_log_no_update; DELETE FROM admin_log WHERE chain_seq >= {cut}; \
+         ALTER TABLE admin_log ENABLE TRIGGER admin_log_no_update;"
+    ))
+    .await
+    .unwrap();
+    // The chain alone still verifies (every remaining entry links up)...
+    assert!(verify(false).status.success());
+    // ...the anchor does not.
+    let out = verify(true);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // (The verify commands since have appended entries again, under new hashes.)
+    assert_eq!(report["admin_log"], serde_json::json!({ "chain_seq": at, "kind": "anchor_lost" }));
+}
