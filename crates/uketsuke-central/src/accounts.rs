@@ -118,8 +118,8 @@ pub async fn admin_links(c: &impl GenericClient) -> Result<Vec<serde_json::Value
         .collect())
 }
 
-/// Record an administrator's action (who: the connection's PostgreSQL role,
-/// what, on what). The admin log is append-only and hash-chained in the database
+/// Record an administrator's action (who: the staff member the connection's
+/// PostgreSQL role is linked to, else that role; what, on what). The admin log is append-only and hash-chained in the database
 /// (migration 0008), which also records the role itself.
 pub async fn admin_log(
     c: &impl GenericClient,
@@ -128,8 +128,12 @@ pub async fn admin_log(
     target: &str,
     detail: &str,
 ) -> Result<()> {
+    // `who`: the staff member the role is linked to (migration 0010), else the
+    // role itself; the database records the role beside it either way.
     c.execute(
-        "INSERT INTO admin_log (at, who, action, target, detail) VALUES ($1, session_user, $2, $3, $4)",
+        "INSERT INTO admin_log (at, who, action, target, detail)
+         VALUES ($1, coalesce((SELECT staff_id FROM admin_staff WHERE db_role = session_user), session_user),
+                 $2, $3, $4)",
         &[&now, &action, &target, &detail],
     )
     .await?;

@@ -81,6 +81,8 @@ pub struct Written {
 pub async fn write(pool: &Pool, request_id: Uuid, out: &std::path::Path, now: DateTime<Utc>) -> Result<Written> {
     let mut c = pool.get().await?;
     let tx = c.transaction().await?;
+    // Personal data leaves under a named person: the role must be linked.
+    accounts::administrator_staff(&tx).await?;
     let row = tx
         .query_opt(
             "SELECT r.state, r.period_from, r.period_to, r.recipient_id, x.age_recipient, x.active

@@ -256,6 +256,10 @@ async fn administrators_are_named_and_the_admin_log_cannot_be_quietly_changed() 
         .unwrap()
         .get(0);
     assert_eq!(n, 1);
+    // From the link on, the admin log names the person beside her role.
+    let row =
+        c.query_one("SELECT who, db_user FROM admin_log WHERE action = 'export.central.request'", &[]).await.unwrap();
+    assert_eq!((row.get::<_, String>(0), row.get::<_, String>(1)), ("S0100".to_owned(), role.clone()));
     // Her role may append, never change the log; neither may its owner.
     let as_her = tokio_postgres::connect(&mine, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(as_her.1);

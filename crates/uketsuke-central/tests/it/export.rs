@@ -858,6 +858,7 @@ async fn the_services_own_attendance_export_needs_an_approved_request_and_is_enc
     c.execute("DELETE FROM admin_staff", &[]).await.unwrap();
     let ask = || central::request(fx.pool(), today, today, "HEALTH", "健康管理システムへの実績連携", now);
     assert_eq!(code(ask().await), uketsuke_central::accounts::ADMIN_NOT_LINKED);
+    assert_eq!(code(central::write(fx.pool(), Uuid::now_v7(), &out, now).await), "ADMIN_NOT_LINKED");
     // An administrator who is also the supervisor may not approve her own request.
     uketsuke_central::accounts::link_admin(fx.pool(), &role, SUPERVISOR, now).await.unwrap();
     let own = ask().await.unwrap();
