@@ -182,10 +182,28 @@ pub async fn head(pool: &Pool, terminal_id: Uuid, chain_id: Uuid) -> Result<uket
 /// Verify and store one shipment. `device_key`: the public key of the client
 /// certificate the request came with. On a broken chain nothing is stored, a flag
 /// is raised and the request is refused with the finding's code.
+/// `K_0` from a shipment: opened with the service's escrow identity, or as sent
+/// in clear by a store that began its chain before it knew the recipient.
+fn open_escrow(pki: &crate::pki::Pki, esc: &uketsuke_protocol::MacEscrow) -> Result<MacKey> {
+    let bad = |why: &str| CentralError::BadRequest(format!("mac_key0: {why}"));
+    match (&esc.sealed_hex, &esc.key_hex) {
+        (Some(sealed), None) => {
+            let sealed = hex::decode(sealed).map_err(|_| bad("sealed_hex is not hex"))?;
+            let bytes = zeroize::Zeroizing::new(
+                uketsuke_export::decrypt_with_identity(&sealed, pki.escrow_identity())
+                    .map_err(|_| bad("not sealed to this service's escrow recipient"))?,
+            );
+            MacKey::from_bytes(&bytes).map_err(|_| bad("the sealed key is not 32 bytes"))
+        }
+        (None, Some(key_hex)) => MacKey::from_hex(key_hex).map_err(|_| bad("the key is not 64 hex digits")),
+        _ => Err(bad("exactly one of key_hex and sealed_hex")),
+    }
+}
+
 pub async fn ingest(
     pool: &Pool,
     identity: &crate::identity::Identity,
-    signer_pkcs8: &[u8],
+    pki: &crate::pki::Pki,
     terminal: &Terminal,
     device_key: &[u8],
     shipment: &AuditShipment,
@@ -283,8 +301,7 @@ pub async fn ingest(
     let mut macs = mac_state(&tx, tid, chain_id).await?;
     let mut new_escrow = false;
     if let Some(esc) = &shipment.mac_key0 {
-        let k0 = MacKey::from_hex(&esc.key_hex)
-            .map_err(|_| CentralError::BadRequest("mac_key0: the key is not 64 hex digits".into()))?;
+        let k0 = open_escrow(pki, esc)?;
         if esc.start_seq < 1 {
             return Err(CentralError::BadRequest("mac_key0: start_seq must be at least 1".into()));
         }
@@ -443,7 +460,8 @@ pub async fn ingest(
         entry_hash: cp.entry_hash.clone(),
         received_at: now.to_rfc3339(),
     };
-    let signature = chain::sign_receipt(signer_pkcs8, &receipt).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let signature =
+        chain::sign_receipt(pki.receipt_key(), &receipt).map_err(|e| CentralError::Internal(e.to_string()))?;
     let mac_escrow = macs.map(|m| MacEscrowHeld { start_seq: m.start_seq, key_fingerprint: m.key0.fingerprint() });
     Ok(AuditReceipt { receipt, signature, mac_escrow })
 }

@@ -35,6 +35,7 @@ pub struct Paths {
     pub server_cert: PathBuf,
     pub server_key: PathBuf,
     pub export_key: PathBuf,
+    pub escrow_key: PathBuf,
 }
 
 impl Paths {
@@ -45,6 +46,7 @@ impl Paths {
             server_cert: dir.join("server.pem"),
             server_key: dir.join("server.key"),
             export_key: dir.join("export_signing.key"),
+            escrow_key: dir.join("audit_escrow.agekey"),
         }
     }
 }
@@ -63,6 +65,10 @@ pub struct Pki {
     export_key: ExportSigningKey,
     /// The CA key's signature over the export key's PASERK string.
     export_key_signature: String,
+    /// Opens the access logs' first MAC keys, which terminals seal to
+    /// `escrow_recipient` (age X25519) so they never keep them readable.
+    escrow_identity: age::secrecy::SecretString,
+    escrow_recipient: String,
 }
 
 impl std::fmt::Debug for Pki {
@@ -98,6 +104,31 @@ fn load_or_create_export_key(path: &Path) -> Result<ExportSigningKey> {
         Ok(()) => {
             tracing::info!(key = %key.public_key().fingerprint(), "export signing key created");
             Ok(key)
+        }
+        Err(CentralError::Io(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => read(path),
+        Err(e) => Err(e),
+    }
+}
+
+/// The access-log escrow identity in `path` (an age X25519 identity); made, and
+/// written 0600, if the file does not exist (a PKI from before it). Racing
+/// processes end up with the one written first.
+fn load_or_create_escrow_identity(path: &Path) -> Result<(age::secrecy::SecretString, String)> {
+    use age::secrecy::ExposeSecret;
+    let read = |p: &Path| -> Result<(age::secrecy::SecretString, String)> {
+        let text = zeroize::Zeroizing::new(fs::read_to_string(p)?);
+        let identity = <age::x25519::Identity as std::str::FromStr>::from_str(text.trim())
+            .map_err(|e| CentralError::Pki(format!("{}: {e}", p.display())))?;
+        Ok((identity.to_string(), identity.to_public().to_string()))
+    };
+    if path.exists() {
+        return read(path);
+    }
+    let (identity, recipient) = uketsuke_export::generate_identity();
+    match write_private(path, &format!("{}\n", identity.expose_secret())) {
+        Ok(()) => {
+            tracing::info!(%recipient, "access-log escrow identity created");
+            Ok((identity, recipient))
         }
         Err(CentralError::Io(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => read(path),
         Err(e) => Err(e),
@@ -201,6 +232,7 @@ pub fn load(dir: &Path) -> Result<Pki> {
     let export_key_signature =
         uketsuke_auth::chain::sign(&ca_key_pkcs8, EXPORT_KEY_DOMAIN, &export_key.public_key().to_paserk())
             .map_err(pki_err)?;
+    let (escrow_identity, escrow_recipient) = load_or_create_escrow_identity(&paths.escrow_key)?;
     Ok(Pki {
         ca_pem,
         ca_der,
@@ -210,6 +242,8 @@ pub fn load(dir: &Path) -> Result<Pki> {
         ca_key_pkcs8,
         export_key,
         export_key_signature,
+        escrow_identity,
+        escrow_recipient,
     })
 }
 
@@ -228,6 +262,16 @@ impl Pki {
 
     pub fn fingerprint(&self) -> String {
         ca_fingerprint(&self.ca_der)
+    }
+
+    /// Opens what terminals sealed to [`Pki::escrow_recipient`].
+    pub fn escrow_identity(&self) -> &age::secrecy::SecretString {
+        &self.escrow_identity
+    }
+
+    /// The age recipient terminals seal their access log's `K_0` to (sent with every pull).
+    pub fn escrow_recipient(&self) -> &str {
+        &self.escrow_recipient
     }
 
     /// The key export designations and grants are signed with.

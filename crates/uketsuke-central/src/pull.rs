@@ -200,7 +200,17 @@ pub async fn pull(
         || walk_ins.len() as i64 == limit;
     let service = db::service_info(&tx, now).await?;
     tx.commit().await?;
-    Ok(PullPage { catalog, roster, events, walk_ins, cursors, more, roster_total, service })
+    Ok(PullPage {
+        catalog,
+        roster,
+        events,
+        walk_ins,
+        cursors,
+        more,
+        roster_total,
+        service,
+        audit_escrow_recipient: None,
+    })
 }
 
 async fn read_catalog(

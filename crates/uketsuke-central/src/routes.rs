@@ -208,7 +208,9 @@ async fn pull_handler(
     Extension(terminal): Extension<Terminal>,
     Json(req): Json<PullRequest>,
 ) -> Result<Json<PullPage>> {
-    Ok(Json(pull::pull(&st.pool, &st.identity, &terminal, req, st.clock.now()).await?))
+    let mut page = pull::pull(&st.pool, &st.identity, &terminal, req, st.clock.now()).await?;
+    page.audit_escrow_recipient = Some(st.pki.escrow_recipient().to_owned());
+    Ok(Json(page))
 }
 
 async fn known_handler(
@@ -241,10 +243,7 @@ async fn audit_handler(
 ) -> Result<Json<AuditReceipt>> {
     let cert = peer.0.ok_or(CentralError::CertificateRequired)?;
     let device_key = audit::certificate_public_key(&cert)?;
-    Ok(Json(
-        audit::ingest(&st.pool, &st.identity, st.pki.receipt_key(), &terminal, &device_key, &req, st.clock.now())
-            .await?,
-    ))
+    Ok(Json(audit::ingest(&st.pool, &st.identity, &st.pki, &terminal, &device_key, &req, st.clock.now()).await?))
 }
 
 async fn audit_head_handler(

@@ -352,12 +352,19 @@ pub struct AuditShipment {
     pub mac_key0: Option<MacEscrow>,
 }
 
-/// A chain's first MAC key, `K_0`, for the entry `start_seq` (the first with a MAC).
+/// A chain's first MAC key, `K_0`, for the entry `start_seq` (the first with a MAC):
+/// sealed to the service's escrow recipient ([`PullPage::audit_escrow_recipient`]),
+/// so the terminal never keeps it readable, or, from a store that began its chain
+/// before it knew the recipient, in clear.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MacEscrow {
     pub start_seq: i64,
     /// 64 hex digits (zeroized on drop).
-    pub key_hex: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_hex: Option<String>,
+    /// The key's 32 bytes encrypted with age to the service's escrow recipient, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_hex: Option<String>,
 }
 
 impl Drop for MacEscrow {
@@ -643,6 +650,10 @@ pub struct PullPage {
     /// for the first sync's progress bar.
     pub roster_total: Option<i64>,
     pub service: ServiceInfo,
+    /// The age recipient (`age1…`) the terminal seals its access log's first MAC
+    /// key to ([`MacEscrow`]); only the service can open it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_escrow_recipient: Option<String>,
 }
 
 /// The enrollment code an administrator hands to the venue: the one-time secret

@@ -203,9 +203,13 @@ fn mac_key_for(conn: &Connection, seq: i64) -> Result<MacKey> {
     match row {
         None => {
             let k0 = MacKey::generate().map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?;
-            conn.prepare_cached("INSERT INTO audit_mac_escrow (id, start_seq, key) VALUES (1, ?1, ?2)")?
-                .execute(params![seq, k0.as_bytes()])?;
-            tracing::info!(start_seq = seq, "new access-log MAC key; escrowed to the service at the next sync");
+            let recipient = crate::sync::get_value(conn, ESCROW_RECIPIENT)?;
+            insert_escrow(conn, seq, &k0, recipient.as_deref())?;
+            tracing::info!(
+                start_seq = seq,
+                sealed = recipient.is_some(),
+                "new access-log MAC key; escrowed at the next sync"
+            );
             Ok(k0)
         }
         Some((next_seq, key)) if next_seq == seq => stored_key(key),
@@ -218,14 +222,88 @@ fn mac_key_for(conn: &Connection, seq: i64) -> Result<MacKey> {
     }
 }
 
+/// Where the service's escrow recipient (`age1…`, from the pull) is kept, in `sync_state`.
+pub const ESCROW_RECIPIENT: &str = "audit_escrow_recipient";
+
+/// The escrowed `K_0`, as this store keeps it.
+pub enum Escrow {
+    /// A store that has not met the service (the demo never will).
+    Clear(MacKey),
+    /// Sealed to the service's escrow recipient: nobody here can read it back.
+    Sealed { sealed: Vec<u8>, fingerprint: String },
+}
+
+impl Escrow {
+    /// `K_0` itself, if this store still keeps it in clear.
+    pub fn clear(&self) -> Option<&MacKey> {
+        match self {
+            Escrow::Clear(k) => Some(k),
+            Escrow::Sealed { .. } => None,
+        }
+    }
+
+    /// [`MacKey::fingerprint`] of `K_0`, as the service's acknowledgement names it.
+    pub fn fingerprint(&self) -> String {
+        match self {
+            Escrow::Clear(k) => k.fingerprint(),
+            Escrow::Sealed { fingerprint, .. } => fingerprint.clone(),
+        }
+    }
+}
+
+fn insert_escrow(conn: &Connection, start_seq: i64, k0: &MacKey, recipient: Option<&str>) -> Result<()> {
+    match recipient {
+        Some(r) => {
+            let sealed = uketsuke_export::encrypt_to_recipient(k0.as_bytes(), r)
+                .map_err(|e| StoreError::Io(std::io::Error::other(format!("sealing the access-log key: {e}"))))?;
+            conn.prepare_cached(
+                "INSERT INTO audit_mac_escrow (id, start_seq, sealed, fingerprint) VALUES (1, ?1, ?2, ?3)",
+            )?
+            .execute(params![start_seq, sealed, k0.fingerprint()])?;
+        }
+        None => {
+            conn.prepare_cached("INSERT INTO audit_mac_escrow (id, start_seq, key) VALUES (1, ?1, ?2)")?
+                .execute(params![start_seq, k0.as_bytes()])?;
+        }
+    }
+    Ok(())
+}
+
 /// `K_0` and the seq it starts at, while the service has not acknowledged it.
-pub fn mac_escrow(conn: &Connection) -> Result<Option<(i64, MacKey)>> {
-    let row: Option<(i64, Zeroizing<Vec<u8>>)> = conn
-        .query_row("SELECT start_seq, key FROM audit_mac_escrow WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, Zeroizing::new(r.get::<_, Vec<u8>>(1)?)))
+pub fn mac_escrow(conn: &Connection) -> Result<Option<(i64, Escrow)>> {
+    type Row = (i64, Option<Zeroizing<Vec<u8>>>, Option<Vec<u8>>, Option<String>);
+    let row: Option<Row> = conn
+        .query_row("SELECT start_seq, key, sealed, fingerprint FROM audit_mac_escrow WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get::<_, Option<Vec<u8>>>(1)?.map(Zeroizing::new), r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    row.map(|(start_seq, key)| Ok((start_seq, stored_key(key)?))).transpose()
+    row.map(|(start_seq, key, sealed, fingerprint)| {
+        let escrow = match (key, sealed, fingerprint) {
+            (Some(key), None, _) => Escrow::Clear(stored_key(key)?),
+            (None, Some(sealed), Some(fingerprint)) => Escrow::Sealed { sealed, fingerprint },
+            _ => return Err(StoreError::Corrupt("the access-log key escrow is neither clear nor sealed".into())),
+        };
+        Ok((start_seq, escrow))
+    })
+    .transpose()
+}
+
+/// The service's escrow recipient arrived (with a pull): keep it for the next
+/// chain's `K_0`, and seal a `K_0` kept in clear so far. Returns whether it sealed
+/// one. A recipient that does not parse is ignored (and logged): logging must not
+/// stop over it.
+pub fn set_escrow_recipient(conn: &Connection, recipient: &str) -> Result<bool> {
+    if uketsuke_export::parse_recipient(recipient).is_err() {
+        tracing::warn!("the service sent an escrow recipient that is not an age X25519 recipient; ignored");
+        return Ok(false);
+    }
+    crate::sync::set_value(conn, ESCROW_RECIPIENT, recipient)?;
+    let Some((start_seq, Escrow::Clear(k0))) = mac_escrow(conn)? else { return Ok(false) };
+    // Written once, so replaced: the clear row's bytes are zeroed (secure_delete), and
+    // its page images leave the WAL at the next fold.
+    conn.execute("DELETE FROM audit_mac_escrow WHERE id = 1", [])?;
+    insert_escrow(conn, start_seq, &k0, Some(recipient))?;
+    Ok(true)
 }
 
 /// Erase `K_0` once the service acknowledged holding exactly it (same start and
@@ -423,6 +501,7 @@ mod tests {
         // K_0 is made on the first append (selecting the staff member, here) and kept
         // for the escrow, from that entry on.
         let (start, k0) = mac_escrow(conn).unwrap().expect("escrow");
+        let k0 = k0.clear().expect("a demo store keeps K_0 in clear").clone();
         assert_eq!(start, 1);
         assert_eq!(chain_head(conn).unwrap().0, 1);
         let first = start;
@@ -460,6 +539,7 @@ mod tests {
         let conn = t.store.connection();
         write(conn, &t.actor, 2);
         let (start, k0) = mac_escrow(conn).unwrap().unwrap();
+        let k0 = k0.clear().unwrap().clone();
         let other = MacKey::generate().unwrap();
         assert!(!drop_mac_escrow(conn, start, &other.fingerprint()).unwrap());
         assert!(!drop_mac_escrow(conn, start + 1, &k0.fingerprint()).unwrap());

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../../migrations/local/0006_check_without_in_lists.sql")),
     (7, include_str!("../../../migrations/local/0007_login_identity.sql")),
     (8, include_str!("../../../migrations/local/0008_dv_minimised.sql")),
+    (9, include_str!("../../../migrations/local/0009_sealed_escrow.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -474,6 +474,13 @@ fn apply_page(conn: &mut Connection, page: &PullPage) -> Result<PageTally> {
             set(&tx, "bulk_roster", "1")?;
         }
     }
+    if let Some(r) = &page.audit_escrow_recipient {
+        if get(&tx, crate::audit::ESCROW_RECIPIENT)?.as_deref() != Some(r.as_str())
+            && crate::audit::set_escrow_recipient(&tx, r)?
+        {
+            tracing::info!("the access log's first MAC key is now sealed to the service");
+        }
+    }
     if let Some(cat) = &page.catalog {
         for s in &cat.staff {
             crate::accounts::apply_remote(&tx, s)?;

@@ -14,7 +14,7 @@ use uketsuke_auth::fsmac::MacKey;
 
 use crate::audit::{self, ops, REASON_RECEPTION};
 use crate::db::{self, DataDir};
-use crate::testutil::{now, seeded, TestStore};
+use crate::testutil::{keystore, now, seeded, TestStore};
 
 const WAL_HEADER: usize = 32;
 const FRAME_HEADER: usize = 24;
@@ -90,8 +90,10 @@ fn keys_the_key_holder_reads(t: &TestStore) -> Vec<Vec<u8>> {
         let conn = Connection::open(&db_copy).unwrap();
         db::key_and_verify(&conn, &key, &meta.cipher_hmac).unwrap();
         for table in ["audit_mac_key", "audit_mac_escrow"] {
-            let k: Option<Vec<u8>> =
-                conn.query_row(&format!("SELECT key FROM {table}"), [], |r| r.get(0)).optional().unwrap();
+            let k: Option<Vec<u8>> = conn
+                .query_row(&format!("SELECT key FROM {table} WHERE key IS NOT NULL"), [], |r| r.get(0))
+                .optional()
+                .unwrap();
             keys.extend(k);
         }
     }
@@ -105,6 +107,7 @@ fn asvs_16_4_2_no_earlier_mac_key_survives_in_the_data_directory() {
     let t = seeded("wal-fold", 1);
     let conn = t.store.connection();
     let (start, k0) = audit::mac_escrow(conn).unwrap().expect("K_0 from the first entry");
+    let k0 = k0.clear().expect("not sealed: no service yet").clone();
     let mut earlier = vec![k0.as_bytes().to_vec()];
     for i in 0..4 {
         earlier.push(current_key(conn));
@@ -148,4 +151,59 @@ fn a_commit_marks_the_wal_for_folding_and_a_reopen_folds_what_was_left() {
     let reopened = crate::Store::open_existing(&dir, &t.keystore).unwrap();
     assert_eq!(fs::metadata(wal_path(&dir)).map(|m| m.len()).unwrap_or(0), 0);
     assert_eq!(current_key(reopened.connection()), current_key(t.store.connection()));
+}
+
+#[test]
+fn asvs_16_4_2_k0_is_sealed_to_the_service_once_its_recipient_arrives() {
+    let t = seeded("wal-seal", 1);
+    let conn = t.store.connection();
+    let (start, k0) = audit::mac_escrow(conn).unwrap().unwrap();
+    let k0 = k0.clear().expect("no service met yet: in clear").clone();
+    let (identity, recipient) = uketsuke_export::generate_identity();
+    // A recipient that is not one changes nothing (and stops no logging).
+    assert!(!audit::set_escrow_recipient(conn, "age1-not-a-recipient").unwrap());
+    assert!(audit::mac_escrow(conn).unwrap().unwrap().1.clear().is_some());
+
+    // The pull brings the service's recipient: K_0 is sealed to it at once.
+    assert!(audit::set_escrow_recipient(conn, &recipient).unwrap());
+    let (held_start, escrow) = audit::mac_escrow(conn).unwrap().unwrap();
+    assert_eq!(held_start, start);
+    assert!(escrow.clear().is_none());
+    assert_eq!(escrow.fingerprint(), k0.fingerprint(), "the acknowledgement still names it");
+    let audit::Escrow::Sealed { sealed, .. } = escrow else { unreachable!() };
+    assert_eq!(
+        uketsuke_export::decrypt_with_identity(&sealed, &identity).unwrap(),
+        k0.as_bytes(),
+        "the service opens it"
+    );
+    // Until the WAL is folded, the clear row's page image is still readable there.
+    assert!(keys_the_key_holder_reads(&t).contains(&k0.as_bytes().to_vec()));
+    assert!(t.store.fold_wal().unwrap());
+    assert!(!keys_the_key_holder_reads(&t).contains(&k0.as_bytes().to_vec()));
+    assert!(files_containing(t.data_dir().root(), k0.as_bytes()).is_empty());
+    // Sealing twice is a no-op; the acknowledgement erases the sealed row as before.
+    assert!(!audit::set_escrow_recipient(conn, &recipient).unwrap());
+    assert!(audit::drop_mac_escrow(conn, start, &k0.fingerprint()).unwrap());
+    assert!(audit::mac_escrow(conn).unwrap().is_none());
+}
+
+#[test]
+fn a_chain_begun_after_the_recipient_arrived_never_holds_k0_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let ks = keystore("wal-new-chain");
+    let (store, _) = crate::Store::open_or_create(&DataDir::new(dir.path()), &ks, now()).unwrap();
+    let conn = store.connection();
+    assert!(audit::mac_escrow(conn).unwrap().is_none(), "no entry yet, no K_0");
+    let (identity, recipient) = uketsuke_export::generate_identity();
+    assert!(!audit::set_escrow_recipient(conn, &recipient).unwrap(), "nothing to seal yet");
+    let actor = crate::Actor { staff_id: "S0001".into(), department: "健康推進課".into() };
+    audit::append(conn, &actor, "T-01", now(), REASON_RECEPTION, None, ops::VIEW, "").unwrap();
+    let (start, escrow) = audit::mac_escrow(conn).unwrap().unwrap();
+    let audit::Escrow::Sealed { sealed, fingerprint } = escrow else { panic!("K_0 was kept in clear") };
+    let k0 = MacKey::from_bytes(&uketsuke_export::decrypt_with_identity(&sealed, &identity).unwrap()).unwrap();
+    assert_eq!(k0.fingerprint(), fingerprint);
+    // The key for the entry written with it is K_0; the store moved on to K_1.
+    let e = audit::entries_after(conn, start - 1, 1).unwrap().remove(0);
+    assert!(uketsuke_auth::fsmac::verify(&k0, &e.entry_hash, e.mac.as_deref().unwrap()));
+    assert_ne!(current_key(conn), k0.as_bytes());
 }

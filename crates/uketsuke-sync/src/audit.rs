@@ -103,9 +103,14 @@ impl Engine {
                 .map_err(|e| SyncError::Identity(format!("checkpoint signature: {e}")))?;
             let n = entries.len();
             // K_0 goes with every shipment until the service says it holds it.
-            let mac_key0 = store
-                .with(|s| audit::mac_escrow(s.connection()))?
-                .map(|(start_seq, k0)| MacEscrow { start_seq, key_hex: std::mem::take(&mut *k0.to_hex()) });
+            let mac_key0 = store.with(|s| audit::mac_escrow(s.connection()))?.map(|(start_seq, k0)| match k0 {
+                audit::Escrow::Clear(k0) => {
+                    MacEscrow { start_seq, key_hex: Some(std::mem::take(&mut *k0.to_hex())), sealed_hex: None }
+                }
+                audit::Escrow::Sealed { sealed, .. } => {
+                    MacEscrow { start_seq, key_hex: None, sealed_hex: Some(hex::encode(sealed)) }
+                }
+            });
             let shipment = AuditShipment { chain_id, entries, checkpoint: checkpoint.clone(), signature, mac_key0 };
             let (res, _): (AuditReceipt, _) = self.transport().post("/v1/audit", &shipment, now).await?;
             let r = &res.receipt;

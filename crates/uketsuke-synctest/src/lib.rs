@@ -87,6 +87,19 @@ impl Central {
         &self.state.pool
     }
 
+    /// `K_0` as the service opens it from a terminal's escrow (sealed to its escrow
+    /// recipient, or in clear from a store that had not met it).
+    pub fn k0_of(&self, escrow: &uketsuke_store::audit::Escrow) -> uketsuke_auth::fsmac::MacKey {
+        match escrow {
+            uketsuke_store::audit::Escrow::Clear(k) => k.clone(),
+            uketsuke_store::audit::Escrow::Sealed { sealed, .. } => {
+                let pki = uketsuke_central::pki::load(self.pki_dir.path()).unwrap();
+                let bytes = uketsuke_export::decrypt_with_identity(sealed, pki.escrow_identity()).unwrap();
+                uketsuke_auth::fsmac::MacKey::from_bytes(&bytes).unwrap()
+            }
+        }
+    }
+
     /// Register a terminal, assign it sessions, return its enrollment code.
     pub async fn new_terminal(&self, name: &str, sessions: &[String]) -> (uuid::Uuid, String) {
         let pki = uketsuke_central::pki::load(self.pki_dir.path()).unwrap();

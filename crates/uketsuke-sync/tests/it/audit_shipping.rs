@@ -286,7 +286,7 @@ async fn ship_by_hand(
 }
 
 fn escrow_of(start_seq: i64, k0: &MacKey) -> MacEscrow {
-    MacEscrow { start_seq, key_hex: k0.to_hex().to_string() }
+    MacEscrow { start_seq, key_hex: Some(k0.to_hex().to_string()), sealed_hex: None }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,8 +295,14 @@ async fn asvs_16_4_2_entries_ship_with_macs_and_the_terminal_erases_k0_once_the_
     let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
     t.engine.sync_once(&t.store).await.unwrap();
     work(&t, 2);
-    let (start, k0) = local::mac_escrow(t.store.lock().unwrap().connection()).unwrap().expect("K_0 on the first entry");
+    let (start, escrow) =
+        local::mac_escrow(t.store.lock().unwrap().connection()).unwrap().expect("K_0 on the first entry");
     assert_eq!(start, 1, "the first entry ever written");
+    // The first pull brought the service's escrow recipient: the terminal never held
+    // K_0 readable; the service opens it.
+    assert!(escrow.clear().is_none(), "K_0 is sealed to the service");
+    let k0 = central.k0_of(&escrow);
+    assert_eq!(k0.fingerprint(), escrow.fingerprint());
     t.engine.sync_once(&t.store).await.unwrap();
     // The service holds K_0 and checked every entry's MAC; the terminal erased its copy,
     // so later shipments carry no escrow.
@@ -441,7 +447,8 @@ async fn a_service_without_the_escrow_takes_macd_entries_flags_them_and_checks_f
     let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
     t.engine.sync_once(&t.store).await.unwrap();
     work(&t, 2);
-    let (start, k0) = local::mac_escrow(t.store.lock().unwrap().connection()).unwrap().unwrap();
+    let (start, escrow) = local::mac_escrow(t.store.lock().unwrap().connection()).unwrap().unwrap();
+    let k0 = central.k0_of(&escrow);
     t.engine.sync_once(&t.store).await.unwrap();
     // A service restored from a backup older than the escrow: the terminal has erased K_0.
     let c = central.pool().get().await.unwrap();
