@@ -300,11 +300,25 @@ pub async fn ingest(
     // The escrowed MAC key: the one held, or the one this shipment brings.
     let mut macs = mac_state(&tx, tid, chain_id).await?;
     let mut new_escrow = false;
-    if let Some(esc) = &shipment.mac_key0 {
-        let k0 = open_escrow(pki, esc)?;
-        if esc.start_seq < 1 {
-            return Err(CentralError::BadRequest("mac_key0: start_seq must be at least 1".into()));
+    let opened = match &shipment.mac_key0 {
+        Some(esc) if esc.start_seq < 1 => {
+            return Err(CentralError::BadRequest("mac_key0: start_seq must be at least 1".into()))
         }
+        Some(esc) => match open_escrow(pki, esc) {
+            Ok(k0) => Some((esc, k0)),
+            // Sealed to an escrow identity this service no longer has (its PKI
+            // directory restored or made anew): the log still ships, as from a terminal
+            // without an escrow (checked if the service holds the key, else flagged
+            // `mac_unverifiable` below), never refused for good.
+            Err(e) if esc.sealed_hex.is_some() => {
+                tracing::warn!(terminal = %tid, %chain_id, error = %e, "a sealed MAC key escrow this service cannot open");
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    if let Some((esc, k0)) = opened {
         match &macs {
             // Sent again until the terminal saw the acknowledgement: the same key is fine.
             Some(held) if held.start_seq == esc.start_seq && held.key0 == k0 => {}

@@ -206,9 +206,9 @@ fn apply_pragmas(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Commits of at least this many WAL frames (pages) are folded in at once, as SQLite's
-/// own automatic checkpoint would (a sync's pages, a migration); smaller ones wait for
-/// [`fold_wal`].
+/// Once the WAL holds this many frames (pages), a commit copies it into the database
+/// at once, as SQLite's own automatic checkpoint would (a sync's pages, a migration,
+/// or folds that keep being put off); the truncation still waits for [`fold_wal`].
 const FOLD_AT_ONCE_FRAMES: std::ffi::c_int = 1000;
 
 /// How long [`fold_wal`] waits for another process's readers before it gives up for
@@ -217,8 +217,10 @@ const FOLD_AT_ONCE_FRAMES: std::ffi::c_int = 1000;
 const FOLD_BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Replace SQLite's automatic checkpoint (which copies the WAL into the database but
-/// never truncates it) with our own: every commit marks `pending`, and a commit of
-/// [`FOLD_AT_ONCE_FRAMES`] or more is folded in and truncated at once.
+/// never truncates it) with our own: every commit marks `pending` for [`fold_wal`],
+/// and once the WAL holds [`FOLD_AT_ONCE_FRAMES`] a commit also copies it in, as
+/// SQLite's would (PASSIVE: it never waits for another process's readers, so a
+/// commit is never held up by it).
 ///
 /// Why: the `-wal` file keeps the page images of earlier commits, and with them what
 /// later commits overwrote or deleted: the access log's earlier MAC keys (`audit.rs`,
@@ -230,16 +232,12 @@ const FOLD_BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(50)
 /// finish is logged and left for the next fold, never reported as the commit's error.
 pub(crate) fn install_wal_hook(conn: &mut Connection, pending: std::sync::Arc<AtomicBool>) -> Result<()> {
     conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames| {
+        pending.store(true, Ordering::Release);
         if frames >= FOLD_AT_ONCE_FRAMES {
-            match wal.checkpoint_v2(rusqlite::wal::CheckpointMode::TRUNCATE) {
-                Ok(_) => {
-                    pending.store(false, Ordering::Release);
-                    return Ok(());
-                }
-                Err(e) => tracing::warn!(error = %e, "a large commit's WAL was not folded in; the next fold retries"),
+            if let Err(e) = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE) {
+                tracing::warn!(error = %e, "a large WAL was not copied in; the next fold does it");
             }
         }
-        pending.store(true, Ordering::Release);
         Ok(())
     }))?;
     Ok(())

@@ -88,8 +88,11 @@ impl Store {
             tracing::info!("roster indexes rebuilt after an interrupted first sync");
         }
         let store = Store { conn, meta, terminal_id, wal_pending };
-        // What a crash, an earlier version or the migrations left in the WAL.
-        store.fold_wal()?;
+        // What a crash, an earlier version or the migrations left in the WAL. A fold
+        // that fails leaves the store usable (the next one retries).
+        if let Err(e) = store.fold_wal() {
+            tracing::warn!(error = %e, "WAL not folded at open; retried after the next write");
+        }
         Ok(store)
     }
 
@@ -97,12 +100,14 @@ impl Store {
     /// was committed since the last fold: afterwards no file in the data directory
     /// holds an earlier version of any page (an earlier access-log MAC key, a deleted
     /// row). The app calls it when a session ends and, while it runs, a moment after
-    /// every write (`uketsuke_api::run_wal_upkeep`). Returns whether the WAL is empty.
+    /// every write (`uketsuke_api::run_wal_upkeep`). Returns `false` when another
+    /// process's reader kept it from finishing (the next call retries). Commits made
+    /// by another process on the same files are folded by that process when it closes.
     pub fn fold_wal(&self) -> Result<bool> {
         if !self.wal_pending.swap(false, Ordering::AcqRel) {
             return Ok(true);
         }
-        let done = db::fold_wal(&self.conn)?;
+        let done = db::fold_wal(&self.conn).inspect_err(|_| self.wal_pending.store(true, Ordering::Release))?;
         if !done {
             self.wal_pending.store(true, Ordering::Release);
             tracing::info!("WAL fold postponed: another process is reading the store");

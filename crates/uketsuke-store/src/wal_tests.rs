@@ -207,3 +207,29 @@ fn a_chain_begun_after_the_recipient_arrived_never_holds_k0_in_clear() {
     assert!(uketsuke_auth::fsmac::verify(&k0, &e.entry_hash, e.mac.as_deref().unwrap()));
     assert_ne!(current_key(conn), k0.as_bytes());
 }
+
+#[test]
+fn a_fold_put_off_by_another_processs_reader_is_done_by_the_next_one() {
+    let t = seeded("wal-reader", 1);
+    let dir = t.data_dir();
+    assert!(t.store.fold_wal().unwrap());
+    // Another process (the CLI, a backup) reads the store and holds its snapshot.
+    let meta = dir.read_meta().unwrap().unwrap();
+    let key = t.keystore.get(&meta.key_name()).unwrap().unwrap();
+    let reader = Connection::open(dir.db_path()).unwrap();
+    db::key_and_verify(&reader, &key, &meta.cipher_hmac).unwrap();
+    append_one(&t, 0);
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader.query_row("SELECT count(*) FROM access_log", [], |r| r.get(0)).unwrap();
+    append_one(&t, 1);
+    // The fold cannot truncate under the reader; it says so, waits only briefly, and
+    // keeps the WAL marked.
+    let started = std::time::Instant::now();
+    assert!(!t.store.fold_wal().unwrap());
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "a fold never waits the store's 5 s");
+    assert!(fs::metadata(wal_path(&dir)).unwrap().len() > 0);
+    reader.execute_batch("COMMIT").unwrap();
+    // Nothing new was committed, yet the next fold finishes the job.
+    assert!(t.store.fold_wal().unwrap());
+    assert_eq!(fs::metadata(wal_path(&dir)).map(|m| m.len()).unwrap_or(0), 0);
+}

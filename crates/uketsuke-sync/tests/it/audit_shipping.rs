@@ -549,3 +549,28 @@ async fn failures_counted_to_the_hard_limit_lock_the_account_on_the_service() {
     let s0004 = "SELECT count(*) FROM staff WHERE staff_id = 'S0004' AND (locked OR failed_attempts > 0)";
     assert_eq!(central.count(s0004).await, 0);
 }
+
+/// A K_0 sealed to an escrow identity the service no longer has (its PKI directory
+/// restored or made anew) does not stop the terminal's log: the entries are taken,
+/// flagged as unverifiable, and nothing is acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_k0_sealed_to_a_lost_escrow_identity_does_not_stop_the_log() {
+    let central = Central::start().await;
+    let t = Terminal::enroll(&central, "受付1", &[session_am()]).await;
+    t.engine.sync_once(&t.store).await.unwrap();
+    assert_eq!(central.count("SELECT count(*) FROM audit_mac_keys").await, 0, "no K_0 shipped yet");
+    work(&t, 2);
+    let entries = local::entries_after(t.store.lock().unwrap().connection(), 0, 100).unwrap();
+    let start = entries.iter().find(|e| e.mac.is_some()).expect("MAC'd entries").seq;
+    let (_, elsewhere) = uketsuke_export::generate_identity();
+    let sealed = uketsuke_export::encrypt_to_recipient(MacKey::generate().unwrap().as_bytes(), &elsewhere).unwrap();
+    let escrow = MacEscrow { start_seq: start, key_hex: None, sealed_hex: Some(hex::encode(sealed)) };
+    let r = ship_by_hand(&t, entries, Some(escrow)).await.expect("taken, not refused");
+    assert!(r.mac_escrow.is_none(), "the service holds no key, so it acknowledges none");
+    let flags = audit::open_flags(central.pool()).await.unwrap();
+    assert!(flags.iter().any(|f| f.kind == "mac_unverifiable"), "{flags:?}");
+    assert_eq!(central.count("SELECT count(*) FROM audit_mac_keys").await, 0);
+    // Garbage that is not even sealed is still a bad request.
+    let bad = MacEscrow { start_seq: start, key_hex: None, sealed_hex: None };
+    assert_eq!(ship_by_hand(&t, vec![], Some(bad)).await.unwrap_err().code(), "BAD_REQUEST");
+}
