@@ -24,6 +24,17 @@ fn refused(code: &'static str, message: impl Into<String>) -> CentralError {
     CentralError::Refused { code, message: message.into() }
 }
 
+/// A refusal raised by one of migration 0010's functions (`insufficient_privilege`,
+/// its message) as `code`; any other database error as it is.
+fn refused_by_db(e: tokio_postgres::Error, code: &'static str) -> CentralError {
+    match e.as_db_error() {
+        Some(d) if d.code() == &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
+            refused(code, d.message().to_owned())
+        }
+        _ => e.into(),
+    }
+}
+
 /// An administrator asks to export attendance for `from..=to` to `recipient_id`.
 pub async fn request(
     pool: &Pool,
@@ -53,13 +64,17 @@ pub async fn request(
     let scope =
         serde_json::json!({ "layout": LAYOUT, "from": from, "to": to, "recipient": recipient_id, "purpose": purpose });
     let scope_hash = hex::encode(Sha256::digest(scope.to_string().as_bytes()));
-    tx.execute(
-        "INSERT INTO export_requests (request_id, terminal_id, requested_by, requested_by_admin, requested_at, layout,
-                                      session_ids, purpose, recipient_id, scope_hash, period_from, period_to)
-         VALUES ($1, NULL, $9, session_user, $2, $3, '{}', $4, $5, $6, $7, $8)",
-        &[&request_id, &now, &LAYOUT, &purpose, &recipient_id, &scope_hash, &from, &to, &requester],
-    )
-    .await?;
+    // Through the owner's function (migration 0010): the administrators' group may
+    // not write export requests itself.
+    let named: String = tx
+        .query_one(
+            "SELECT central_export_request($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&request_id, &now, &LAYOUT, &purpose, &recipient_id, &scope_hash, &from, &to],
+        )
+        .await
+        .map_err(|e| refused_by_db(e, accounts::ADMIN_NOT_LINKED))?
+        .get(0);
+    debug_assert_eq!(named, requester);
     let detail = format!("to {recipient_id}: {purpose}");
     accounts::admin_log(&tx, now, "export.central.request", &request_id.to_string(), &detail).await?;
     tx.commit().await?;
@@ -87,7 +102,7 @@ pub async fn write(pool: &Pool, request_id: Uuid, out: &std::path::Path, now: Da
         .query_opt(
             "SELECT r.state, r.period_from, r.period_to, r.recipient_id, x.age_recipient, x.active
              FROM export_requests r JOIN export_recipients x ON x.recipient_id = r.recipient_id
-             WHERE r.request_id = $1 AND r.terminal_id IS NULL FOR UPDATE OF r",
+             WHERE r.request_id = $1 AND r.terminal_id IS NULL",
             &[&request_id],
         )
         .await?
@@ -112,15 +127,14 @@ pub async fn write(pool: &Pool, request_id: Uuid, out: &std::path::Path, now: Da
         .map_err(|e| CentralError::Internal(format!("encrypting the export: {e}")))?;
     let file_sha256 = hex::encode(Sha256::digest(&sealed));
     let file_bytes = sealed.len() as i64;
-    tx.execute(
-        "INSERT INTO central_exports (request_id, written_at, recipient_id, file_sha256, file_bytes, rows,
-                                      excluded_protected)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    // Once, and only for an approved request: checked again, under a row lock, by the
+    // owner's function (migration 0010), which also records the write.
+    tx.query_one(
+        "SELECT central_export_written($1, $2, $3, $4, $5, $6, $7)",
         &[&request_id, &now, &recipient_id, &file_sha256, &file_bytes, &csv.rows, &csv.excluded_protected],
     )
-    .await?;
-    tx.execute("UPDATE export_requests SET state = 'used', used_at = $2 WHERE request_id = $1", &[&request_id, &now])
-        .await?;
+    .await
+    .map_err(|e| refused_by_db(e, codes::EXPORT_REQUEST_DECIDED))?;
     let detail = format!("{} rows to {recipient_id}, sha256 {file_sha256}", csv.rows);
     accounts::admin_log(&tx, now, "export.central.write", &request_id.to_string(), &detail).await?;
     // The file first (owner-only, atomically); the ledger commits only if it exists.

@@ -416,7 +416,14 @@ async fn decide_inner(
         String,
         String,
     ) = (req.get(0), req.get(1), req.get(2), req.get(3), req.get(4));
-    let requested_by = requested_by.unwrap_or_default();
+    let Some(requested_by) = requested_by else {
+        // A central request from before requesters were named (migration 0010):
+        // nobody can tell whether the supervisor made it herself.
+        return Err(refused(
+            codes::EXPORT_REQUEST_EXPIRED,
+            "this central request names no requester; the administrator asks again",
+        ));
+    };
     require_role(&tx, &d.staff_id, "supervisor", "decide on an export").await?;
     if requested_by == d.staff_id {
         return Err(refused(codes::EXPORT_OWN_REQUEST, "a supervisor may not decide on their own request"));

@@ -264,6 +264,19 @@ async fn administrators_are_named_and_the_admin_log_cannot_be_quietly_changed() 
     let as_her = tokio_postgres::connect(&mine, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(as_her.1);
     assert!(as_her.0.execute("UPDATE admin_log SET detail = 'x'", &[]).await.is_err());
+    // Nor, with psql, approve her own request, name another requester, record a file
+    // or link her role to somebody else: those go through the service and the owner.
+    for sql in [
+        "UPDATE export_requests SET state = 'approved'",
+        "UPDATE export_requests SET requested_by = 'S0005'",
+        "DELETE FROM export_requests",
+        "DELETE FROM central_exports",
+        "INSERT INTO admin_staff (db_role, staff_id, linked_at) VALUES ('x', 'S0005', now())",
+        "UPDATE admin_staff SET staff_id = 'S0005'",
+    ] {
+        let e = as_her.0.batch_execute(sql).await.unwrap_err();
+        assert!(format!("{e:?}").contains("permission denied"), "{sql}: {e:?}");
+    }
     for sql in ["UPDATE admin_log SET detail = 'x'", "DELETE FROM admin_log", "TRUNCATE admin_log"] {
         let e = c.batch_execute(sql).await.unwrap_err();
         assert!(e.to_string().contains("append-only") || format!("{e:?}").contains("append-only"), "{sql}: {e:?}");

@@ -865,6 +865,19 @@ async fn the_services_own_attendance_export_needs_an_approved_request_and_is_enc
     let mine = decision(own, SUPERVISOR, true, "確認しました", now);
     assert_eq!(code(fx.decide(&fx.a, &mine, now).await), codes::EXPORT_OWN_REQUEST);
     assert_eq!(code(central::write(fx.pool(), own, &out, now).await), codes::EXPORT_NOT_APPROVED);
+    // A central request from before requesters were named cannot be approved either.
+    let legacy = Uuid::now_v7();
+    c.execute(
+        "INSERT INTO export_requests (request_id, terminal_id, requested_by, requested_by_admin, requested_at, layout,
+                                      session_ids, purpose, recipient_id, scope_hash, period_from, period_to)
+         SELECT $1, NULL, NULL, 'before-0010', requested_at, layout, session_ids, purpose, recipient_id, scope_hash,
+                period_from, period_to FROM export_requests WHERE request_id = $2",
+        &[&legacy, &own],
+    )
+    .await
+    .unwrap();
+    let old = decision(legacy, SUPERVISOR, true, "確認しました", now);
+    assert_eq!(code(fx.decide(&fx.a, &old, now).await), codes::EXPORT_REQUEST_EXPIRED);
     // Her role, linked to the administrator who uses it, asks; the supervisor decides.
     uketsuke_central::accounts::link_admin(fx.pool(), &role, ADMINISTRATOR, now).await.unwrap();
     let id = ask().await.unwrap();
