@@ -374,7 +374,9 @@ impl App {
                         .with("entries", entries)
                         .with("ledger", ledger));
                     }
-                    Some((s.meta().store_id.clone(), entries, ledger))
+                    // The new chain's K_0 is sealed to the service from its first entry.
+                    let recipient = uketsuke_store::sync::get_value(s.connection(), audit::ESCROW_RECIPIENT)?;
+                    Some((s.meta().store_id.clone(), entries, ledger, recipient))
                 }
                 Slot::Failed(_) => None,
             };
@@ -390,10 +392,13 @@ impl App {
             if let Slot::Open(s) = &g.slot {
                 if enrolled {
                     uketsuke_store::sync::mark_enrolled(s.connection(), s.terminal_id())?;
+                    if let Some((_, _, _, Some(recipient))) = &lost {
+                        audit::set_escrow_recipient(s.connection(), recipient)?;
+                    }
                 }
                 let actor = admin.unwrap_or(Actor { staff_id: "(unknown)".into(), department: String::new() });
                 let detail = match &lost {
-                    Some((store, entries, ledger)) => {
+                    Some((store, entries, ledger, _)) => {
                         format!("store {store} set aside with {entries} log and {ledger} ledger entries unshipped")
                     }
                     None => "a store that could not be opened was set aside".into(),

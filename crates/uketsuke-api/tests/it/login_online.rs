@@ -18,6 +18,7 @@ struct Desk {
     app: App,
     clock: Arc<FixedClock>,
     dir: tempfile::TempDir,
+    keystore: uketsuke_store::Keystore,
 }
 
 /// An enrolled terminal with the demo staff's authenticators (synced once) and
@@ -38,14 +39,14 @@ async fn desk_with(central: &Central, name: &str, authenticators: bool) -> Desk 
     let clock = Arc::new(FixedClock::new(Utc::now()));
     let app = App::start(
         DataDir::new(dir.path()),
-        keystore,
+        keystore.clone(),
         clock.clone(),
         DemoOptions { residents: 0, ..Default::default() },
     )
     // No security key is ever plugged in here: do not wait for one.
     .with_authenticator_wait(std::time::Duration::from_millis(200));
     assert!(!app.status().demo_mode);
-    Desk { app, clock, dir }
+    Desk { app, clock, dir, keystore }
 }
 
 impl Desk {
@@ -447,6 +448,12 @@ async fn a_reset_never_drops_an_unshipped_log_quietly() {
     assert!(matches!(st.store, uketsuke_api::StoreState::Ready));
     assert!(st.staff.is_none(), "the session ends with its store");
     assert!(!st.demo_mode, "the new store belongs to the enrollment too");
+    // The new chain's K_0 was sealed to the service from its first entry (the reset's).
+    let store = uketsuke_store::Store::open_existing(&DataDir::new(d.dir.path()), &d.keystore).unwrap();
+    let (start, escrow) = uketsuke_store::audit::mac_escrow(store.connection()).unwrap().unwrap();
+    assert_eq!(start, 1);
+    assert!(escrow.clear().is_none(), "never in clear, even before the new store's first pull");
+    drop(store);
     d.sync().await;
     let flagged = "SELECT count(*) FROM identity_flags WHERE code = 'LOCAL_RESET' AND staff_id = 'S0006'";
     assert_eq!(central.count(flagged).await, 1);
