@@ -42,20 +42,38 @@ ALTER TABLE export_requests
         OR (terminal_id IS NULL AND requested_by_admin IS NOT NULL
             AND period_from IS NOT NULL AND period_to IS NOT NULL AND period_from <= period_to));
 
--- A central export request, named by the staff member the caller's role is linked
--- to (session_user: the role PostgreSQL authenticated, whatever the function runs as).
+-- The active staff member the session's role is linked to (session_user: the role
+-- PostgreSQL authenticated, whatever function runs); refused otherwise. The one
+-- statement of the rule: the CLI asks it too (`accounts::administrator_staff`).
+CREATE FUNCTION admin_staff_of_session() RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    who text;
+    is_active boolean;
+BEGIN
+    SELECT a.staff_id, s.active INTO who, is_active
+    FROM admin_staff a JOIN staff s USING (staff_id) WHERE a.db_role = session_user;
+    IF who IS NULL THEN
+        RAISE EXCEPTION 'the database role % is linked to no staff member; the database owner links it '
+                        '(uketsuke-central admin link --role ROLE --staff ID)', session_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT is_active THEN
+        RAISE EXCEPTION 'the database role % belongs to %, whose account is disabled', session_user, who
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN who;
+END
+$$;
+
+-- A central export request, named by the staff member the caller's role is linked to.
 CREATE FUNCTION central_export_request(p_request_id uuid, p_at timestamptz, p_layout text, p_purpose text,
                                        p_recipient text, p_scope_hash text, p_from date, p_to date)
 RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     who text;
 BEGIN
-    SELECT a.staff_id INTO who FROM admin_staff a JOIN staff s USING (staff_id)
-    WHERE a.db_role = session_user AND s.active;
-    IF who IS NULL THEN
-        RAISE EXCEPTION 'ADMIN_NOT_LINKED: % is linked to no active staff member', session_user
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    who := admin_staff_of_session();
     INSERT INTO export_requests (request_id, terminal_id, requested_by, requested_by_admin, requested_at, layout,
                                  session_ids, purpose, recipient_id, scope_hash, period_from, period_to)
     VALUES (p_request_id, NULL, who, session_user, p_at, p_layout, '{}', p_purpose, p_recipient, p_scope_hash,
@@ -72,12 +90,7 @@ RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 DECLARE
     who text;
 BEGIN
-    SELECT a.staff_id INTO who FROM admin_staff a JOIN staff s USING (staff_id)
-    WHERE a.db_role = session_user AND s.active;
-    IF who IS NULL THEN
-        RAISE EXCEPTION 'ADMIN_NOT_LINKED: % is linked to no active staff member', session_user
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    who := admin_staff_of_session();
     UPDATE export_requests SET state = 'used', used_at = p_at
     WHERE request_id = p_request_id AND terminal_id IS NULL AND state = 'approved' AND decided_by IS NOT NULL
       AND recipient_id = p_recipient;

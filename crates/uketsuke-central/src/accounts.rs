@@ -34,28 +34,13 @@ pub const ADMIN_NOT_LINKED: &str = "ADMIN_NOT_LINKED";
 pub const ADMIN_LINK_OWNER_ONLY: &str = "ADMIN_LINK_OWNER_ONLY";
 
 /// The staff member the connection's administrator role belongs to (migration
-/// 0010), who must be active: the person behind a central export request, whom
-/// the decision then refuses to let approve it.
+/// 0010, `admin_staff_of_session()`), who must be active: the person behind a
+/// central export request, whom the decision then refuses to let approve it.
 pub async fn administrator_staff(c: &impl GenericClient) -> Result<String> {
-    let row = c
-        .query_opt(
-            "SELECT a.staff_id, s.active FROM admin_staff a JOIN staff s USING (staff_id) WHERE a.db_role = session_user",
-            &[],
-        )
-        .await?;
-    match row.map(|r| (r.get::<_, String>(0), r.get::<_, bool>(1))) {
-        Some((staff_id, true)) => Ok(staff_id),
-        Some((staff_id, false)) => Err(CentralError::Refused {
-            code: ADMIN_NOT_LINKED,
-            message: format!("this role belongs to {staff_id}, whose account is disabled"),
-        }),
-        None => Err(CentralError::Refused {
-            code: ADMIN_NOT_LINKED,
-            message: "this database role is linked to no staff member; the database owner links it \
-                      (`uketsuke-central admin link --role ROLE --staff ID`)"
-                .into(),
-        }),
-    }
+    Ok(c.query_one("SELECT admin_staff_of_session()", &[])
+        .await
+        .map_err(|e| CentralError::refused_by_db(e, ADMIN_NOT_LINKED))?
+        .get(0))
 }
 
 /// The database owner links an administrator's login role to the staff member

@@ -53,6 +53,17 @@ pub enum CentralError {
 pub type Result<T, E = CentralError> = std::result::Result<T, E>;
 
 impl CentralError {
+    /// A refusal a database function raised (`insufficient_privilege`, with its
+    /// message; migration 0010's) as `code`; any other database error as it is.
+    pub(crate) fn refused_by_db(e: tokio_postgres::Error, code: &'static str) -> CentralError {
+        match e.as_db_error() {
+            Some(d) if d.code() == &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
+                CentralError::Refused { code, message: d.message().to_owned() }
+            }
+            _ => e.into(),
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             CentralError::CertificateRequired => codes::UNAUTHENTICATED,
