@@ -19,7 +19,7 @@
 //! zeroed in the database file. In WAL mode the page images of recent commits, with
 //! the keys they held, stay in the `-wal` file until it is folded in and truncated
 //! ([`crate::Store::fold_wal`]: a moment after each write while the window runs, at
-//! logout, at open); [`drop_mac_escrow`] truncates it once `K_0` is gone.
+//! logout, at open, and by the sync right after [`drop_mac_escrow`] erased `K_0`).
 //! `wal_tests.rs` reads the WAL back as the holder of the store's key would.
 
 use chrono::{DateTime, Duration, Utc};
@@ -307,8 +307,8 @@ pub fn set_escrow_recipient(conn: &Connection, recipient: &str) -> Result<bool> 
 }
 
 /// Erase `K_0` once the service acknowledged holding exactly it (same start and
-/// [`MacKey::fingerprint`]). Returns whether it was erased. Outside a transaction it
-/// also truncates the WAL, so no page image of `K_0` is left in the `-wal` file.
+/// [`MacKey::fingerprint`]). Returns whether it was erased; the caller then folds the
+/// WAL ([`crate::Store::fold_wal`]), so no page image of `K_0` stays in the `-wal` file.
 pub fn drop_mac_escrow(conn: &Connection, start_seq: i64, fingerprint: &str) -> Result<bool> {
     let Some((held_start, k0)) = mac_escrow(conn)? else { return Ok(false) };
     if held_start != start_seq || k0.fingerprint() != fingerprint {
@@ -316,11 +316,6 @@ pub fn drop_mac_escrow(conn: &Connection, start_seq: i64, fingerprint: &str) -> 
     }
     drop(k0);
     conn.execute("DELETE FROM audit_mac_escrow WHERE id = 1", [])?;
-    if conn.is_autocommit() {
-        // Best effort: busy readers make it a partial checkpoint, not an error.
-        let _: (i64, i64, i64) =
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    }
     Ok(true)
 }
 

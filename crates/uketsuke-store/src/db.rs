@@ -243,10 +243,11 @@ pub(crate) fn install_wal_hook(conn: &mut Connection, pending: std::sync::Arc<At
     Ok(())
 }
 
-/// Copy the WAL into the database file and truncate it to zero bytes. Returns `false`
+/// Copy the WAL into the database file and truncate it to zero bytes ([`crate::Store::fold_wal`]
+/// calls it; the benchmark too, on a plain connection). Returns `false`
 /// when another process's reader kept it from finishing (nothing is lost: the next
 /// fold, or the last connection's close, finishes it).
-pub(crate) fn fold_wal(conn: &Connection) -> Result<bool> {
+pub fn fold_wal(conn: &Connection) -> Result<bool> {
     conn.busy_timeout(FOLD_BUSY_WAIT)?;
     let r = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
     conn.busy_timeout(BUSY_WAIT)?;

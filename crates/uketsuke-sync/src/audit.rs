@@ -131,6 +131,8 @@ impl Engine {
                             start_seq = held.start_seq,
                             "the service holds the access-log MAC key; erased K_0"
                         );
+                        // Its page images leave the WAL now, not at the next fold.
+                        s.fold_wal()?;
                     }
                 }
                 Ok(())
