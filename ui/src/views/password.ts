@@ -8,10 +8,11 @@
 
 import type { ApiError } from "../generated/ApiError";
 import type { PasswordChange } from "../generated/PasswordChange";
-import { clientError, errorMessage } from "../errors";
+import { clientError } from "../errors";
 import { field, h, ht, localize } from "../dom";
 import { t } from "../i18n";
 import type { DialogHandle } from "./dialogs";
+import { formError, namedField } from "./formError";
 import { openModal } from "./modal";
 
 export type PasswordField = "current_password" | "new_password" | "password_confirm";
@@ -20,8 +21,8 @@ const FIELDS: readonly PasswordField[] = ["current_password", "new_password", "p
 
 /** Which input an error is about: `details.field` when Rust names one, else by code. */
 export function passwordErrorField(err: ApiError): PasswordField | null {
-  const named = err.details.field;
-  if (named !== undefined && (FIELDS as readonly string[]).includes(named)) return named as PasswordField;
+  const named = namedField(err, FIELDS);
+  if (named) return named;
   switch (err.code) {
     case "PASSWORD_CURRENT_WRONG":
       return "current_password";
@@ -78,11 +79,6 @@ export function openPasswordDialog(
     password_confirm: confirm,
   };
 
-  let err: ApiError | null = null;
-  const error = h("p", { id: "password-error", class: "form-error", role: "alert", hidden: true });
-  localize(error, () => {
-    error.textContent = err ? errorMessage(err) : "";
-  });
   const done = ht("p", { id: "password-done", class: "password-done", role: "status", hidden: true }, "password.done");
   const busyNote = ht("p", { class: "dialog-busy", role: "status", hidden: true }, "password.busy");
   // 「キャンセル」 becomes 「閉じる」 once the password was changed.
@@ -100,21 +96,14 @@ export function openPasswordDialog(
     const target = f === "current_password" || f === "new_password" || f === "password_confirm" ? inputs[f] : current;
     target.focus();
   };
-  const showError = (e: ApiError | null) => {
-    err = e;
-    error.textContent = e ? errorMessage(e) : "";
-    error.hidden = e === null;
-    for (const input of Object.values(inputs)) input.removeAttribute("aria-invalid");
-    if (e) {
-      done.hidden = true;
-      error.setAttribute("data-error-code", e.code);
-      const f = passwordErrorField(e);
-      if (f) inputs[f].setAttribute("aria-invalid", "true");
-      focusField(f ?? undefined);
-    } else {
-      error.removeAttribute("data-error-code");
-    }
-  };
+  const refusal = formError({
+    id: "password-error",
+    inputs,
+    fieldOf: passwordErrorField,
+    focus: (f) => focusField(f ?? undefined),
+    done,
+  });
+  const showError = refusal.show;
 
   const submit = () => {
     if (submitButton.disabled) return;
@@ -153,7 +142,7 @@ export function openPasswordDialog(
         field("password.new", next),
         field("password.confirm", confirm),
       ),
-      error,
+      refusal.element,
       done,
       busyNote,
       h("div", { class: "actions" }, cancel, submitButton),

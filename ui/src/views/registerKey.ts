@@ -8,10 +8,11 @@
 import type { ApiError } from "../generated/ApiError";
 import type { AuthenticatorRegistration } from "../generated/AuthenticatorRegistration";
 import type { RegisteredAuthenticator } from "../generated/RegisteredAuthenticator";
-import { clientError, errorMessage } from "../errors";
+import { clientError } from "../errors";
 import { field, h, ht, localize } from "../dom";
 import { t } from "../i18n";
 import type { DialogHandle } from "./dialogs";
+import { formError, namedField } from "./formError";
 import { openModal } from "./modal";
 
 export type RegisterField = "staff_id" | "password" | "invite_code" | "label";
@@ -20,8 +21,8 @@ const FIELDS: readonly RegisterField[] = ["staff_id", "password", "invite_code",
 
 /** Which input an error is about. */
 export function registerErrorField(err: ApiError): RegisterField | null {
-  const named = err.details.field;
-  if (named !== undefined && (FIELDS as readonly string[]).includes(named)) return named as RegisterField;
+  const named = namedField(err, FIELDS);
+  if (named) return named;
   if (err.code === "REGISTRATION_REFUSED") return "invite_code";
   if (["STAFF_DISABLED", "STAFF_LOCKED"].includes(err.code)) return "staff_id";
   return null;
@@ -53,11 +54,6 @@ export function openRegisterDialog(
   };
   inputs.label.value = t("register.labelDefault");
 
-  let err: ApiError | null = null;
-  const error = h("p", { id: "register-error", class: "form-error", role: "alert", hidden: true });
-  localize(error, () => {
-    error.textContent = err ? errorMessage(err) : "";
-  });
   let registered: RegisteredAuthenticator | null = null;
   const done = h("p", { id: "register-done", class: "password-done", role: "status", hidden: true });
   localize(done, () => {
@@ -78,21 +74,14 @@ export function openRegisterDialog(
     const target = f !== undefined && (FIELDS as readonly string[]).includes(f) ? inputs[f as RegisterField] : inputs.staff_id;
     target.focus();
   };
-  const showError = (e: ApiError | null) => {
-    err = e;
-    error.textContent = e ? errorMessage(e) : "";
-    error.hidden = e === null;
-    for (const input of Object.values(inputs)) input.removeAttribute("aria-invalid");
-    if (e) {
-      done.hidden = true;
-      error.setAttribute("data-error-code", e.code);
-      const f = registerErrorField(e);
-      if (f) inputs[f].setAttribute("aria-invalid", "true");
-      focusField(f ?? undefined);
-    } else {
-      error.removeAttribute("data-error-code");
-    }
-  };
+  const refusal = formError({
+    id: "register-error",
+    inputs,
+    fieldOf: registerErrorField,
+    focus: (f) => focusField(f ?? undefined),
+    done,
+  });
+  const showError = refusal.show;
 
   const submit = () => {
     if (submitButton.disabled) return;
@@ -136,7 +125,7 @@ export function openRegisterDialog(
         field("register.code", inputs.invite_code),
         field("register.label", inputs.label),
       ),
-      error,
+      refusal.element,
       done,
       busyNote,
       h("div", { class: "actions" }, cancel, submitButton),
